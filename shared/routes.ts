@@ -1,0 +1,30 @@
+/**
+ * The HTTP route table: one source for the deployed API (`stacks/api.ts`), the local server and the tests.
+ * `handler` is `<file without extension>.<export>` relative to the repository root, as SST expects.
+ */
+export type Scope = 'ingest' | 'read' | 'admin';
+
+export interface HttpRoute {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  handler: string;
+  /** Scope the bearer token must carry; `null` means no authentication. */
+  scope: Scope | null;
+  summary: string;
+}
+
+export const httpRoutes: readonly HttpRoute[] = [
+  { method: 'GET', path: '/v1/health', handler: 'functions/http/health.handler', scope: null, summary: 'Liveness and store reachability' },
+  { method: 'GET', path: '/v1/openapi.json', handler: 'functions/http/openapi.handler', scope: null, summary: 'OpenAPI 3.1 document' },
+  { method: 'POST', path: '/v1/measurements', handler: 'functions/http/ingest-measurements.handler', scope: 'ingest', summary: 'Ingest a batch of GPU measurements' },
+  { method: 'GET', path: '/v1/fleet/utilization', handler: 'functions/http/fleet-utilization.handler', scope: 'read', summary: 'Paid versus effectively used GPU time' },
+];
+
+export function routeKey(route: Pick<HttpRoute, 'method' | 'path'>): string {
+  return `${route.method} ${route.path}`;
+}
+
+export function handlerFile(route: Pick<HttpRoute, 'handler'>): { file: string; exportName: string } {
+  const dot = route.handler.lastIndexOf('.');
+  return { file: `${route.handler.slice(0, dot)}.ts`, exportName: route.handler.slice(dot + 1) };
+}
