@@ -1,0 +1,13 @@
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { fleetUtilizationQuerySchema, resolveFleetWindow } from '../../shared/domain/fleet-query.js';
+import { summarizeUtilization } from '../../shared/domain/utilization.js';
+import { parseWith } from '../../shared/errors.js';
+import { httpHandler } from '../../shared/middleware/http.js';
+
+const deps = ledgerDependencies();
+
+export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
+  const window = resolveFleetWindow(parseWith(fleetUtilizationQuerySchema, query, 'query'), Date.now());
+  const rollups = await deps.measurements.hostMinutes(window);
+  return { status: 200, body: summarizeUtilization(rollups, window) };
+});

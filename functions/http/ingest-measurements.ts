@@ -1,0 +1,13 @@
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { checkBatchSize, ingestMeasurements } from '../../shared/domain/ingest-measurements.js';
+import { measurementBatchSchema } from '../../shared/domain/measurements.js';
+import { parseWith } from '../../shared/errors.js';
+import { httpHandler } from '../../shared/middleware/http.js';
+
+const deps = ledgerDependencies();
+
+export const handler = httpHandler({ scope: 'ingest', body: true }, async ({ body }) => {
+  checkBatchSize(body, deps.config.LEDGER_MAX_BATCH_SAMPLES);
+  const batch = parseWith(measurementBatchSchema, body);
+  return { status: 202, body: await ingestMeasurements(deps.measurements, batch, Date.now()) };
+});

@@ -1,0 +1,113 @@
+import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { UtilizationReport } from '../shared/domain/utilization.js';
+import { defaultFleet, postFleetRange, type FleetOptions } from './fleet-simulator.js';
+import { startLedger } from './runtime.js';
+import { fleetSummaryTable } from './summary-table.js';
+
+/** `npm start`: the whole system on localhost with an embedded DynamoDB and a simulated fleet. */
+// The AWS SDK warns on every start that its 2027 releases will need Node 22; the lockfile pins today's.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const { values } = parseArgs({
+  options: {
+    once: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    hosts: { type: 'string' },
+    gpus: { type: 'string' },
+    minutes: { type: 'string', default: '60' },
+    interval: { type: 'string', default: '15' },
+    'no-fleet': { type: 'boolean', default: false },
+  },
+});
+
+function positiveInt(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    process.stderr.write(`--${name} must be a whole number, got ${raw}\n`);
+    process.exit(2);
+  }
+  return n;
+}
+
+const root = resolve(import.meta.dirname, '..');
+const stateDir = resolve(root, '.ledger');
+const fleet: FleetOptions = {
+  ...defaultFleet,
+  hosts: positiveInt('hosts', values.hosts ?? process.env.LEDGER_FLEET_HOSTS, defaultFleet.hosts),
+  gpusPerHost: positiveInt('gpus', values.gpus ?? process.env.LEDGER_FLEET_GPUS, defaultFleet.gpusPerHost),
+};
+const backfillMinutes = positiveInt('minutes', values.minutes, 60);
+const intervalSec = Math.max(1, positiveInt('interval', values.interval, 15));
+const port = positiveInt('port', values.port ?? process.env.PORT, 8787);
+
+const started = Date.now();
+let runtime: Awaited<ReturnType<typeof startLedger>>;
+try {
+  mkdirSync(stateDir, { recursive: true });
+  runtime = await startLedger({ port, dataDir: resolve(stateDir, 'dynamodb'), tableName: process.env.LEDGER_TABLE_NAME ?? 'ledger-local' });
+} catch (error) {
+  process.stderr.write(`compute-ledger: could not start: ${(error as Error).message}\n`);
+  process.exit(1);
+}
+writeFileSync(resolve(stateDir, 'runtime.json'), JSON.stringify({ dynamoEndpoint: runtime.dynamoEndpoint, tableName: runtime.tableName, url: runtime.url, pid: process.pid }));
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    clearInterval(timer);
+    await runtime.stop().catch(() => undefined);
+    rmSync(resolve(stateDir, 'runtime.json'), { force: true });
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+
+const out = (line = '') => process.stdout.write(`${line}\n`);
+out(`Compute Ledger is running on ${runtime.url} (DynamoDB at ${runtime.dynamoEndpoint}, table ${runtime.tableName})`);
+out(`Token (all scopes): ${runtime.token}`);
+out(`Try:  curl -s -H "Authorization: Bearer ${runtime.token}" "${runtime.url}/v1/fleet/utilization?step=1h"`);
+out(`API document: ${runtime.url}/v1/openapi.json`);
+
+let timer: NodeJS.Timeout | undefined;
+const now = Math.floor(Date.now() / 1000) * 1000;
+if (!values['no-fleet'] && fleet.hosts > 0 && fleet.gpusPerHost > 0) {
+  const from = now - backfillMinutes * 60_000;
+  const samples = await postFleetRange(runtime.url, runtime.token, from, now, fleet);
+  out(`Simulated fleet: ${fleet.hosts} hosts x ${fleet.gpusPerHost} GPUs posted ${samples} samples for the last ${backfillMinutes} minutes`);
+  if (!values.once) {
+    let last = now;
+    timer = setInterval(() => {
+      const next = Math.floor(Date.now() / 1000) * 1000;
+      const window = [last, next] as const;
+      last = next;
+      postFleetRange(runtime.url, runtime.token, window[0], window[1], fleet).catch((error) =>
+        process.stderr.write(`simulated fleet: ${(error as Error).message}\n`),
+      );
+    }, intervalSec * 1000);
+  }
+}
+
+if (values.once) {
+  const from = new Date(now - backfillMinutes * 60_000).toISOString();
+  const response = await fetch(`${runtime.url}/v1/fleet/utilization?from=${from}&to=${new Date(now).toISOString()}&step=1h`, {
+    headers: { authorization: `Bearer ${runtime.token}` },
+  });
+  const report = (await response.json()) as UtilizationReport;
+  if (response.status !== 200) {
+    process.stderr.write(`fleet utilization answered ${response.status}: ${JSON.stringify(report)}\n`);
+    await stop(1);
+  }
+  out();
+  out(`Fleet utilization, ${report.from} to ${report.to}`);
+  out(fleetSummaryTable(report));
+  out();
+  out(`One cycle done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  await stop(0);
+} else {
+  out('Press Ctrl-C to stop.');
+}

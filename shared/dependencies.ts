@@ -1,0 +1,31 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from './adapters/dynamo/client.js';
+import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
+import { CachedTokenReader, DynamoTokenStore } from './adapters/dynamo/token-store.js';
+import { config, type LedgerConfig } from './config.js';
+
+/** The adapters a handler works with, built once per cold start from the validated configuration. */
+export interface LedgerDependencies {
+  config: LedgerConfig;
+  db: DynamoDBDocumentClient;
+  measurements: DynamoMeasurementStore;
+  tokens: DynamoTokenStore;
+  tokenReader: CachedTokenReader;
+}
+
+let built: LedgerDependencies | undefined;
+
+export function ledgerDependencies(): LedgerDependencies {
+  if (built) return built;
+  const settings = config();
+  const db = createDocumentClient({ region: settings.AWS_REGION, endpoint: settings.LEDGER_DYNAMODB_ENDPOINT });
+  const tokens = new DynamoTokenStore(db, settings.LEDGER_TABLE_NAME);
+  built = {
+    config: settings,
+    db,
+    measurements: new DynamoMeasurementStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
+    tokens,
+    tokenReader: new CachedTokenReader(tokens, settings.LEDGER_TOKEN_CACHE_SECONDS * 1000),
+  };
+  return built;
+}

@@ -1,0 +1,193 @@
+import { isCounterField, rejectReading, type FieldRejection } from './dcgm.js';
+import type { HostDescription, MeasurementBatch } from './measurements.js';
+import { sampleTimeMs } from './measurements.js';
+
+/**
+ * Samples are folded into one rollup per host per minute: per GPU and field, count/sum/min/max for gauges
+ * and first/last/increase for counters. Merging two rollups of the same minute is exact and order-free,
+ * so two batches that touch one minute can be applied in either order.
+ */
+export const MINUTE_MS = 60_000;
+
+export interface GaugeAggregate {
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+}
+
+export interface CounterAggregate {
+  n: number;
+  first: number;
+  firstAt: number;
+  last: number;
+  lastAt: number;
+  /** Increase between first and last, counting across resets (a drop means the counter restarted at 0). */
+  inc: number;
+}
+
+export type FieldAggregate = GaugeAggregate | CounterAggregate;
+
+export interface GpuMinute {
+  index: number;
+  model: string;
+  samples: number;
+  fields: Record<string, FieldAggregate>;
+}
+
+export interface HostMinute {
+  hostId: string;
+  minute: number;
+  host: HostDescription;
+  /** Keyed by GPU uuid. */
+  gpus: Record<string, GpuMinute>;
+}
+
+export function isCounterAggregate(a: FieldAggregate): a is CounterAggregate {
+  return 'inc' in a;
+}
+
+export function minuteOf(ms: number): number {
+  return Math.floor(ms / MINUTE_MS) * MINUTE_MS;
+}
+
+export interface FoldResult {
+  minutes: HostMinute[];
+  accepted: number;
+  rejectedFields: number;
+  rejections: Partial<Record<FieldRejection | 'null', number>>;
+}
+
+/** Fold a validated batch into host-minute rollups. Invalid readings are dropped and counted; the rest of the sample stays. */
+export function foldBatch(batch: MeasurementBatch): FoldResult {
+  const byMinute = new Map<number, HostMinute>();
+  const rejections: FoldResult['rejections'] = {};
+  let rejectedFields = 0;
+  // Counters need time order inside a minute; sort once when the batch is not already ordered.
+  const samples = isTimeOrdered(batch) ? batch.samples : [...batch.samples].sort((a, b) => sampleTimeMs(a.time) - sampleTimeMs(b.time));
+  for (const sample of samples) {
+    const at = sampleTimeMs(sample.time);
+    const minute = minuteOf(at);
+    let rollup = byMinute.get(minute);
+    if (!rollup) {
+      rollup = { hostId: batch.host.hostId, minute, host: batch.host, gpus: {} };
+      byMinute.set(minute, rollup);
+    }
+    let gpu = rollup.gpus[sample.gpu.uuid];
+    if (!gpu) {
+      gpu = { index: sample.gpu.index, model: sample.gpu.model, samples: 0, fields: {} };
+      rollup.gpus[sample.gpu.uuid] = gpu;
+    }
+    gpu.samples += 1;
+    for (const name in sample.fields) {
+      const value = sample.fields[name];
+      const why = value === null || value === undefined ? 'null' : rejectReading(name, value);
+      if (why !== null) {
+        rejectedFields += 1;
+        rejections[why] = (rejections[why] ?? 0) + 1;
+        continue;
+      }
+      addReading(gpu.fields, name, value as number, at);
+    }
+  }
+  return {
+    minutes: [...byMinute.values()].sort((a, b) => a.minute - b.minute),
+    accepted: batch.samples.length,
+    rejectedFields,
+    rejections,
+  };
+}
+
+function isTimeOrdered(batch: MeasurementBatch): boolean {
+  let previous = -Infinity;
+  for (const s of batch.samples) {
+    const t = sampleTimeMs(s.time);
+    if (t < previous) return false;
+    previous = t;
+  }
+  return true;
+}
+
+function addReading(fields: Record<string, FieldAggregate>, name: string, value: number, at: number): void {
+  const existing = fields[name];
+  if (isCounterField(name)) {
+    if (!existing) {
+      fields[name] = { n: 1, first: value, firstAt: at, last: value, lastAt: at, inc: 0 };
+      return;
+    }
+    fields[name] = mergeCounter(existing as CounterAggregate, { n: 1, first: value, firstAt: at, last: value, lastAt: at, inc: 0 });
+    return;
+  }
+  if (!existing) {
+    fields[name] = { n: 1, sum: value, min: value, max: value };
+    return;
+  }
+  const g = existing as GaugeAggregate;
+  g.n += 1;
+  g.sum += value;
+  if (value < g.min) g.min = value;
+  if (value > g.max) g.max = value;
+}
+
+/** Increase of a counter from `from` to `to`; a drop means it restarted at zero. */
+export function counterStep(from: number, to: number): number {
+  return to >= from ? to - from : to;
+}
+
+export function mergeCounter(a: CounterAggregate, b: CounterAggregate): CounterAggregate {
+  const [early, late] = a.firstAt <= b.firstAt ? [a, b] : [b, a];
+  if (late.firstAt >= early.lastAt) {
+    // Disjoint in time: bridge the gap between the two runs.
+    return {
+      n: early.n + late.n,
+      first: early.first,
+      firstAt: early.firstAt,
+      last: late.last,
+      lastAt: late.lastAt,
+      inc: early.inc + late.inc + counterStep(early.last, late.first),
+    };
+  }
+  // Interleaved runs (two sources for one minute): keep the larger observed increase, never the sum.
+  const lastOf = early.lastAt >= late.lastAt ? early : late;
+  return {
+    n: early.n + late.n,
+    first: early.first,
+    firstAt: early.firstAt,
+    last: lastOf.last,
+    lastAt: lastOf.lastAt,
+    inc: Math.max(early.inc, late.inc),
+  };
+}
+
+export function mergeGauge(a: GaugeAggregate, b: GaugeAggregate): GaugeAggregate {
+  return { n: a.n + b.n, sum: a.sum + b.sum, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max) };
+}
+
+export function mergeFields(a: Record<string, FieldAggregate>, b: Record<string, FieldAggregate>): Record<string, FieldAggregate> {
+  const out: Record<string, FieldAggregate> = { ...a };
+  for (const name in b) {
+    const right = b[name]!;
+    const left = out[name];
+    if (!left) out[name] = right;
+    else if (isCounterAggregate(left) && isCounterAggregate(right)) out[name] = mergeCounter(left, right);
+    else if (!isCounterAggregate(left) && !isCounterAggregate(right)) out[name] = mergeGauge(left, right);
+    else out[name] = right; // a field changed kind between versions; the newer reading wins
+  }
+  return out;
+}
+
+/** Merge two rollups of the same host and minute. Host metadata of the later write wins. */
+export function mergeHostMinutes(existing: HostMinute, incoming: HostMinute): HostMinute {
+  if (existing.hostId !== incoming.hostId || existing.minute !== incoming.minute) {
+    throw new Error(`cannot merge rollups of ${existing.hostId}@${existing.minute} and ${incoming.hostId}@${incoming.minute}`);
+  }
+  const gpus: Record<string, GpuMinute> = { ...existing.gpus };
+  for (const uuid in incoming.gpus) {
+    const right = incoming.gpus[uuid]!;
+    const left = gpus[uuid];
+    gpus[uuid] = left
+      ? { index: right.index, model: right.model, samples: left.samples + right.samples, fields: mergeFields(left.fields, right.fields) }
+      : right;
+  }
+  return { hostId: existing.hostId, minute: existing.minute, host: { ...existing.host, ...incoming.host }, gpus };
+}

@@ -1,0 +1,236 @@
+import { z } from 'zod';
+import { counterStep, isCounterAggregate, MINUTE_MS, type FieldAggregate, type GaugeAggregate, type HostMinute } from './rollup.js';
+
+/**
+ * Paid versus effectively used GPU time. A GPU-minute with any sample is one observed (paid) GPU-minute;
+ * its effective share is mean SM active, else mean graphics-engine active, else mean GPU utilization
+ * (kernel busy time, which overstates use: one kernel on one SM reads 100%), flagged by its basis.
+ */
+export const utilizationBasis = ['sm_active', 'gr_engine_active', 'gpu_util'] as const;
+export type UtilizationBasis = (typeof utilizationBasis)[number];
+
+export const stepSchema = z.enum(['1m', '1h', '1d']);
+export type Step = z.infer<typeof stepSchema>;
+export const stepMs: Record<Step, number> = { '1m': MINUTE_MS, '1h': 3_600_000, '1d': 86_400_000 };
+
+/** Energy counters further apart than this are not bridged: what happened in between is unknown. */
+const MAX_COUNTER_BRIDGE_MS = 10 * MINUTE_MS;
+
+export const utilizationMetricsSchema = z.object({
+  observedGpuHours: z.number().describe('GPU-hours with at least one sample (what is paid for while the host runs)'),
+  effectiveGpuHours: z.number().describe('observed GPU-hours weighted by the utilization basis'),
+  effectiveUtilization: z.number().nullable().describe('effectiveGpuHours / observedGpuHours'),
+  basis: z.enum([...utilizationBasis, 'mixed', 'none']).describe('which measure weighted the hours; mixed when GPU-minutes used different ones'),
+  basisMinutes: z.record(z.enum(utilizationBasis), z.number().int()),
+  meanSmActive: z.number().nullable(),
+  meanGpuUtil: z.number().nullable().describe('mean DCGM_FI_DEV_GPU_UTIL in percent'),
+  averagePowerW: z.number().nullable(),
+  energyKWh: z.number(),
+});
+export type UtilizationMetrics = z.infer<typeof utilizationMetricsSchema>;
+
+class MetricsAccumulator {
+  gpuMinutes = 0;
+  effectiveMinutes = 0;
+  basisMinutes: Record<UtilizationBasis, number> = { sm_active: 0, gr_engine_active: 0, gpu_util: 0 };
+  smSum = 0;
+  smMinutes = 0;
+  utilSum = 0;
+  utilMinutes = 0;
+  powerSum = 0;
+  powerMinutes = 0;
+  energyJ = 0;
+
+  addMinute(fields: Record<string, FieldAggregate>, energyJ: number): void {
+    this.gpuMinutes += 1;
+    const sm = mean(fields.DCGM_FI_PROF_SM_ACTIVE);
+    const gr = mean(fields.DCGM_FI_PROF_GR_ENGINE_ACTIVE);
+    const util = mean(fields.DCGM_FI_DEV_GPU_UTIL);
+    if (sm !== null) {
+      this.effectiveMinutes += sm;
+      this.basisMinutes.sm_active += 1;
+    } else if (gr !== null) {
+      this.effectiveMinutes += gr;
+      this.basisMinutes.gr_engine_active += 1;
+    } else if (util !== null) {
+      this.effectiveMinutes += util / 100;
+      this.basisMinutes.gpu_util += 1;
+    }
+    if (sm !== null) {
+      this.smSum += sm;
+      this.smMinutes += 1;
+    }
+    if (util !== null) {
+      this.utilSum += util;
+      this.utilMinutes += 1;
+    }
+    const power = mean(fields.DCGM_FI_DEV_POWER_USAGE);
+    if (power !== null) {
+      this.powerSum += power;
+      this.powerMinutes += 1;
+    }
+    this.energyJ += energyJ;
+  }
+
+  add(other: MetricsAccumulator): void {
+    this.gpuMinutes += other.gpuMinutes;
+    this.effectiveMinutes += other.effectiveMinutes;
+    for (const b of utilizationBasis) this.basisMinutes[b] += other.basisMinutes[b];
+    this.smSum += other.smSum;
+    this.smMinutes += other.smMinutes;
+    this.utilSum += other.utilSum;
+    this.utilMinutes += other.utilMinutes;
+    this.powerSum += other.powerSum;
+    this.powerMinutes += other.powerMinutes;
+    this.energyJ += other.energyJ;
+  }
+
+  result(): UtilizationMetrics {
+    const used = utilizationBasis.filter((b) => this.basisMinutes[b] > 0);
+    const observedGpuHours = round(this.gpuMinutes / 60, 6);
+    const effectiveGpuHours = round(this.effectiveMinutes / 60, 6);
+    return {
+      observedGpuHours,
+      effectiveGpuHours,
+      effectiveUtilization: this.gpuMinutes > 0 ? round(this.effectiveMinutes / this.gpuMinutes, 6) : null,
+      basis: used.length === 0 ? 'none' : used.length === 1 ? used[0]! : 'mixed',
+      basisMinutes: { ...this.basisMinutes },
+      meanSmActive: this.smMinutes > 0 ? round(this.smSum / this.smMinutes, 6) : null,
+      meanGpuUtil: this.utilMinutes > 0 ? round(this.utilSum / this.utilMinutes, 4) : null,
+      averagePowerW: this.powerMinutes > 0 ? round(this.powerSum / this.powerMinutes, 3) : null,
+      energyKWh: round(this.energyJ / 3.6e6, 6),
+    };
+  }
+}
+
+function mean(a: FieldAggregate | undefined): number | null {
+  if (!a || isCounterAggregate(a) || a.n === 0) return null;
+  return (a as GaugeAggregate).sum / a.n;
+}
+
+function round(value: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}
+
+export interface GpuUtilization extends UtilizationMetrics {
+  uuid: string;
+  index: number;
+  model: string;
+}
+
+export interface HostUtilization {
+  hostId: string;
+  pool: string | null;
+  instanceId: string | null;
+  instanceType: string | null;
+  provider: string | null;
+  region: string | null;
+  gpus: GpuUtilization[];
+  totals: UtilizationMetrics;
+}
+
+export interface UtilizationReport {
+  from: string;
+  to: string;
+  step: Step;
+  totals: UtilizationMetrics & { hosts: number; gpus: number };
+  hosts: HostUtilization[];
+  series: (UtilizationMetrics & { start: string })[];
+}
+
+/**
+ * Energy of one GPU-minute in joules: from the energy counter when it has readings (its increase inside the
+ * minute plus the step from the previous minute's last reading), else mean power over the minute.
+ */
+function minuteEnergyJ(fields: Record<string, FieldAggregate>, previous: { last: number; lastAt: number } | undefined): number {
+  const counter = fields.DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION;
+  if (counter && isCounterAggregate(counter)) {
+    let mJ = counter.inc;
+    if (previous && counter.firstAt - previous.lastAt <= MAX_COUNTER_BRIDGE_MS) mJ += counterStep(previous.last, counter.first);
+    return mJ / 1000;
+  }
+  const power = mean(fields.DCGM_FI_DEV_POWER_USAGE);
+  return power === null ? 0 : power * 60;
+}
+
+/** Build the report from host-minute rollups (any order) for [from, to). */
+export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { from: number; to: number; step: Step }): UtilizationReport {
+  const hosts = new Map<string, { meta: HostMinute['host']; gpus: Map<string, { index: number; model: string; minutes: HostMinute['gpus'][string]['fields'][]; times: number[] }> }>();
+  const sorted = [...rollups].filter((r) => r.minute >= range.from && r.minute < range.to).sort((a, b) => a.minute - b.minute);
+  for (const r of sorted) {
+    let host = hosts.get(r.hostId);
+    if (!host) {
+      host = { meta: r.host, gpus: new Map() };
+      hosts.set(r.hostId, host);
+    }
+    host.meta = { ...host.meta, ...r.host };
+    for (const uuid in r.gpus) {
+      const g = r.gpus[uuid]!;
+      let entry = host.gpus.get(uuid);
+      if (!entry) {
+        entry = { index: g.index, model: g.model, minutes: [], times: [] };
+        host.gpus.set(uuid, entry);
+      }
+      entry.index = g.index;
+      entry.model = g.model;
+      entry.minutes.push(g.fields);
+      entry.times.push(r.minute);
+    }
+  }
+
+  const size = stepMs[range.step];
+  const bucketStart = (t: number) => range.from + Math.floor((t - range.from) / size) * size;
+  const series = new Map<number, MetricsAccumulator>();
+  const fleet = new MetricsAccumulator();
+  const hostReports: HostUtilization[] = [];
+  let gpuCount = 0;
+
+  for (const [hostId, host] of [...hosts].sort(([a], [b]) => a.localeCompare(b))) {
+    const hostAcc = new MetricsAccumulator();
+    const gpuReports: GpuUtilization[] = [];
+    for (const [uuid, gpu] of host.gpus) {
+      const acc = new MetricsAccumulator();
+      let previousCounter: { last: number; lastAt: number } | undefined;
+      gpu.minutes.forEach((fields, i) => {
+        const energy = minuteEnergyJ(fields, previousCounter);
+        const counter = fields.DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION;
+        previousCounter = counter && isCounterAggregate(counter) ? counter : undefined;
+        acc.addMinute(fields, energy);
+        const start = bucketStart(gpu.times[i]!);
+        let bucket = series.get(start);
+        if (!bucket) {
+          bucket = new MetricsAccumulator();
+          series.set(start, bucket);
+        }
+        bucket.addMinute(fields, energy);
+      });
+      hostAcc.add(acc);
+      gpuReports.push({ uuid, index: gpu.index, model: gpu.model, ...acc.result() });
+    }
+    gpuReports.sort((a, b) => a.index - b.index || a.uuid.localeCompare(b.uuid));
+    gpuCount += gpuReports.length;
+    fleet.add(hostAcc);
+    hostReports.push({
+      hostId,
+      pool: host.meta.pool ?? null,
+      instanceId: host.meta.instanceId ?? null,
+      instanceType: host.meta.instanceType ?? null,
+      provider: host.meta.provider ?? null,
+      region: host.meta.region ?? null,
+      gpus: gpuReports,
+      totals: hostAcc.result(),
+    });
+  }
+
+  return {
+    from: new Date(range.from).toISOString(),
+    to: new Date(range.to).toISOString(),
+    step: range.step,
+    totals: { ...fleet.result(), hosts: hostReports.length, gpus: gpuCount },
+    hosts: hostReports,
+    series: [...series]
+      .sort(([a], [b]) => a - b)
+      .map(([start, acc]) => ({ start: new Date(start).toISOString(), ...acc.result() })),
+  };
+}

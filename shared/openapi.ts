@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
+import { ingestResultSchema, measurementBatchSchema } from './domain/measurements.js';
+import { utilizationMetricsSchema } from './domain/utilization.js';
+import { httpRoutes, routeKey, type HttpRoute } from './routes.js';
+
+/** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().describe('stable machine-readable code, e.g. validation_failed'),
+      message: z.string().describe('what is wrong, naming the field'),
+      details: z.unknown().optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+const gpuUtilizationSchema = utilizationMetricsSchema.extend({ uuid: z.string(), index: z.number().int(), model: z.string() });
+const fleetUtilizationSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    step: z.string(),
+    totals: utilizationMetricsSchema.extend({ hosts: z.number().int(), gpus: z.number().int() }),
+    hosts: z.array(
+      z.object({
+        hostId: z.string(),
+        pool: z.string().nullable(),
+        instanceId: z.string().nullable(),
+        instanceType: z.string().nullable(),
+        provider: z.string().nullable(),
+        region: z.string().nullable(),
+        gpus: z.array(gpuUtilizationSchema),
+        totals: utilizationMetricsSchema,
+      }),
+    ),
+    series: z.array(utilizationMetricsSchema.extend({ start: z.string() })),
+  })
+  .meta({ id: 'FleetUtilization' });
+
+const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), store: z.enum(['ok', 'unreachable']), time: z.string() });
+
+const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+const errors = {
+  '400': json(errorSchema, 'the request is malformed; the message names the field'),
+  '401': json(errorSchema, 'missing, unknown or revoked bearer token'),
+  '403': json(errorSchema, 'the token lacks the scope'),
+};
+
+/** Request and response schemas per route key. Every route in the route table has an entry. */
+export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary'>> = {
+  'GET /v1/health': { responses: { '200': json(healthSchema, 'alive') } },
+  'GET /v1/openapi.json': { responses: { '200': { description: 'this document' } } },
+  'POST /v1/measurements': {
+    requestBody: { content: { 'application/json': { schema: measurementBatchSchema.meta({ id: 'MeasurementBatch' }) } } },
+    responses: {
+      '202': json(ingestResultSchema.meta({ id: 'IngestResult' }), 'accepted (or a replay of a batch already accepted)'),
+      ...errors,
+      '409': json(errorSchema, 'the batchId was used before for different content'),
+      '413': json(errorSchema, 'over 10,000 samples or 1 MiB compressed'),
+      '415': json(errorSchema, 'not JSON, or an encoding other than gzip'),
+    },
+  },
+  'GET /v1/fleet/utilization': {
+    requestParams: { query: fleetUtilizationQuerySchema },
+    responses: { '200': json(fleetUtilizationSchema, 'utilization per host, GPU and in total'), ...errors },
+  },
+};
+
+export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes) {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const route of routes) {
+    const operation = operations[routeKey(route)];
+    if (!operation) throw new Error(`no OpenAPI operation for ${routeKey(route)}`);
+    const method = route.method.toLowerCase() as 'get';
+    paths[route.path] = {
+      ...paths[route.path],
+      [method]: { summary: route.summary, ...operation, ...(route.scope ? { security: [{ bearer: [route.scope] }] } : {}) },
+    };
+  }
+  return createDocument({
+    openapi: '3.1.0',
+    info: { title: 'Compute Ledger API', version: '1' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'token with the scope named on each operation' } } },
+    paths,
+  });
+}
