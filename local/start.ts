@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { UtilizationReport } from '../shared/domain/utilization.js';
@@ -47,7 +47,17 @@ const started = Date.now();
 let runtime: Awaited<ReturnType<typeof startLedger>>;
 try {
   mkdirSync(stateDir, { recursive: true });
-  runtime = await startLedger({ port, dataDir: resolve(stateDir, 'dynamodb'), tableName: process.env.LEDGER_TABLE_NAME ?? 'ledger-local' });
+  // Keep one local token across restarts instead of minting a new one each time.
+  const tokenFile = resolve(stateDir, 'local-token');
+  const saved = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined;
+  const devToken = process.env.LEDGER_DEV_TOKEN ?? saved;
+  runtime = await startLedger({
+    port,
+    dataDir: resolve(stateDir, 'dynamodb'),
+    tableName: process.env.LEDGER_TABLE_NAME ?? 'ledger-local',
+    ...(devToken ? { devToken } : {}),
+  });
+  if (!process.env.LEDGER_DEV_TOKEN) writeFileSync(tokenFile, runtime.token, { mode: 0o600 });
 } catch (error) {
   process.stderr.write(`compute-ledger: could not start: ${(error as Error).message}\n`);
   process.exit(1);
@@ -74,18 +84,21 @@ out(`Try:  curl -s -H "Authorization: Bearer ${runtime.token}" "${runtime.url}/v
 out(`API document: ${runtime.url}/v1/openapi.json`);
 
 let timer: NodeJS.Timeout | undefined;
-const now = Math.floor(Date.now() / 1000) * 1000;
+const minute = (ms: number) => Math.floor(ms / 60_000) * 60_000;
+const now = minute(Date.now());
 if (!values['no-fleet'] && fleet.hosts > 0 && fleet.gpusPerHost > 0) {
   const from = now - backfillMinutes * 60_000;
   const samples = await postFleetRange(runtime.url, runtime.token, from, now, fleet);
   out(`Simulated fleet: ${fleet.hosts} hosts x ${fleet.gpusPerHost} GPUs posted ${samples} samples for the last ${backfillMinutes} minutes`);
   if (!values.once) {
-    let last = now;
+    // Every interval, post the minutes completed since the last post.
+    let posted = now;
     timer = setInterval(() => {
-      const next = Math.floor(Date.now() / 1000) * 1000;
-      const window = [last, next] as const;
-      last = next;
-      postFleetRange(runtime.url, runtime.token, window[0], window[1], fleet).catch((error) =>
+      const completed = minute(Date.now());
+      if (completed <= posted) return;
+      const from = posted;
+      posted = completed;
+      postFleetRange(runtime.url, runtime.token, from, completed, fleet).catch((error) =>
         process.stderr.write(`simulated fleet: ${(error as Error).message}\n`),
       );
     }, intervalSec * 1000);

@@ -52,7 +52,7 @@ describe('effective GPU-hours', () => {
 
   it('reports mixed when GPU-minutes used different bases, per minute', () => {
     const report = summarizeUtilization(
-      rollups(60, 1, (m) => (m < 30 ? { DCGM_FI_PROF_SM_ACTIVE: 0.8 } : { DCGM_FI_DEV_GPU_UTIL: 40 })),
+      rollups(60, 1, (m): Record<string, number> => (m < 30 ? { DCGM_FI_PROF_SM_ACTIVE: 0.8 } : { DCGM_FI_DEV_GPU_UTIL: 40 })),
       { from: T0, to: T0 + HOUR, step: '1h' },
     );
     expect(report.totals.basis).toBe('mixed');
