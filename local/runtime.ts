@@ -33,7 +33,7 @@ export interface LedgerRuntime {
 
 export async function startLedger(options: LedgerRuntimeOptions = {}): Promise<LedgerRuntime> {
   const tableName = options.tableName ?? process.env.LEDGER_TABLE_NAME ?? 'ledger-local';
-  const given = options.dynamoEndpoint ?? process.env.LEDGER_DYNAMODB_ENDPOINT;
+  const given = options.dynamoEndpoint || process.env.LEDGER_DYNAMODB_ENDPOINT || undefined;
   let embedded: EmbeddedDynamo | undefined;
   const dynamoEndpoint = given ?? (embedded = await startEmbeddedDynamo(options.dataDir ? { dataDir: options.dataDir } : {})).endpoint;
 

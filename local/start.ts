@@ -33,7 +33,7 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
 }
 
 const root = resolve(import.meta.dirname, '..');
-const stateDir = resolve(root, '.ledger');
+const stateDir = resolve(root, process.env.LEDGER_STATE_DIR ?? '.ledger');
 const fleet: FleetOptions = {
   ...defaultFleet,
   hosts: positiveInt('hosts', values.hosts ?? process.env.LEDGER_FLEET_HOSTS, defaultFleet.hosts),

@@ -14,7 +14,7 @@ export interface StoreConnection {
   close(): Promise<void>;
 }
 
-export const stateDir = resolve(import.meta.dirname, '..', '.ledger');
+export const stateDir = resolve(import.meta.dirname, '..', process.env.LEDGER_STATE_DIR ?? '.ledger');
 
 function runningLocalSystem(): { dynamoEndpoint: string; tableName: string } | null {
   const file = resolve(stateDir, 'runtime.json');
@@ -31,7 +31,7 @@ function runningLocalSystem(): { dynamoEndpoint: string; tableName: string } | n
 export async function connectStore(env: Record<string, string | undefined> = process.env): Promise<StoreConnection> {
   const tableName = env.LEDGER_TABLE_NAME ?? 'ledger-local';
   const running = runningLocalSystem();
-  const given = env.LEDGER_DYNAMODB_ENDPOINT ?? running?.dynamoEndpoint;
+  const given = env.LEDGER_DYNAMODB_ENDPOINT || running?.dynamoEndpoint;
   const embedded = given ? undefined : await startEmbeddedDynamo({ dataDir: resolve(stateDir, 'dynamodb') });
   const endpoint = given ?? embedded!.endpoint;
   const client = new DynamoDBClient({ endpoint, region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -22,7 +22,9 @@ export class ConfigError extends Error {
 }
 
 export function readConfig(env: Record<string, string | undefined> = process.env): LedgerConfig {
-  const result = configSchema.safeParse(env);
+  // An empty variable means "not set", as shells and CI systems often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = configSchema.safeParse(present);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}`);

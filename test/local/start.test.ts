@@ -1,0 +1,80 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+const tsx = resolve(root, 'node_modules/.bin/tsx');
+const scratch = mkdtempSync(join(tmpdir(), 'ledger-start-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [tsx, ...args], { cwd: root, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('exit', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+describe('npm start -- --once', () => {
+  it('posts the simulated fleet through the API, prints the fleet summary and exits 0', async () => {
+    const result = await run(['local/start.ts', '--once', '--hosts', '3', '--gpus', '4', '--minutes', '30'], {
+      PORT: '0',
+      LEDGER_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+      LEDGER_TABLE_NAME: 'start-once',
+      LEDGER_STATE_DIR: join(scratch, 'state'),
+      LEDGER_DEV_TOKEN: 'once-token-0123456789',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Compute Ledger is running on http:\/\/127\.0\.0\.1:\d+/);
+    expect(result.stdout).toContain('Token (all scopes): once-token-0123456789');
+    expect(result.stdout).toContain('curl -s -H "Authorization: Bearer once-token-0123456789"');
+    expect(result.stdout).toContain('Simulated fleet: 3 hosts x 4 GPUs posted 2160 samples for the last 30 minutes');
+    const total = result.stdout.split('\n').find((line) => line.startsWith('TOTAL'));
+    // 12 GPUs for 30 minutes are 6 paid GPU-hours.
+    expect(total).toMatch(/^TOTAL\s+12\s+6\.00\s+\d+\.\d\d\s+\d+\.\d%\s+sm_active/);
+    expect(result.stdout).toMatch(/gpu-train-01\s+training\s+4\s+2\.00/);
+  });
+
+  it('says clearly that Java is missing when it must start the embedded DynamoDB', async () => {
+    const bin = join(scratch, 'bin');
+    rmSync(bin, { recursive: true, force: true });
+    mkdtempSync(join(scratch, 'x'));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(bin);
+    symlinkSync(process.execPath, join(bin, 'node'));
+    const env = { PATH: bin, PORT: '0', LEDGER_STATE_DIR: join(scratch, 'nojava'), LEDGER_DYNAMODB_ENDPOINT: '' };
+    const result = await run(['local/start.ts', '--once'], env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Java was not found on PATH');
+    expect(result.stderr).toContain('LEDGER_DYNAMODB_ENDPOINT');
+  });
+});
+
+describe('ledger CLI', () => {
+  it('creates, lists and revokes tokens, showing the secret once', async () => {
+    const env = { LEDGER_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), LEDGER_TABLE_NAME: 'cli-tokens', LEDGER_STATE_DIR: join(scratch, 'cli') };
+    const created = await run(['local/cli.ts', 'tokens', 'create', '--name', 'agents', '--scopes', 'ingest'], env);
+    expect(created.code).toBe(0);
+    const [, keyId] = /Created token ([0-9a-f]{16}) \(agents; scopes ingest\)/.exec(created.stdout) ?? [];
+    expect(keyId).toBeDefined();
+    const secret = created.stdout.trim().split('\n').at(-1)!;
+    expect(secret).toMatch(/^cl_/);
+
+    const listed = await run(['local/cli.ts', 'tokens', 'list'], env);
+    expect(listed.stdout).toMatch(new RegExp(`${keyId}\\s+agents\\s+ingest\\s+\\S+\\s+-`));
+    expect(listed.stdout).not.toContain(secret);
+
+    expect((await run(['local/cli.ts', 'tokens', 'revoke', keyId!], env)).stdout).toContain(`Revoked ${keyId}`);
+    expect((await run(['local/cli.ts', 'tokens', 'list'], env)).stdout).not.toMatch(new RegExp(`${keyId}.*\\s-$`, 'm'));
+
+    const bad = await run(['local/cli.ts', 'tokens', 'create', '--name', 'x', '--scopes', 'root'], env);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--scopes: unknown scope root');
+  });
+});
