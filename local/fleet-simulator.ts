@@ -95,7 +95,7 @@ export function hostBatch(host: SimulatedHost, hostIndex: number, fromMs: number
     });
   }
   return {
-    batchId: `${host.hostId}-${fromMs}-${toMs}`,
+    batchId: `sim-${host.hostId}-${fromMs}-${toMs}`,
     host: { hostId: host.hostId, instanceId: host.instanceId, instanceType: host.instanceType, provider: 'aws', region: host.region, pool: host.pool },
     samples,
   };
@@ -136,12 +136,16 @@ export async function postBatch(url: string, token: string, batch: MeasurementBa
   return { status: response.status, body: await response.json() };
 }
 
-/** Post every host's samples for [fromMs, toMs) in one-minute batches. */
+/**
+ * Post every host's samples for [fromMs, toMs) in whole-minute batches. Batch ids follow from the minute,
+ * so posting a minute again (a restart, an overlap) is a replay the ingest answers as duplicate.
+ */
 export async function postFleetRange(url: string, token: string, fromMs: number, toMs: number, options: FleetOptions = defaultFleet): Promise<number> {
   const hosts = simulatedHosts(options);
   let samples = 0;
-  for (let start = fromMs; start < toMs; start += 60_000) {
-    const end = Math.min(toMs, start + 60_000);
+  const first = Math.floor(fromMs / 60_000) * 60_000;
+  for (let start = first; start + 60_000 <= toMs; start += 60_000) {
+    const end = start + 60_000;
     const results = await Promise.all(hosts.map((host, i) => postBatch(url, token, hostBatch(host, i, start, end, options))));
     for (const r of results) {
       if (r.status !== 202) throw new Error(`simulated fleet: ingest answered ${r.status}: ${JSON.stringify(r.body)}`);
