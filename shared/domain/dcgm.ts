@@ -80,9 +80,8 @@ export function isDcgmBlank(value: number, type: DcgmValueType | 'any' = 'any'):
 export type FieldRejection = 'not_finite' | 'blank_sentinel' | 'out_of_range';
 
 /** Why a reading is not a value, or `null` when it is one. */
-export function rejectReading(name: string, value: number): FieldRejection | null {
+export function rejectReading(name: string, value: number, spec: DcgmFieldSpec = dcgmFieldSpec(name)): FieldRejection | null {
   if (!Number.isFinite(value)) return 'not_finite';
-  const spec = dcgmFieldSpec(name);
   if (isDcgmBlank(value, spec === unknownField ? 'any' : spec.type)) return 'blank_sentinel';
   if (spec === unknownField) return value < 0 ? 'out_of_range' : null;
   if (value < spec.min || value > spec.max) return 'out_of_range';

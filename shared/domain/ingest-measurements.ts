@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import { badRequest, conflict, payloadTooLarge } from '../errors.js';
 import {
   SAMPLE_MAX_AGE_MS,
   SAMPLE_MAX_AHEAD_MS,
-  sampleTimeMs,
+  sampleTimes,
   type IngestResult,
   type MeasurementBatch,
 } from './measurements.js';
@@ -26,22 +25,10 @@ export interface MeasurementStore {
   putBatch(hostId: string, batchId: string, record: BatchRecord): Promise<void>;
 }
 
-/** A stable digest of what a batch says, so a replay can be told from a different batch reusing an id. */
-export function batchFingerprint(batch: MeasurementBatch): string {
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify(batch.host));
-  for (const s of batch.samples) {
-    hash.update(`${sampleTimeMs(s.time)}|${s.gpu.uuid}|${s.gpu.index}|${s.gpu.model}|`);
-    for (const name of Object.keys(s.fields).sort()) hash.update(`${name}=${s.fields[name]};`);
-  }
-  return hash.digest('hex');
-}
-
-export function checkSampleWindow(batch: MeasurementBatch, now: number): void {
+export function checkSampleWindow(times: Float64Array, now: number): void {
   const oldest = now - SAMPLE_MAX_AGE_MS;
   const newest = now + SAMPLE_MAX_AHEAD_MS;
-  batch.samples.forEach((sample, i) => {
-    const t = sampleTimeMs(sample.time);
+  times.forEach((t, i) => {
     if (Number.isNaN(t)) throw badRequest(`samples[${i}].time: not a valid time`, { path: `samples[${i}].time` });
     if (t < oldest) throw badRequest(`samples[${i}].time: older than 7 days (${new Date(t).toISOString()})`, { path: `samples[${i}].time` });
     if (t > newest) throw badRequest(`samples[${i}].time: more than 5 minutes in the future (${new Date(t).toISOString()})`, { path: `samples[${i}].time` });
@@ -61,19 +48,19 @@ export function checkBatchSize(body: unknown, maxSamples: number): void {
  * halfway is completed by its retry without counting the applied minutes twice.
  */
 export async function ingestMeasurements(store: MeasurementStore, batch: MeasurementBatch, now: number): Promise<IngestResult> {
-  checkSampleWindow(batch, now);
-  const fingerprint = batchFingerprint(batch);
+  const times = sampleTimes(batch);
+  checkSampleWindow(times, now);
+  const folded = foldBatch(batch, times);
   const previous = await store.getBatch(batch.host.hostId, batch.batchId);
   if (previous) {
-    if (previous.fingerprint !== fingerprint) {
+    if (previous.fingerprint !== folded.fingerprint) {
       throw conflict(`batchId: ${batch.batchId} was already used for a batch with different content`, { batchId: batch.batchId });
     }
     return { batchId: batch.batchId, accepted: previous.accepted, duplicate: true, rejectedFields: previous.rejectedFields };
   }
-  const folded = foldBatch(batch);
   await store.applyMinutes(batch.batchId, folded.minutes);
   await store.putBatch(batch.host.hostId, batch.batchId, {
-    fingerprint,
+    fingerprint: folded.fingerprint,
     accepted: folded.accepted,
     rejectedFields: folded.rejectedFields,
     createdAt: new Date(now).toISOString(),

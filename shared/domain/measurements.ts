@@ -36,9 +36,40 @@ export const gpuSchema = z.object({
   model: z.string().min(1).max(128),
 });
 
+/**
+ * DCGM field name -> reading. Checked by one hand-written pass inside zod instead of `z.record`, which
+ * costs six times as much on a 5,760-field batch; the OpenAPI shape is stated alongside.
+ */
+const MAX_FIELDS_PER_SAMPLE = 128;
 export const fieldsSchema = z
-  .record(z.string().regex(DCGM_FIELD_NAME, 'field names must be DCGM field names such as DCGM_FI_PROF_SM_ACTIVE'), z.number().nullable())
-  .refine((fields) => Object.keys(fields).length <= 128, 'at most 128 fields per sample');
+  .custom<Record<string, number | null>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+    message: 'must be an object of DCGM field name to number',
+  })
+  .superRefine((fields, ctx) => {
+    let count = 0;
+    for (const name of Object.keys(fields)) {
+      if (++count > MAX_FIELDS_PER_SAMPLE) {
+        ctx.addIssue({ code: 'custom', message: `at most ${MAX_FIELDS_PER_SAMPLE} fields per sample`, path: [] });
+        return;
+      }
+      if (!DCGM_FIELD_NAME.test(name)) {
+        ctx.addIssue({ code: 'custom', message: 'field names must be DCGM field names such as DCGM_FI_PROF_SM_ACTIVE', path: [name] });
+      }
+      const value = fields[name];
+      if (value !== null && typeof value !== 'number') {
+        ctx.addIssue({ code: 'custom', message: `expected a number or null, got ${Array.isArray(value) ? 'array' : typeof value}`, path: [name] });
+      }
+    }
+  })
+  .meta({
+    override: {
+      type: 'object',
+      propertyNames: { pattern: DCGM_FIELD_NAME.source },
+      additionalProperties: { type: ['number', 'null'] },
+      maxProperties: MAX_FIELDS_PER_SAMPLE,
+      description: 'DCGM field name to reading; null, non-finite, DCGM blank and out-of-range readings are dropped and counted',
+    },
+  });
 
 export const sampleSchema = z.object({
   time: sampleTimeSchema,
@@ -73,4 +104,11 @@ export const SAMPLE_MAX_AHEAD_MS = 5 * 60 * 1000;
 
 export function sampleTimeMs(time: string | number): number {
   return typeof time === 'number' ? time : Date.parse(time);
+}
+
+/** Each sample's time in epoch milliseconds, parsed once for the window check and the fold. */
+export function sampleTimes(batch: MeasurementBatch): Float64Array {
+  const times = new Float64Array(batch.samples.length);
+  for (let i = 0; i < times.length; i++) times[i] = sampleTimeMs(batch.samples[i]!.time);
+  return times;
 }

@@ -73,6 +73,26 @@ describe('foldBatch', () => {
   });
 });
 
+describe('batch fingerprint', () => {
+  const samples = [
+    { time: T0, gpu: gpu(0), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.2, DCGM_FI_DEV_POWER_USAGE: 300 } },
+    { time: T0 + 1000, gpu: gpu(1), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.4 } },
+  ];
+  it('is the same for a replay and differs when a value, a time, a GPU or a field name differs', () => {
+    const base = foldBatch(batch(samples)).fingerprint;
+    expect(foldBatch(batch(structuredClone(samples))).fingerprint).toBe(base);
+    const changed = [
+      [{ ...samples[0]!, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.2, DCGM_FI_DEV_POWER_USAGE: 301 } }, samples[1]!],
+      [{ ...samples[0]!, time: T0 + 1 }, samples[1]!],
+      [{ ...samples[0]!, gpu: gpu(2) }, samples[1]!],
+      [{ ...samples[0]!, fields: { DCGM_FI_PROF_SM_OCCUPANCY: 0.2, DCGM_FI_DEV_POWER_USAGE: 300 } }, samples[1]!],
+      [samples[0]!],
+    ];
+    const prints = changed.map((s) => foldBatch(batch(s)).fingerprint);
+    expect(new Set([base, ...prints]).size).toBe(changed.length + 1);
+  });
+});
+
 describe('merging rollups', () => {
   const a = foldBatch(batch([{ time: T0, gpu: gpu(0), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.1, DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 1000 } }], 'a'))
     .minutes[0]!;

@@ -1,6 +1,6 @@
-import { isCounterField, rejectReading, type FieldRejection } from './dcgm.js';
+import { dcgmFieldSpec, rejectReading, type DcgmFieldSpec, type FieldRejection } from './dcgm.js';
 import type { HostDescription, MeasurementBatch } from './measurements.js';
-import { sampleTimeMs } from './measurements.js';
+import { sampleTimes } from './measurements.js';
 
 /**
  * Samples are folded into one rollup per host per minute: per GPU and field, count/sum/min/max for gauges
@@ -56,17 +56,46 @@ export interface FoldResult {
   accepted: number;
   rejectedFields: number;
   rejections: Partial<Record<FieldRejection | 'null', number>>;
+  /**
+   * A cheap digest of what the batch says (times, GPUs, field names and values, in order), computed in the
+   * same pass. It tells a replay from a different batch that reuses an id; it is not a security hash.
+   */
+  fingerprint: string;
+}
+
+interface FieldTraits {
+  spec: DcgmFieldSpec;
+  counter: boolean;
+  nameHash: number;
+}
+const traitsByName = new Map<string, FieldTraits>();
+
+function traitsOf(name: string): FieldTraits {
+  let traits = traitsByName.get(name);
+  if (!traits) {
+    let h = 2166136261;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
+    const spec = dcgmFieldSpec(name);
+    traits = { spec, counter: spec.kind === 'counter', nameHash: h >>> 0 };
+    if (traitsByName.size < 10_000) traitsByName.set(name, traits);
+  }
+  return traits;
 }
 
 /** Fold a validated batch into host-minute rollups. Invalid readings are dropped and counted; the rest of the sample stays. */
-export function foldBatch(batch: MeasurementBatch): FoldResult {
+export function foldBatch(batch: MeasurementBatch, times: Float64Array = sampleTimes(batch)): FoldResult {
   const byMinute = new Map<number, HostMinute>();
   const rejections: FoldResult['rejections'] = {};
   let rejectedFields = 0;
+  let digestA = 0;
+  let digestB = 0;
+  let digestC = 0;
   // Counters need time order inside a minute; sort once when the batch is not already ordered.
-  const samples = isTimeOrdered(batch) ? batch.samples : [...batch.samples].sort((a, b) => sampleTimeMs(a.time) - sampleTimeMs(b.time));
-  for (const sample of samples) {
-    const at = sampleTimeMs(sample.time);
+  const order = isAscending(times) ? null : [...times.keys()].sort((a, b) => times[a]! - times[b]!);
+  for (let k = 0; k < times.length; k++) {
+    const i = order ? order[k]! : k;
+    const sample = batch.samples[i]!;
+    const at = times[i]!;
     const minute = minuteOf(at);
     let rollup = byMinute.get(minute);
     if (!rollup) {
@@ -79,15 +108,19 @@ export function foldBatch(batch: MeasurementBatch): FoldResult {
       rollup.gpus[sample.gpu.uuid] = gpu;
     }
     gpu.samples += 1;
+    digestA += at * (i + 1) + sample.gpu.index;
     for (const name in sample.fields) {
       const value = sample.fields[name];
-      const why = value === null || value === undefined ? 'null' : rejectReading(name, value);
+      const traits = traitsOf(name);
+      digestB = (digestB + Math.imul(traits.nameHash, i + 1)) >>> 0;
+      const why = value === null || value === undefined ? 'null' : rejectReading(name, value, traits.spec);
       if (why !== null) {
         rejectedFields += 1;
         rejections[why] = (rejections[why] ?? 0) + 1;
         continue;
       }
-      addReading(gpu.fields, name, value as number, at);
+      digestC += (value as number) * ((i % 9973) + 1);
+      addReading(gpu.fields, name, value as number, at, traits.counter);
     }
   }
   return {
@@ -95,22 +128,18 @@ export function foldBatch(batch: MeasurementBatch): FoldResult {
     accepted: batch.samples.length,
     rejectedFields,
     rejections,
+    fingerprint: `v1:${batch.samples.length}:${rejectedFields}:${digestA}:${digestB}:${digestC}`,
   };
 }
 
-function isTimeOrdered(batch: MeasurementBatch): boolean {
-  let previous = -Infinity;
-  for (const s of batch.samples) {
-    const t = sampleTimeMs(s.time);
-    if (t < previous) return false;
-    previous = t;
-  }
+function isAscending(times: Float64Array): boolean {
+  for (let i = 1; i < times.length; i++) if (times[i]! < times[i - 1]!) return false;
   return true;
 }
 
-function addReading(fields: Record<string, FieldAggregate>, name: string, value: number, at: number): void {
+function addReading(fields: Record<string, FieldAggregate>, name: string, value: number, at: number, counter: boolean): void {
   const existing = fields[name];
-  if (isCounterField(name)) {
+  if (counter) {
     if (!existing) {
       fields[name] = { n: 1, first: value, firstAt: at, last: value, lastAt: at, inc: 0 };
       return;

@@ -107,19 +107,19 @@ describe('malformed and hostile requests', () => {
     expect(response.body.error.code).toMatch(/^[a-z_]+$/);
   });
 
-  it('drops a __proto__ key instead of letting it reach a prototype', async () => {
+  it('refuses a __proto__ field name and lets nothing reach a prototype', async () => {
     const sample = `{"time":${now - 60_000},"gpu":{"index":0,"uuid":"GPU-proto","model":"m"},"fields":{"__proto__":{"DCGM_FI_PROF_SM_ACTIVE":1},"DCGM_FI_DEV_GPU_UTIL":7}}`;
     const body = `{"batchId":"proto","host":{"hostId":"host-proto"},"samples":[${sample}]}`;
     const response = await api('POST', '/v1/measurements', { body, headers: { 'content-type': 'application/json' } });
-    expect(response.body).toEqual({ batchId: 'proto', accepted: 1, duplicate: false, rejectedFields: 0 });
-    const report = await api('GET', '/v1/fleet/utilization?hostId=host-proto');
-    expect(report.body.hosts[0].gpus[0]).toMatchObject({ basis: 'gpu_util', meanSmActive: null, meanGpuUtil: 7 });
+    expect(response.status).toBe(400);
+    expect(response.body.error.message).toContain('samples[0].fields.__proto__: field names must be DCGM field names');
     expect(({} as Record<string, unknown>).DCGM_FI_PROF_SM_ACTIVE).toBeUndefined();
   });
 
   it('stored nothing from any of the malformed ones', async () => {
     const report = await api('GET', '/v1/fleet/utilization?step=1h');
     expect(report.status).toBe(200);
-    expect(report.body.hosts.map((h: { hostId: string }) => h.hostId)).toEqual(['host-proto']);
+    expect(report.body.hosts).toEqual([]);
+    expect(report.body.totals.observedGpuHours).toBe(0);
   });
 });
