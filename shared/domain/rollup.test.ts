@@ -74,7 +74,7 @@ describe('foldBatch', () => {
 });
 
 describe('batch fingerprint', () => {
-  const samples = [
+  const samples: MeasurementBatch['samples'] = [
     { time: T0, gpu: gpu(0), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.2, DCGM_FI_DEV_POWER_USAGE: 300 } },
     { time: T0 + 1000, gpu: gpu(1), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.4 } },
   ];
