@@ -34,7 +34,7 @@ async function ingest(): Promise<RecordingIngestServer> {
   cleanups.push(() => s.close());
   return s;
 }
-function nvidiaSmi(initial: { fixture?: string; output?: string }): FakeNvidiaSmi {
+function nvidiaSmi(initial: { fixture?: string; output?: string; exitCode?: number }): FakeNvidiaSmi {
   const f = startFakeNvidiaSmi(initial);
   cleanups.push(() => f.cleanup());
   return f;
@@ -203,12 +203,10 @@ describe('collection and the wire format', () => {
     const smi = nvidiaSmi({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv' });
     const a = await agent({ env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spoolDir(), pollIntervalSeconds: 0.05, flushIntervalSeconds: 0.2 }) });
     await waitFor(() => smi.callCount() >= 3, { what: 'three polls' });
-    smi.setFixture('nvidia-smi-h100-80gb-hbm3-gpu-lost.csv');
-    smi.setExitCode(15);
+    smi.set({ fixture: 'nvidia-smi-h100-80gb-hbm3-gpu-lost.csv', exitCode: 15 });
     const afterLoss = smi.callCount();
     await waitFor(() => smi.callCount() >= afterLoss + 3, { what: 'polls with a lost GPU' });
-    smi.setFixture('nvidia-smi-h100-80gb-hbm3-x8.csv');
-    smi.setExitCode(0);
+    smi.set({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv', exitCode: 0 });
     const afterReturn = smi.callCount();
     await waitFor(() => smi.callCount() >= afterReturn + 3, { what: 'polls after the GPU came back' });
     a.kill('SIGTERM');
@@ -224,7 +222,8 @@ describe('collection and the wire format', () => {
       [['GPU-a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d'], []],
       [[], ['GPU-a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d']],
     ]);
-    expect(a.logs().filter((l) => l.msg === 'nvidia-smi reported a problem; using the rows it printed')).toHaveLength(1);
+    const problems = a.logs().filter((l) => l.msg === 'nvidia-smi reported a problem; using the rows it printed');
+    expect(problems.map((l) => [l.exitCode, l.gpus, l.problem])).toEqual([[15, 7, 'Unable to determine the device handle for GPU 0000:53:00.0: Unknown Error']]);
   });
 });
 
@@ -366,8 +365,7 @@ describe('delivery', () => {
 
   it('--once with no GPU readable exits 4 and sends nothing', async () => {
     const server = await ingest();
-    const smi = nvidiaSmi({ output: 'NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver.\n' });
-    smi.setExitCode(9);
+    const smi = nvidiaSmi({ output: "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\n", exitCode: 9 });
     const a = await agent({ args: ['--once'], env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spoolDir() }) });
     expect((await a.exited).code).toBe(4);
     expect(server.attempts).toEqual([]);

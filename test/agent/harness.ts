@@ -54,6 +54,8 @@ export interface FakeNvidiaSmi {
   setFixture(name: string): void;
   /** Exit status of the next invocations (a GPU lost makes nvidia-smi exit non-zero while printing the others). */
   setExitCode(code: number): void;
+  /** Output and exit status switched together, in one atomic write. */
+  set(state: { output?: string; fixture?: string; exitCode?: number }): void;
   /** Arguments of every invocation so far. */
   calls(): string[];
   callCount(): number;
@@ -61,38 +63,51 @@ export interface FakeNvidiaSmi {
 }
 
 /**
- * A `nvidia-smi` shell script that prints the current output file. The output can also be switched from outside the
- * test process by pointing FAKE_NVIDIA_SMI_OUTPUT_FILE at another file.
+ * A `nvidia-smi` shell script that prints the current state file: its first line is the exit status, the rest the
+ * output. The state can also be switched from outside the test process by pointing FAKE_NVIDIA_SMI_STATE_FILE at
+ * another file of the same shape.
  */
-export function startFakeNvidiaSmi(initial: { fixture?: string; output?: string } = {}): FakeNvidiaSmi {
+export function startFakeNvidiaSmi(initial: { fixture?: string; output?: string; exitCode?: number } = {}): FakeNvidiaSmi {
   const dir = tempDir('fake-nvidia-smi-');
   const binDir = path.join(dir, 'bin');
   fs.mkdirSync(binDir);
   const script = [
     '#!/bin/sh',
     `D='${dir}'`,
+    'S="${FAKE_NVIDIA_SMI_STATE_FILE:-$D/state}"',
     'printf "%s\\n" "$*" >> "$D/calls.log"',
     'n=$(( $(cat "$D/count" 2>/dev/null || echo 0) + 1 ))',
     'echo "$n" > "$D/count"',
-    'code=$(cat "$D/exit-code" 2>/dev/null || echo 0)',
-    'sed "s/{{seq}}/$n/g" "${FAKE_NVIDIA_SMI_OUTPUT_FILE:-$D/output}"',
+    // Read the state once, so that a switch between reading the status and the output cannot mix two states.
+    'state=$(cat "$S"; echo x)',
+    'code=$(printf "%s" "$state" | head -n 1)',
+    'printf "%s" "${state%x}" | tail -n +2 | sed "s/{{seq}}/$n/g"',
     'exit "$code"',
     '',
   ].join('\n');
   fs.writeFileSync(path.join(binDir, 'nvidia-smi'), script, { mode: 0o755 });
-  const writeAtomically = (file: string, text: string) => {
-    fs.writeFileSync(`${file}.tmp`, text);
+  let output = initial.output ?? (initial.fixture ? agentFixture(initial.fixture) : '');
+  let exitCode = initial.exitCode ?? 0;
+  const write = () => {
+    const file = path.join(dir, 'state');
+    fs.writeFileSync(`${file}.tmp`, `${exitCode}\n${output}`);
     fs.renameSync(`${file}.tmp`, file);
   };
   const fake: FakeNvidiaSmi = {
     binDir,
     path: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`,
-    setOutput: (text) => writeAtomically(path.join(dir, 'output'), text),
-    setFixture: (name) => fake.setOutput(agentFixture(name)),
-    setExitCode: (code) => writeAtomically(path.join(dir, 'exit-code'), String(code)),
+    set(state) {
+      if (state.output !== undefined) output = state.output;
+      if (state.fixture !== undefined) output = agentFixture(state.fixture);
+      if (state.exitCode !== undefined) exitCode = state.exitCode;
+      write();
+    },
+    setOutput: (text) => fake.set({ output: text }),
+    setFixture: (name) => fake.set({ fixture: name }),
+    setExitCode: (code) => fake.set({ exitCode: code }),
     calls: () => {
       try {
-        return fs.readFileSync(path.join(dir, 'calls.log'), 'utf8').split('\n').filter(Boolean);
+        return fs.readFileSync(path.join(dir, 'calls.log'), 'utf8').split('\n').slice(0, -1);
       } catch {
         return [];
       }
@@ -100,7 +115,7 @@ export function startFakeNvidiaSmi(initial: { fixture?: string; output?: string 
     callCount: () => fake.calls().length,
     cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
-  fake.setOutput(initial.output ?? (initial.fixture ? agentFixture(initial.fixture) : ''));
+  write();
   return fake;
 }
 
