@@ -5,6 +5,7 @@ import { createDocumentClient } from '../shared/adapters/dynamo/client.js';
 import { ensureLedgerTable } from '../shared/adapters/dynamo/create-table.js';
 import { DynamoTokenStore } from '../shared/adapters/dynamo/token-store.js';
 import { resetConfig } from '../shared/config.js';
+import { resetLedgerDependencies } from '../shared/dependencies.js';
 import { createToken, keyIdOf, scopes, tokenMatches } from '../shared/domain/tokens.js';
 import { createApiServer } from './api-server.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynamodb.js';
@@ -43,6 +44,7 @@ export async function startLedger(options: LedgerRuntimeOptions = {}): Promise<L
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_DEV ??= 'true';
   resetConfig();
+  resetLedgerDependencies();
 
   let server: Server | undefined;
   try {

@@ -29,3 +29,8 @@ export function ledgerDependencies(): LedgerDependencies {
   };
   return built;
 }
+
+/** The local runtime starts several systems in one process (tests): each start rebuilds the adapters. */
+export function resetLedgerDependencies(): void {
+  built = undefined;
+}

@@ -4,9 +4,11 @@ import { measurementBatchSchema } from '../../shared/domain/measurements.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 
-const deps = ledgerDependencies();
+// Built at cold start, so a missing setting fails the init, not a request.
+ledgerDependencies();
 
 export const handler = httpHandler({ scope: 'ingest', body: true }, async ({ body }) => {
+  const deps = ledgerDependencies();
   checkBatchSize(body, deps.config.LEDGER_MAX_BATCH_SAMPLES);
   const batch = parseWith(measurementBatchSchema, body);
   return { status: 202, body: await ingestMeasurements(deps.measurements, batch, Date.now()) };

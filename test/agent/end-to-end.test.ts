@@ -1,0 +1,88 @@
+/**
+ * The real agent bundle against the real local runtime (same handlers as Lambda, DynamoDB Local): data
+ * arrives and the utilization API shows it; the ledger goes away for a while and every sample still
+ * arrives exactly once.
+ */
+import fs from 'node:fs';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
+import { DynamoMeasurementStore } from '../../shared/adapters/dynamo/measurement-store.js';
+import { freePort } from '../../local/dynamodb.js';
+import { startLedger, type LedgerRuntime } from '../../local/runtime.js';
+import { apiClient, startTestLedger } from '../support/ledger.js';
+import { agentEnv, agentFixture, runAgent, startFakeDcgmExporter, startFakeNvidiaSmi, tempDir, waitFor } from './harness.js';
+
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const fn of cleanups.splice(0).reverse()) await fn();
+});
+
+function meanOfDcgmField(page: string, field: string): number {
+  const values = page
+    .split('\n')
+    .filter((line) => line.startsWith(`${field}{`))
+    .map((line) => Number(line.trim().split(/\s+/).pop()));
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+async function storedSamples(ledger: LedgerRuntime, hostId: string): Promise<number> {
+  const store = new DynamoMeasurementStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
+  const rollups = await store.hostMinutes({ hostId, from: Date.now() - 3_600_000, to: Date.now() + 600_000 });
+  return rollups.reduce((n, r) => n + Object.values(r.gpus).reduce((m, g) => m + g.samples, 0), 0);
+}
+
+describe('agent to ledger, end to end', () => {
+  it('--once with dcgm-exporter: the utilization API shows 8 GPUs on the SM-active basis', async () => {
+    const ledger = await startTestLedger();
+    cleanups.push(() => ledger.stop());
+    const dcgm = await startFakeDcgmExporter();
+    cleanups.push(() => dcgm.close());
+    const smi = startFakeNvidiaSmi({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv' });
+    cleanups.push(() => smi.cleanup());
+
+    const agent = await runAgent({
+      args: ['--once'],
+      env: agentEnv({ ingest: { url: ledger.url, token: ledger.token }, nvidiaSmi: smi, dcgmUrl: dcgm.url, spoolDir: tempDir() }),
+    });
+    expect((await agent.exited).code).toBe(0);
+
+    const report = (await apiClient(ledger)('GET', '/v1/fleet/utilization?hostId=test-host-1&step=1h')).body;
+    expect(report.totals.gpus).toBe(8);
+    expect(report.totals.basis).toBe('sm_active');
+    const expected = meanOfDcgmField(agentFixture('dcgm-exporter-h100-80gb-hbm3-x8.prom'), 'DCGM_FI_PROF_SM_ACTIVE');
+    expect(report.totals.meanSmActive).toBeCloseTo(expected, 5);
+    expect(report.hosts[0].gpus.map((g: { index: number }) => g.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(agent.stderr()).not.toContain(ledger.token);
+  });
+
+  it('the ledger is down for a while, then back: every sample the agent collected is stored exactly once', async () => {
+    const port = await freePort();
+    const tableName = `e2e-outage-${Date.now()}`;
+    const token = 'agent-outage-token-0123456789';
+    const start = () => startLedger({ port, dynamoEndpoint: inject('dynamoEndpoint'), tableName, devToken: token });
+    let ledger = await start();
+    await ledger.stop(); // table and token exist; nothing listens now
+
+    const smi = startFakeNvidiaSmi({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv' });
+    cleanups.push(() => smi.cleanup());
+    const spool = tempDir();
+    const agent = await runAgent({
+      env: agentEnv({ ingest: { url: `http://127.0.0.1:${port}`, token }, nvidiaSmi: smi, spoolDir: spool, pollIntervalSeconds: 0.1, flushIntervalSeconds: 0.3 }),
+    });
+    cleanups.push(() => agent.kill('SIGKILL'));
+    await waitFor(() => fs.readdirSync(spool).length >= 3, { what: 'three spooled batches while the ledger is down' });
+
+    ledger = await start();
+    cleanups.push(() => ledger.stop());
+    await waitFor(() => fs.readdirSync(spool).length === 0, { what: 'spool drained', timeoutMs: 30_000 });
+    agent.kill('SIGTERM');
+    expect((await agent.exited).code).toBe(0);
+
+    const stopped = agent.logs().find((l) => l.msg === 'stopped')!;
+    const stats = stopped.stats as { samplesCollected: number; samplesSent: number; sendFailures: number; batchesDroppedSpoolFull: number };
+    expect(stats.sendFailures).toBeGreaterThan(0);
+    expect(stats.batchesDroppedSpoolFull).toBe(0);
+    expect(stats.samplesSent).toBe(stats.samplesCollected);
+    expect(await storedSamples(ledger, 'test-host-1')).toBe(stats.samplesCollected);
+  });
+});
