@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
 import { ingestResultSchema, measurementBatchSchema } from './domain/measurements.js';
-import { utilizationMetricsSchema } from './domain/utilization.js';
+import { inferenceSummarySchema, utilizationMetricsSchema } from './domain/utilization.js';
 import { httpRoutes, routeKey, type HttpRoute } from './routes.js';
 
 /** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
@@ -22,7 +22,7 @@ const fleetUtilizationSchema = z
     from: z.string(),
     to: z.string(),
     step: z.string(),
-    totals: utilizationMetricsSchema.extend({ hosts: z.number().int(), gpus: z.number().int() }),
+    totals: utilizationMetricsSchema.extend({ hosts: z.number().int(), gpus: z.number().int(), inference: inferenceSummarySchema.nullable() }),
     hosts: z.array(
       z.object({
         hostId: z.string(),
@@ -33,6 +33,7 @@ const fleetUtilizationSchema = z
         region: z.string().nullable(),
         gpus: z.array(gpuUtilizationSchema),
         totals: utilizationMetricsSchema,
+        inference: inferenceSummarySchema.nullable(),
       }),
     ),
     series: z.array(utilizationMetricsSchema.extend({ start: z.string() })),

@@ -77,6 +77,19 @@ export const sampleSchema = z.object({
   fields: fieldsSchema,
 });
 
+/** Cumulative counters an agent scraped from an inference server (vLLM), for tokens served per GPU-hour. */
+export const inferenceReadingSchema = z.object({
+  time: sampleTimeSchema,
+  server: z.string().min(1).max(512),
+  model: z.string().min(1).max(256),
+  promptTokensTotal: z.number().nonnegative().optional(),
+  generationTokensTotal: z.number().nonnegative().optional(),
+  requestsRunning: z.number().nonnegative().optional(),
+  latencyCount: z.number().nonnegative().optional().describe('requests finished since the server started (histogram count)'),
+  latencySumSeconds: z.number().nonnegative().optional(),
+});
+export type InferenceReading = z.infer<typeof inferenceReadingSchema>;
+
 export const measurementBatchSchema = z.object({
   batchId: z
     .string()
@@ -85,6 +98,7 @@ export const measurementBatchSchema = z.object({
     .regex(/^[A-Za-z0-9._:@-]+$/, 'batchId may hold letters, digits and . _ : @ - only'),
   host: hostSchema,
   samples: z.array(sampleSchema).min(1, 'a batch needs at least one sample'),
+  inference: z.array(inferenceReadingSchema).max(10_000).optional(),
 });
 
 export type MeasurementBatch = z.infer<typeof measurementBatchSchema>;

@@ -1,6 +1,6 @@
 import { dcgmFieldSpec, rejectReading, type DcgmFieldSpec, type FieldRejection } from './dcgm.js';
 import type { HostDescription, MeasurementBatch } from './measurements.js';
-import { sampleTimes } from './measurements.js';
+import { sampleTimeMs, sampleTimes, type InferenceReading } from './measurements.js';
 
 /**
  * Samples are folded into one rollup per host per minute: per GPU and field, count/sum/min/max for gauges
@@ -35,12 +35,24 @@ export interface GpuMinute {
   fields: Record<string, FieldAggregate>;
 }
 
+/** Counters of one inference server and model within a minute. */
+export interface InferenceMinute {
+  server: string;
+  model: string;
+  promptTokens?: CounterAggregate;
+  generationTokens?: CounterAggregate;
+  requests?: CounterAggregate;
+  latencySeconds?: CounterAggregate;
+}
+
 export interface HostMinute {
   hostId: string;
   minute: number;
   host: HostDescription;
   /** Keyed by GPU uuid. */
   gpus: Record<string, GpuMinute>;
+  /** Keyed by `<server> <model>`; absent when the host runs no scraped inference server. */
+  inference?: Record<string, InferenceMinute>;
 }
 
 export function isCounterAggregate(a: FieldAggregate): a is CounterAggregate {
@@ -123,6 +135,18 @@ export function foldBatch(batch: MeasurementBatch, times: Float64Array = sampleT
       addReading(gpu.fields, name, value as number, at, traits.counter);
     }
   }
+  for (const reading of batch.inference ?? []) {
+    const at = sampleTimeMs(reading.time);
+    const minute = minuteOf(at);
+    let rollup = byMinute.get(minute);
+    if (!rollup) {
+      rollup = { hostId: batch.host.hostId, minute, host: batch.host, gpus: {} };
+      byMinute.set(minute, rollup);
+    }
+    addInferenceReading((rollup.inference ??= {}), reading, at);
+    digestA += at + reading.model.length;
+    digestC += (reading.promptTokensTotal ?? 0) + 3 * (reading.generationTokensTotal ?? 0) + 7 * (reading.latencyCount ?? 0);
+  }
   return {
     minutes: [...byMinute.values()].sort((a, b) => a.minute - b.minute),
     accepted: batch.samples.length,
@@ -156,6 +180,47 @@ function addReading(fields: Record<string, FieldAggregate>, name: string, value:
   g.sum += value;
   if (value < g.min) g.min = value;
   if (value > g.max) g.max = value;
+}
+
+const inferenceCounters = [
+  ['promptTokens', 'promptTokensTotal'],
+  ['generationTokens', 'generationTokensTotal'],
+  ['requests', 'latencyCount'],
+  ['latencySeconds', 'latencySumSeconds'],
+] as const;
+
+function addInferenceReading(into: Record<string, InferenceMinute>, reading: InferenceReading, at: number): void {
+  const key = `${reading.server} ${reading.model}`;
+  const entry = (into[key] ??= { server: reading.server, model: reading.model });
+  for (const [name, wire] of inferenceCounters) {
+    const value = reading[wire];
+    if (value === undefined) continue;
+    const point: CounterAggregate = { n: 1, first: value, firstAt: at, last: value, lastAt: at, inc: 0 };
+    const existing = entry[name];
+    entry[name] = existing ? mergeCounter(existing, point) : point;
+  }
+}
+
+function mergeInference(a: Record<string, InferenceMinute> | undefined, b: Record<string, InferenceMinute> | undefined): Record<string, InferenceMinute> | undefined {
+  if (!a || !b) return a ?? b;
+  const out: Record<string, InferenceMinute> = { ...a };
+  for (const key in b) {
+    const right = b[key]!;
+    const left = out[key];
+    if (!left) {
+      out[key] = right;
+      continue;
+    }
+    const merged: InferenceMinute = { server: left.server, model: left.model };
+    for (const [name] of inferenceCounters) {
+      const l = left[name];
+      const r = right[name];
+      const m = l && r ? mergeCounter(l, r) : (l ?? r);
+      if (m) merged[name] = m;
+    }
+    out[key] = merged;
+  }
+  return out;
 }
 
 /** Increase of a counter from `from` to `to`; a drop means it restarted at zero. */
@@ -218,5 +283,6 @@ export function mergeHostMinutes(existing: HostMinute, incoming: HostMinute): Ho
       ? { index: right.index, model: right.model, samples: left.samples + right.samples, fields: mergeFields(left.fields, right.fields) }
       : right;
   }
-  return { hostId: existing.hostId, minute: existing.minute, host: { ...existing.host, ...incoming.host }, gpus };
+  const inference = mergeInference(existing.inference, incoming.inference);
+  return { hostId: existing.hostId, minute: existing.minute, host: { ...existing.host, ...incoming.host }, gpus, ...(inference ? { inference } : {}) };
 }

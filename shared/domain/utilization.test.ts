@@ -104,3 +104,31 @@ describe('grouping and series', () => {
     expect(report.hosts[0]!.instanceId).toBe('i-1');
   });
 });
+
+describe('tokens served by inference servers', () => {
+  it('counts counter increases across minutes and a server restart, per host and in total', () => {
+    const at = (m: number) => new Date(T0 + m * 60_000 + 1000).toISOString();
+    const readings = [
+      { time: at(0), server: 'http://127.0.0.1:8000/metrics', model: 'llama', promptTokensTotal: 1000, generationTokensTotal: 500, latencyCount: 10, latencySumSeconds: 20 },
+      { time: at(1), server: 'http://127.0.0.1:8000/metrics', model: 'llama', promptTokensTotal: 4000, generationTokensTotal: 1500, latencyCount: 20, latencySumSeconds: 40 },
+      // The server restarted: counters begin again at zero.
+      { time: at(2), server: 'http://127.0.0.1:8000/metrics', model: 'llama', promptTokensTotal: 600, generationTokensTotal: 100, latencyCount: 2, latencySumSeconds: 1 },
+    ];
+    const folded = foldBatch({
+      batchId: 'inf',
+      host: { hostId: 'host-i' },
+      samples: [0, 1, 2].map((m) => ({ time: T0 + m * 60_000, gpu: { index: 0, uuid: 'G', model: 'H100' }, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.5 } })),
+      inference: readings,
+    });
+    const report = summarizeUtilization(folded.minutes, { from: T0, to: T0 + HOUR, step: '1h' });
+    // prompt: +3000, then restart +600; generation: +1000, +100; requests: +10, +2; latency: +20 s, +1 s
+    expect(report.hosts[0]!.inference).toEqual({ promptTokens: 3600, generationTokens: 1100, requests: 12, meanLatencySeconds: 1.75 });
+    expect(report.totals.inference).toEqual(report.hosts[0]!.inference);
+  });
+
+  it('reports no inference for hosts without a scraped server', () => {
+    const report = summarizeUtilization(rollups(5, 1, () => ({ DCGM_FI_PROF_SM_ACTIVE: 0.5 })), { from: T0, to: T0 + HOUR, step: '1h' });
+    expect(report.hosts[0]!.inference).toBeNull();
+    expect(report.totals.inference).toBeNull();
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { counterStep, isCounterAggregate, MINUTE_MS, type FieldAggregate, type GaugeAggregate, type HostMinute } from './rollup.js';
+import { counterStep, isCounterAggregate, MINUTE_MS, type CounterAggregate, type FieldAggregate, type GaugeAggregate, type HostMinute, type InferenceMinute } from './rollup.js';
 
 /**
  * Paid versus effectively used GPU time. A GPU-minute with any sample is one observed (paid) GPU-minute;
@@ -113,6 +113,49 @@ function round(value: number, digits: number): number {
   return Math.round(value * f) / f;
 }
 
+export const inferenceSummarySchema = z.object({
+  promptTokens: z.number().describe('input tokens the host served (from the inference server counters)'),
+  generationTokens: z.number().describe('output tokens the host served'),
+  requests: z.number().describe('requests finished'),
+  meanLatencySeconds: z.number().nullable(),
+});
+export type InferenceSummary = z.infer<typeof inferenceSummarySchema>;
+
+/** Increase of a counter over minutes in time order: increases inside minutes plus the steps between them. */
+export function counterIncrease(minutes: readonly (CounterAggregate | undefined)[]): number {
+  let total = 0;
+  let previous: CounterAggregate | undefined;
+  for (const c of minutes) {
+    if (!c) continue;
+    total += c.inc;
+    if (previous && c.firstAt - previous.lastAt <= MAX_COUNTER_BRIDGE_MS) total += counterStep(previous.last, c.first);
+    previous = c;
+  }
+  return total;
+}
+
+function summarizeInference(minutes: readonly InferenceMinute[]): InferenceSummary {
+  const requests = counterIncrease(minutes.map((m) => m.requests));
+  const latency = counterIncrease(minutes.map((m) => m.latencySeconds));
+  return {
+    promptTokens: counterIncrease(minutes.map((m) => m.promptTokens)),
+    generationTokens: counterIncrease(minutes.map((m) => m.generationTokens)),
+    requests,
+    meanLatencySeconds: requests > 0 ? round(latency / requests, 6) : null,
+  };
+}
+
+function addInference(a: InferenceSummary, b: InferenceSummary): InferenceSummary {
+  const requests = a.requests + b.requests;
+  const latency = (a.meanLatencySeconds ?? 0) * a.requests + (b.meanLatencySeconds ?? 0) * b.requests;
+  return {
+    promptTokens: a.promptTokens + b.promptTokens,
+    generationTokens: a.generationTokens + b.generationTokens,
+    requests,
+    meanLatencySeconds: requests > 0 ? round(latency / requests, 6) : null,
+  };
+}
+
 export interface GpuUtilization extends UtilizationMetrics {
   uuid: string;
   index: number;
@@ -128,13 +171,15 @@ export interface HostUtilization {
   region: string | null;
   gpus: GpuUtilization[];
   totals: UtilizationMetrics;
+  /** Tokens served by inference servers on this host, when its agent scrapes one. */
+  inference: InferenceSummary | null;
 }
 
 export interface UtilizationReport {
   from: string;
   to: string;
   step: Step;
-  totals: UtilizationMetrics & { hosts: number; gpus: number };
+  totals: UtilizationMetrics & { hosts: number; gpus: number; inference: InferenceSummary | null };
   hosts: HostUtilization[];
   series: (UtilizationMetrics & { start: string })[];
 }
@@ -156,15 +201,27 @@ function minuteEnergyJ(fields: Record<string, FieldAggregate>, previous: { last:
 
 /** Build the report from host-minute rollups (any order) for [from, to). */
 export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { from: number; to: number; step: Step }): UtilizationReport {
-  const hosts = new Map<string, { meta: HostMinute['host']; gpus: Map<string, { index: number; model: string; minutes: HostMinute['gpus'][string]['fields'][]; times: number[] }> }>();
+  const hosts = new Map<
+    string,
+    {
+      meta: HostMinute['host'];
+      gpus: Map<string, { index: number; model: string; minutes: HostMinute['gpus'][string]['fields'][]; times: number[] }>;
+      inference: Map<string, InferenceMinute[]>;
+    }
+  >();
   const sorted = [...rollups].filter((r) => r.minute >= range.from && r.minute < range.to).sort((a, b) => a.minute - b.minute);
   for (const r of sorted) {
     let host = hosts.get(r.hostId);
     if (!host) {
-      host = { meta: r.host, gpus: new Map() };
+      host = { meta: r.host, gpus: new Map(), inference: new Map() };
       hosts.set(r.hostId, host);
     }
     host.meta = { ...host.meta, ...r.host };
+    for (const key in r.inference ?? {}) {
+      const list = host.inference.get(key) ?? [];
+      list.push(r.inference![key]!);
+      host.inference.set(key, list);
+    }
     for (const uuid in r.gpus) {
       const g = r.gpus[uuid]!;
       let entry = host.gpus.get(uuid);
@@ -185,6 +242,7 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
   const fleet = new MetricsAccumulator();
   const hostReports: HostUtilization[] = [];
   let gpuCount = 0;
+  let fleetInference: InferenceSummary | null = null;
 
   for (const [hostId, host] of [...hosts].sort(([a], [b]) => a.localeCompare(b))) {
     const hostAcc = new MetricsAccumulator();
@@ -211,6 +269,12 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
     gpuReports.sort((a, b) => a.index - b.index || a.uuid.localeCompare(b.uuid));
     gpuCount += gpuReports.length;
     fleet.add(hostAcc);
+    let inference: InferenceSummary | null = null;
+    for (const minutes of host.inference.values()) {
+      const summary = summarizeInference(minutes);
+      inference = inference ? addInference(inference, summary) : summary;
+    }
+    if (inference) fleetInference = fleetInference ? addInference(fleetInference, inference) : inference;
     hostReports.push({
       hostId,
       pool: host.meta.pool ?? null,
@@ -220,6 +284,7 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
       region: host.meta.region ?? null,
       gpus: gpuReports,
       totals: hostAcc.result(),
+      inference,
     });
   }
 
@@ -227,7 +292,7 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
     from: new Date(range.from).toISOString(),
     to: new Date(range.to).toISOString(),
     step: range.step,
-    totals: { ...fleet.result(), hosts: hostReports.length, gpus: gpuCount },
+    totals: { ...fleet.result(), hosts: hostReports.length, gpus: gpuCount, inference: fleetInference },
     hosts: hostReports,
     series: [...series]
       .sort(([a], [b]) => a - b)

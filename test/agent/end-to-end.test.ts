@@ -10,7 +10,7 @@ import { DynamoMeasurementStore } from '../../shared/adapters/dynamo/measurement
 import { freePort } from '../../local/dynamodb.js';
 import { startLedger, type LedgerRuntime } from '../../local/runtime.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
-import { agentEnv, agentFixture, runAgent, startFakeDcgmExporter, startFakeNvidiaSmi, tempDir, waitFor } from './harness.js';
+import { agentEnv, agentFixture, runAgent, startFakeDcgmExporter, startFakeNvidiaSmi, startFakeVllm, tempDir, waitFor } from './harness.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -32,17 +32,25 @@ async function storedSamples(ledger: LedgerRuntime, hostId: string): Promise<num
 }
 
 describe('agent to ledger, end to end', () => {
-  it('--once with dcgm-exporter: the utilization API shows 8 GPUs on the SM-active basis', async () => {
+  it('--once with dcgm-exporter and vLLM: the utilization API shows 8 GPUs on the SM-active basis', async () => {
     const ledger = await startTestLedger();
     cleanups.push(() => ledger.stop());
     const dcgm = await startFakeDcgmExporter();
     cleanups.push(() => dcgm.close());
     const smi = startFakeNvidiaSmi({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv' });
     cleanups.push(() => smi.cleanup());
+    const vllm = await startFakeVllm();
+    cleanups.push(() => vllm.close());
 
     const agent = await runAgent({
       args: ['--once'],
-      env: agentEnv({ ingest: { url: ledger.url, token: ledger.token }, nvidiaSmi: smi, dcgmUrl: dcgm.url, spoolDir: tempDir() }),
+      env: agentEnv({
+        ingest: { url: ledger.url, token: ledger.token },
+        nvidiaSmi: smi,
+        dcgmUrl: dcgm.url,
+        spoolDir: tempDir(),
+        extra: { LEDGER_AGENT_INFERENCE_URLS: vllm.url },
+      }),
     });
     expect((await agent.exited).code).toBe(0);
 
@@ -52,6 +60,8 @@ describe('agent to ledger, end to end', () => {
     const expected = meanOfDcgmField(agentFixture('dcgm-exporter-h100-80gb-hbm3-x8.prom'), 'DCGM_FI_PROF_SM_ACTIVE');
     expect(report.totals.meanSmActive).toBeCloseTo(expected, 5);
     expect(report.hosts[0].gpus.map((g: { index: number }) => g.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    // The batch carried vLLM counters; one reading per server gives an increase of zero, but it is stored.
+    expect(report.hosts[0].inference).toMatchObject({ promptTokens: 0, generationTokens: 0 });
     expect(agent.stderr()).not.toContain(ledger.token);
   });
 

@@ -25,6 +25,7 @@ interface MinuteItem {
   b: Set<string>;
   h: string;
   g: string;
+  i?: string;
   expiresAt: number;
 }
 
@@ -40,6 +41,7 @@ function toItem(rollup: HostMinute, version: number, batches: Set<string>, reten
     b: batches,
     h: JSON.stringify(rollup.host),
     g: JSON.stringify(rollup.gpus),
+    ...(rollup.inference ? { i: JSON.stringify(rollup.inference) } : {}),
     expiresAt: Math.floor((rollup.minute + retentionDays * DAY_MS) / 1000),
   };
 }
@@ -50,6 +52,7 @@ function fromItem(item: Record<string, unknown>): HostMinute {
     minute: item.m as number,
     host: JSON.parse(item.h as string),
     gpus: JSON.parse(item.g as string),
+    ...(item.i ? { inference: JSON.parse(item.i as string) } : {}),
   };
 }
 
