@@ -1,0 +1,100 @@
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { FocusRecord, KeyedFocusRecord } from '../../domain/focus.js';
+import type { CloudProvider } from '../../domain/gpu-catalog.js';
+import { mapWithConcurrency } from '../../concurrency.js';
+import { batchWrite } from './batch-write.js';
+
+/**
+ * FOCUS cost records, one item per record key, partitioned by provider, billing account and charge day.
+ * Re-collecting a period overwrites the same keys; after a complete run, records of the period that the
+ * provider no longer reports (a restatement merged or removed them) are deleted.
+ */
+const DAY_MS = 86_400_000;
+const dayOf = (iso: string) => iso.slice(0, 10);
+const partitionKey = (provider: string, account: string, day: string) => `COST#${provider}#${account}#${day}`;
+
+export interface CostQuery {
+  from: string;
+  to: string;
+  provider?: CloudProvider | undefined;
+}
+
+export class DynamoCostStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Write a group of records of one run (any size; sent 25 at a time). */
+  async putRecords(runId: string, records: readonly KeyedFocusRecord[]): Promise<void> {
+    await batchWrite(
+      this.db,
+      this.tableName,
+      records.map(({ key, record }) => {
+        const day = dayOf(record.ChargePeriodStart);
+        return {
+          PutRequest: {
+            Item: {
+              pk: partitionKey(key.provider, key.billingAccountId, day),
+              sk: key.dimensionsHash,
+              gsi1pk: `COSTDAY#${day}`,
+              gsi1sk: `${key.provider}#${key.billingAccountId}#${key.dimensionsHash}`,
+              run: runId,
+              r: JSON.stringify(record),
+            },
+          },
+        };
+      }),
+    );
+  }
+
+  /** Delete records of these accounts and days that the run `runId` did not write. Returns how many. */
+  async removeStale(runId: string, provider: CloudProvider, accounts: Iterable<string>, period: { start: string; end: string }): Promise<number> {
+    const days: string[] = [];
+    for (let t = Date.parse(`${period.start.slice(0, 10)}T00:00:00Z`); t < Date.parse(period.end); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+    const partitions = [...new Set(accounts)].flatMap((account) => days.map((day) => partitionKey(provider, account, day)));
+    const removed = await mapWithConcurrency(partitions, 4, async (pk) => {
+      const stale: { pk: string; sk: string }[] = [];
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk',
+            FilterExpression: '#run <> :run',
+            ProjectionExpression: 'pk, sk',
+            ExpressionAttributeNames: { '#run': 'run' },
+            ExpressionAttributeValues: { ':pk': pk, ':run': runId },
+            ExclusiveStartKey,
+          }),
+        );
+        stale.push(...((page.Items ?? []) as { pk: string; sk: string }[]));
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+      if (stale.length) await batchWrite(this.db, this.tableName, stale.map((Key) => ({ DeleteRequest: { Key } })));
+      return stale.length;
+    });
+    return removed.reduce((a, b) => a + b, 0);
+  }
+
+  /** Records whose charge day lies in [from, to), one query per day on gsi1. */
+  async *records(query: CostQuery): AsyncGenerator<FocusRecord> {
+    for (let t = Date.parse(`${query.from.slice(0, 10)}T00:00:00Z`); t < Date.parse(query.to); t += DAY_MS) {
+      const day = new Date(t).toISOString().slice(0, 10);
+      let ExclusiveStartKey: Record<string, unknown> | undefined;
+      do {
+        const page = await this.db.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: 'gsi1',
+            KeyConditionExpression: query.provider ? 'gsi1pk = :pk AND begins_with(gsi1sk, :provider)' : 'gsi1pk = :pk',
+            ExpressionAttributeValues: { ':pk': `COSTDAY#${day}`, ...(query.provider ? { ':provider': `${query.provider}#` } : {}) },
+            ExclusiveStartKey,
+          }),
+        );
+        for (const item of page.Items ?? []) yield JSON.parse(item.r as string) as FocusRecord;
+        ExclusiveStartKey = page.LastEvaluatedKey;
+      } while (ExclusiveStartKey);
+    }
+  }
+}
