@@ -1,6 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamo/client.js';
+import { DynamoCapacityStore } from './adapters/dynamo/capacity-store.js';
+import { DynamoCostStore } from './adapters/dynamo/cost-store.js';
 import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
+import { DynamoPriceStore } from './adapters/dynamo/price-store.js';
+import { DynamoRunStore } from './adapters/dynamo/run-store.js';
 import { CachedTokenReader, DynamoTokenStore } from './adapters/dynamo/token-store.js';
 import { config, type LedgerConfig } from './config.js';
 
@@ -11,6 +15,10 @@ export interface LedgerDependencies {
   measurements: DynamoMeasurementStore;
   tokens: DynamoTokenStore;
   tokenReader: CachedTokenReader;
+  costs: DynamoCostStore;
+  prices: DynamoPriceStore;
+  capacity: DynamoCapacityStore;
+  runs: DynamoRunStore;
 }
 
 let built: LedgerDependencies | undefined;
@@ -26,6 +34,10 @@ export function ledgerDependencies(): LedgerDependencies {
     measurements: new DynamoMeasurementStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
     tokens,
     tokenReader: new CachedTokenReader(tokens, settings.LEDGER_TOKEN_CACHE_SECONDS * 1000),
+    costs: new DynamoCostStore(db, settings.LEDGER_TABLE_NAME),
+    prices: new DynamoPriceStore(db, settings.LEDGER_TABLE_NAME),
+    capacity: new DynamoCapacityStore(db, settings.LEDGER_TABLE_NAME),
+    runs: new DynamoRunStore(db, settings.LEDGER_TABLE_NAME),
   };
   return built;
 }

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { capacityQuerySchema, collectorRunsQuerySchema } from './domain/collector-query.js';
+import { collectorNames } from './domain/collector-runs.js';
+import { costExportQuerySchema, costQuerySchema } from './domain/cost-query.js';
 import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
+import { priceQuerySchema } from './domain/price-query.js';
 import { ingestResultSchema, measurementBatchSchema } from './domain/measurements.js';
 import { inferenceSummarySchema, utilizationMetricsSchema } from './domain/utilization.js';
 import { httpRoutes, routeKey, type HttpRoute } from './routes.js';
@@ -40,6 +44,78 @@ const fleetUtilizationSchema = z
   })
   .meta({ id: 'FleetUtilization' });
 
+const money = z.string().describe('exact decimal string');
+const costAmounts = { currency: z.string(), billedCost: money, effectiveCost: money, listCost: money, records: z.number().int() };
+const costReportSchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    groupBy: z.string(),
+    groups: z.array(z.object({ key: z.string().nullable(), ...costAmounts })),
+    totals: z.array(z.object(costAmounts)),
+  })
+  .meta({ id: 'CostReport' });
+
+const pricePointSchema = z
+  .object({
+    key: z.string(),
+    provider: z.enum(['aws', 'azure', 'gcp']),
+    region: z.string(),
+    zone: z.string().nullable(),
+    instanceType: z.string().nullable(),
+    sku: z.string().nullable(),
+    gpuModel: z.string(),
+    gpuCount: z.number().int(),
+    pricingCategory: z.enum(['on-demand', 'spot', 'reserved', 'capacity-block']),
+    term: z.enum(['1yr', '3yr']).nullable(),
+    variant: z.string().nullable(),
+    pricePerHour: money,
+    pricePerGpuHour: money,
+    currency: z.string(),
+    observedAt: z.string(),
+    source: z.string(),
+  })
+  .meta({ id: 'GpuPricePoint' });
+const pricesSchema = z.object({
+  view: z.enum(['latest', 'history']),
+  table: z.array(
+    z.object({
+      gpuModel: z.string(),
+      provider: z.string(),
+      pricingCategory: z.string(),
+      currency: z.string(),
+      offers: z.number().int(),
+      minPerGpuHour: money,
+      medianPerGpuHour: money,
+      maxPerGpuHour: money,
+      cheapest: z.object({ region: z.string(), zone: z.string().nullable(), instanceType: z.string().nullable(), sku: z.string().nullable() }),
+    }),
+  ),
+  points: z.array(pricePointSchema),
+});
+const capacitySchema = z.object({
+  observations: z.array(
+    z.looseObject({ key: z.string(), kind: z.enum(['capacity-reservation', 'spot-placement-score', 'gpu-quota']), provider: z.string(), region: z.string(), observedAt: z.string() }),
+  ),
+});
+const collectorRunSchema = z
+  .object({
+    runId: z.string(),
+    collector: z.enum(collectorNames),
+    provider: z.enum(['aws', 'azure', 'gcp']),
+    periodStart: z.string(),
+    periodEnd: z.string(),
+    status: z.enum(['ok', 'partial', 'failed', 'not-configured']),
+    rows: z.number().int(),
+    pages: z.number().int(),
+    startedAt: z.string(),
+    durationMs: z.number(),
+    error: z.string().optional(),
+    failures: z.array(z.string()).optional(),
+    totals: z.array(z.object({ currency: z.string(), billedCost: money, effectiveCost: money })).optional(),
+  })
+  .meta({ id: 'CollectorRun' });
+
 const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), store: z.enum(['ok', 'unreachable']), time: z.string() });
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
@@ -66,6 +142,26 @@ export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary
   'GET /v1/fleet/utilization': {
     requestParams: { query: fleetUtilizationQuerySchema },
     responses: { '200': json(fleetUtilizationSchema, 'utilization per host, GPU and in total'), ...errors },
+  },
+  'GET /v1/costs': {
+    requestParams: { query: costQuerySchema },
+    responses: { '200': json(costReportSchema, 'exact sums of BilledCost, EffectiveCost and ListCost per group and currency'), ...errors },
+  },
+  'GET /v1/costs/export': {
+    requestParams: { query: costExportQuerySchema },
+    responses: { '200': { description: 'FOCUS columns, one record a row', content: { 'text/csv': { schema: z.string() } } }, ...errors },
+  },
+  'GET /v1/prices': {
+    requestParams: { query: priceQuerySchema },
+    responses: { '200': json(pricesSchema, 'price points and a model x provider x category table per GPU-hour'), ...errors },
+  },
+  'GET /v1/capacity': {
+    requestParams: { query: capacityQuerySchema },
+    responses: { '200': json(capacitySchema, 'the newest observation of each reservation, placement score and quota'), ...errors },
+  },
+  'GET /v1/collector-runs': {
+    requestParams: { query: collectorRunsQuerySchema },
+    responses: { '200': json(z.object({ runs: z.array(collectorRunSchema) }), 'newest first'), ...errors },
   },
 };
 

@@ -18,6 +18,11 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/openapi.json', handler: 'functions/http/openapi.handler', scope: null, summary: 'OpenAPI 3.1 document' },
   { method: 'POST', path: '/v1/measurements', handler: 'functions/http/ingest-measurements.handler', scope: 'ingest', summary: 'Ingest a batch of GPU measurements' },
   { method: 'GET', path: '/v1/fleet/utilization', handler: 'functions/http/fleet-utilization.handler', scope: 'read', summary: 'Paid versus effectively used GPU time' },
+  { method: 'GET', path: '/v1/costs', handler: 'functions/http/costs.handler', scope: 'read', summary: 'FOCUS cost sums by a dimension' },
+  { method: 'GET', path: '/v1/costs/export', handler: 'functions/http/costs-export.handler', scope: 'read', summary: 'FOCUS cost records as CSV' },
+  { method: 'GET', path: '/v1/prices', handler: 'functions/http/prices.handler', scope: 'read', summary: 'GPU prices by provider and pricing category, latest or history' },
+  { method: 'GET', path: '/v1/capacity', handler: 'functions/http/capacity.handler', scope: 'read', summary: 'Reserved capacity, spot placement scores and GPU quotas' },
+  { method: 'GET', path: '/v1/collector-runs', handler: 'functions/http/collector-runs.handler', scope: 'read', summary: 'What each collector run did' },
 ];
 
 export function routeKey(route: Pick<HttpRoute, 'method' | 'path'>): string {

@@ -1,51 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkCostWindow, costQuerySchema, focusCsvHeader, focusCsvRow, summarizeCosts } from './cost-query.js';
-import type { FocusRecord } from './focus.js';
-
-export function focusRecord(overrides: Partial<FocusRecord>): FocusRecord {
-  return {
-    BilledCost: '0',
-    BillingAccountId: '111122223333',
-    BillingAccountName: null,
-    BillingCurrency: 'USD',
-    BillingPeriodStart: '2026-11-01T00:00:00Z',
-    BillingPeriodEnd: '2026-12-01T00:00:00Z',
-    ChargeCategory: 'Usage',
-    ChargeClass: null,
-    ChargeDescription: null,
-    ChargePeriodStart: '2026-11-02T00:00:00Z',
-    ChargePeriodEnd: '2026-11-03T00:00:00Z',
-    ContractedCost: '0',
-    EffectiveCost: '0',
-    InvoiceIssuerName: 'Amazon Web Services',
-    ListCost: '0',
-    PricingQuantity: null,
-    PricingUnit: null,
-    ProviderName: 'AWS',
-    PublisherName: 'Amazon Web Services',
-    ServiceCategory: 'Compute',
-    ServiceName: 'Amazon Elastic Compute Cloud - Compute',
-    AvailabilityZone: null,
-    ChargeFrequency: 'Usage-Based',
-    CommitmentDiscountId: null,
-    CommitmentDiscountType: null,
-    ConsumedQuantity: null,
-    ConsumedUnit: null,
-    ContractedUnitPrice: null,
-    ListUnitPrice: null,
-    PricingCategory: 'Standard',
-    RegionId: 'us-east-1',
-    ResourceId: null,
-    ResourceName: null,
-    ResourceType: null,
-    SkuId: null,
-    SkuPriceId: null,
-    SubAccountId: null,
-    SubAccountName: null,
-    Tags: {},
-    ...overrides,
-  };
-}
+import { focusRecord } from '../../test/support/focus.js';
 
 describe('summarizeCosts', () => {
   it('sums exactly per group and currency, largest effective cost first', async () => {

@@ -1,0 +1,12 @@
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { capacityQuerySchema } from '../../shared/domain/collector-query.js';
+import { parseWith } from '../../shared/errors.js';
+import { httpHandler } from '../../shared/middleware/http.js';
+
+// Built at cold start, so a missing setting fails the init, not a request.
+ledgerDependencies();
+
+export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
+  const q = parseWith(capacityQuerySchema, query, 'query');
+  return { status: 200, body: { observations: await ledgerDependencies().capacity.latest(q) } };
+});

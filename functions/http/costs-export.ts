@@ -1,0 +1,25 @@
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { checkCostWindow, costExportQuerySchema, focusCsvHeader, focusCsvRow } from '../../shared/domain/cost-query.js';
+import { badRequest, parseWith } from '../../shared/errors.js';
+import { httpHandler } from '../../shared/middleware/http.js';
+
+// Built at cold start, so a missing setting fails the init, not a request.
+ledgerDependencies();
+
+/** Lambda answers at most 6 MB; past this the client is asked to narrow the window. */
+const MAX_CSV_BYTES = 5_000_000;
+
+export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
+  const q = parseWith(costExportQuerySchema, query, 'query');
+  checkCostWindow(q);
+  const parts = [focusCsvHeader()];
+  let bytes = parts[0]!.length;
+  for await (const record of ledgerDependencies().costs.records({ from: q.from, to: q.to, provider: q.provider })) {
+    const row = focusCsvRow(record);
+    bytes += Buffer.byteLength(row);
+    if (bytes > MAX_CSV_BYTES) throw badRequest(`from: the export is over ${MAX_CSV_BYTES} bytes; narrow the window or name a provider`, { path: 'from' });
+    parts.push(row);
+  }
+  const filename = `focus-${q.provider ?? 'all'}-${q.from}-${q.to}.csv`;
+  return { status: 200, raw: true, body: parts.join(''), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` } };
+});
