@@ -34,6 +34,14 @@ export const ledgerKeyAttributes = {
  * | ingest batch record (idempotency)        | table | pk = BATCH#<hostId>#<batchId>, sk = BATCH                       |
  * | API token by key id                      | table | pk = TOKEN#<keyId>, sk = TOKEN                                  |
  * | all API tokens                           | gsi1  | gsi1pk = TOKENS, gsi1sk = <createdAt>#<keyId>                   |
+ * | FOCUS records of an account and day      | table | pk = COST#<provider>#<account>#<yyyy-mm-dd>, sk = <dimensionsHash> |
+ * | FOCUS records of a day (all providers)   | gsi1  | gsi1pk = COSTDAY#<yyyy-mm-dd>, gsi1sk begins_with <provider>#   |
+ * | latest GPU price of every offer          | table | pk = PRICELATEST, sk begins_with <gpuModel>#                    |
+ * | GPU price history of a model and day     | table | pk = PRICE#<gpuModel>#<yyyy-mm-dd>, sk = <price point key>      |
+ * | latest capacity observations             | table | pk = CAPACITY, sk = <observation key without time>              |
+ * | capacity history of a day                | table | pk = CAPACITY#<yyyy-mm-dd>, sk = <observation key>              |
+ * | runs of one collector, newest first      | table | pk = RUN#<collector>, sk = <startedAt>#<runId>                  |
+ * | runs of all collectors, newest first     | gsi1  | gsi1pk = RUNS, gsi1sk = <startedAt>#<runId>                     |
  *
  * Time inside keys is epoch milliseconds, zero-padded to 13 digits so that string order is time order.
  */
@@ -43,6 +51,14 @@ export const accessPatterns = [
   { name: 'ingestBatch', index: 'table', pk: 'BATCH#<hostId>#<batchId>', sk: 'BATCH' },
   { name: 'tokenByKeyId', index: 'table', pk: 'TOKEN#<keyId>', sk: 'TOKEN' },
   { name: 'allTokens', index: 'gsi1', pk: 'TOKENS', sk: '<createdAt>#<keyId>' },
+  { name: 'costsByAccountDay', index: 'table', pk: 'COST#<provider>#<account>#<yyyy-mm-dd>', sk: '<dimensionsHash>' },
+  { name: 'costsByDay', index: 'gsi1', pk: 'COSTDAY#<yyyy-mm-dd>', sk: '<provider>#<account>#<dimensionsHash>' },
+  { name: 'latestPrices', index: 'table', pk: 'PRICELATEST', sk: '<gpuModel>#<offer>' },
+  { name: 'priceHistory', index: 'table', pk: 'PRICE#<gpuModel>#<yyyy-mm-dd>', sk: '<pricePointKey>' },
+  { name: 'latestCapacity', index: 'table', pk: 'CAPACITY', sk: '<subject>' },
+  { name: 'capacityHistory', index: 'table', pk: 'CAPACITY#<yyyy-mm-dd>', sk: '<observationKey>' },
+  { name: 'runsByCollector', index: 'table', pk: 'RUN#<collector>', sk: '<startedAt>#<runId>' },
+  { name: 'allRuns', index: 'gsi1', pk: 'RUNS', sk: '<startedAt>#<runId>' },
 ] as const;
 
 export function epochKey(ms: number): string {
