@@ -31,8 +31,8 @@ export interface TableGrant {
 export const permissionProfiles = {
   /** Serves a document built from code; touches no AWS resource. */
   static: [],
-  /** Liveness plus store reachability: describe the table, read one item. */
-  health: [{ actions: ['dynamodb:DescribeTable', 'dynamodb:GetItem'], resources: ['table'] }],
+  /** Liveness plus store reachability (DescribeTable on the ledger table). */
+  health: [{ actions: ['dynamodb:DescribeTable'], resources: ['table'] }],
   /**
    * Measurement ingest: token lookup (GetItem), idempotency record (GetItem, PutItem), host-minute rollups
    * read before merge (GetItem, BatchGetItem) and written back (PutItem, UpdateItem).
@@ -58,6 +58,11 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/http/openapi.handler': 'static',
   'functions/http/ingest-measurements.handler': 'ingest',
   'functions/http/fleet-utilization.handler': 'read',
+  'functions/http/costs.handler': 'read',
+  'functions/http/costs-export.handler': 'read',
+  'functions/http/prices.handler': 'read',
+  'functions/http/capacity.handler': 'read',
+  'functions/http/collector-runs.handler': 'read',
 };
 
 export class MissingPermissionsError extends Error {

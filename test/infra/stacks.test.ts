@@ -1,0 +1,271 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ledgerKeyAttributes, ledgerTable } from '../../shared/adapters/dynamo/table.js';
+import { permissionsFor } from '../../shared/permissions.js';
+import { httpRoutes, routeKey } from '../../shared/routes.js';
+
+/**
+ * The stacks and sst.config.ts run here against stand-ins for SST's globals (`sst.aws.*`, `$app`,
+ * `$interpolate`, `$config`) that record what they are given. `npm run check:infra` checks the same files
+ * against SST's real types; these tests check the values.
+ */
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const source = (file: string) => readFileSync(resolve(root, file), 'utf8');
+
+const ACCOUNT = '123456789012';
+
+interface RecordedRoute {
+  key: string;
+  handler: Record<string, unknown>;
+  args: unknown;
+}
+
+interface Recorder {
+  tables: Array<{ name: string; args: Record<string, unknown> }>;
+  apis: Array<{ name: string; args: Record<string, unknown> }>;
+  routes: RecordedRoute[];
+}
+
+function installFakeSst(app: { stage: string; removal: 'remove' | 'retain' }): Recorder {
+  const recorder: Recorder = { tables: [], apis: [], routes: [] };
+  class Dynamo {
+    readonly name: string;
+    readonly arn: string;
+    constructor(name: string, args: Record<string, unknown>) {
+      recorder.tables.push({ name, args });
+      this.name = `compute-ledger-${app.stage}-${name}Table`;
+      this.arn = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${this.name}`;
+    }
+  }
+  class ApiGatewayV2 {
+    readonly url = 'https://api.example.invalid';
+    constructor(name: string, args: Record<string, unknown> = {}) {
+      recorder.apis.push({ name, args });
+    }
+    route(key: string, handler: Record<string, unknown>, args?: unknown) {
+      recorder.routes.push({ key, handler, args });
+    }
+  }
+  Object.assign(globalThis, {
+    sst: { aws: { Dynamo, ApiGatewayV2 } },
+    $app: { name: 'compute-ledger', providers: {}, ...app },
+    $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => String.raw({ raw: strings }, ...values),
+    $config: (config: unknown) => config,
+  });
+  return recorder;
+}
+
+/** A specifier TypeScript does not follow: the stacks use SST's globals, which only tsconfig.infra.json declares. */
+async function load<T>(file: string): Promise<T> {
+  return (await import(/* @vite-ignore */ pathToFileURL(resolve(root, file)).href)) as T;
+}
+
+const tableName = (stage: string) => `compute-ledger-${stage}-${ledgerTable.name}Table`;
+const tableArn = (stage: string) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${tableName(stage)}`;
+
+beforeEach(() => {
+  vi.resetModules();
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  for (const name of ['sst', '$app', '$interpolate', '$config']) delete (globalThis as Record<string, unknown>)[name];
+});
+
+describe('stacks/storage.ts', () => {
+  it('builds the one table from shared/adapters/dynamo/table.ts', async () => {
+    const recorder = installFakeSst({ stage: 'dev', removal: 'remove' });
+    await load('stacks/storage.ts');
+    expect(recorder.tables).toHaveLength(1);
+    const [{ name, args }] = recorder.tables as [Recorder['tables'][number]];
+    expect(name).toBe(ledgerTable.name);
+    expect(args.fields).toEqual({ pk: 'string', sk: 'string', gsi1pk: 'string', gsi1sk: 'string' });
+    expect(Object.keys(args.fields as object).sort()).toEqual(Object.keys(ledgerKeyAttributes).sort());
+    expect(args.primaryIndex).toEqual({ hashKey: 'pk', rangeKey: 'sk' });
+    expect(args.globalIndexes).toEqual({ gsi1: { hashKey: 'gsi1pk', rangeKey: 'gsi1sk', projection: 'all' } });
+    expect(args.ttl).toBe('expiresAt');
+    expect(args.stream).toBe('new-and-old-images');
+  });
+
+  it('leaves development tables unprotected and without point-in-time recovery', async () => {
+    const recorder = installFakeSst({ stage: 'dev', removal: 'remove' });
+    await load('stacks/storage.ts');
+    const args = recorder.tables[0]!.args;
+    expect(args.deletionProtection).toBe(false);
+    const tableArgs: Record<string, unknown> = {};
+    (args.transform as { table: (a: Record<string, unknown>) => void }).table(tableArgs);
+    expect(tableArgs).toEqual({});
+  });
+
+  it('protects retained (production) tables and turns on point-in-time recovery', async () => {
+    const recorder = installFakeSst({ stage: 'production', removal: 'retain' });
+    await load('stacks/storage.ts');
+    const args = recorder.tables[0]!.args;
+    expect(args.deletionProtection).toBe(true);
+    const tableArgs: Record<string, unknown> = {};
+    (args.transform as { table: (a: Record<string, unknown>) => void }).table(tableArgs);
+    expect(tableArgs).toEqual({ pointInTimeRecovery: { enabled: true } });
+  });
+
+  it('reads names from the table module instead of repeating them', () => {
+    const text = source('stacks/storage.ts');
+    expect(text).toMatch(/import\s*\{[^}]*\bledgerTable\b[^}]*\}\s*from\s*'\.\.\/shared\/adapters\/dynamo\/table(\.js)?'/);
+    expect(text).toMatch(/ledgerKeyAttributes/);
+    for (const literal of ['pk', 'sk', 'gsi1', 'gsi1pk', 'gsi1sk', 'expiresAt', 'new-and-old-images', 'Ledger']) {
+      expect(text, `literal '${literal}' repeated in stacks/storage.ts`).not.toMatch(new RegExp(`['"\`]${literal}['"\`]`));
+    }
+  });
+});
+
+describe('stacks/api.ts', () => {
+  async function deploy(stage = 'dev') {
+    const recorder = installFakeSst({ stage, removal: 'remove' });
+    await load('stacks/api.ts');
+    return recorder;
+  }
+
+  it('creates one HTTP API without CORS or an authorizer', async () => {
+    const recorder = await deploy();
+    expect(recorder.apis).toHaveLength(1);
+    expect(recorder.apis[0]!.args.cors).toBe(false);
+    for (const route of recorder.routes) expect(route.args ?? {}, route.key).not.toHaveProperty('auth');
+  });
+
+  it('deploys exactly the routes of shared/routes.ts, each with its own handler', async () => {
+    const recorder = await deploy();
+    expect(recorder.routes.map((route) => route.key)).toEqual(httpRoutes.map(routeKey));
+    for (const [index, route] of httpRoutes.entries()) expect(recorder.routes[index]!.handler.handler).toBe(route.handler);
+  });
+
+  it('runs every function on nodejs22.x, arm64, with bounded memory and a timeout under the API limit', async () => {
+    const recorder = await deploy();
+    for (const { key, handler } of recorder.routes) {
+      expect(handler.runtime, key).toBe('nodejs22.x');
+      expect(handler.architecture, key).toBe('arm64');
+      const memory = Number(/^(\d+) MB$/.exec(String(handler.memory))?.[1]);
+      expect(memory, key).toBeGreaterThanOrEqual(128);
+      expect(memory, key).toBeLessThanOrEqual(2048);
+      const timeout = Number(/^(\d+) seconds?$/.exec(String(handler.timeout))?.[1]);
+      expect(timeout, key).toBeGreaterThan(0);
+      expect(timeout, key).toBeLessThanOrEqual(29);
+    }
+  });
+
+  it('passes the table name, stage and service name in the environment', async () => {
+    const recorder = await deploy('staging');
+    for (const { key, handler } of recorder.routes) {
+      expect(handler.environment, key).toEqual({
+        LEDGER_TABLE_NAME: tableName('staging'),
+        LEDGER_STAGE: 'staging',
+        POWERTOOLS_SERVICE_NAME: 'compute-ledger',
+      });
+    }
+  });
+
+  it('grants each function exactly its shared/permissions.ts entry on the table ARN, never via link', async () => {
+    const recorder = await deploy();
+    for (const [index, route] of httpRoutes.entries()) {
+      const { handler } = recorder.routes[index]!;
+      expect(handler, route.handler).not.toHaveProperty('link');
+      const expected = permissionsFor(route.handler).map((grant) => ({
+        actions: [...grant.actions],
+        resources: grant.resources.map((resource) => (resource === 'table' ? tableArn('dev') : `${tableArn('dev')}/index/*`)),
+      }));
+      expect(handler.permissions, route.handler).toEqual(expected);
+    }
+  });
+
+  it('grants no wildcard action and no * resource', async () => {
+    const recorder = await deploy();
+    for (const { key, handler } of recorder.routes) {
+      for (const statement of handler.permissions as Array<{ actions: string[]; resources: string[] }>) {
+        for (const action of statement.actions) expect(action, key).not.toContain('*');
+        for (const resource of statement.resources) {
+          expect(resource, key).not.toBe('*');
+          expect(resource.startsWith(tableArn('dev')), `${key}: ${resource}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('is generated from shared/routes.ts and shared/permissions.ts (source)', () => {
+    const text = source('stacks/api.ts');
+    expect(text).toMatch(/import\s*\{[^}]*\bhttpRoutes\b[^}]*\}\s*from\s*'\.\.\/shared\/routes(\.js)?'/);
+    expect(text).toMatch(/import\s*\{[^}]*\bpermissionsFor\b[^}]*\}\s*from\s*'\.\.\/shared\/permissions(\.js)?'/);
+    expect(text).toMatch(/for\s*\(const route of httpRoutes\)/);
+    expect(text, 'IAM actions belong in shared/permissions.ts').not.toMatch(/['"`]dynamodb:/);
+    expect(text).not.toMatch(/\blink\s*:/);
+    expect(text).not.toMatch(/['"]\/v1\//);
+  });
+});
+
+describe('sst.config.ts', () => {
+  interface AppConfig {
+    name: string;
+    home: string;
+    removal: string;
+    protect: boolean;
+    providers: { aws: Record<string, unknown> };
+  }
+  interface SstConfig {
+    app(input: { stage: string }): AppConfig;
+    run(): Promise<Record<string, unknown>>;
+  }
+
+  async function loadConfig(stage = 'dev'): Promise<SstConfig> {
+    installFakeSst({ stage, removal: 'remove' });
+    return (await load<{ default: SstConfig }>('sst.config.ts')).default;
+  }
+
+  it('names the app and keeps its state in AWS', async () => {
+    const config = await loadConfig();
+    const app = config.app({ stage: 'dev' });
+    expect(app.name).toBe('compute-ledger');
+    expect(app.home).toBe('aws');
+  });
+
+  it('retains and protects production', async () => {
+    vi.stubEnv('LEDGER_PRODUCTION_ROLE_ARN', '');
+    const app = (await loadConfig()).app({ stage: 'production' });
+    expect(app.removal).toBe('retain');
+    expect(app.protect).toBe(true);
+    expect(app.providers.aws).toEqual({ region: 'us-east-1', profile: 'compute-ledger-production' });
+  });
+
+  it('assumes the production role when CI names one', async () => {
+    const role = `arn:aws:iam::${ACCOUNT}:role/compute-ledger-deploy`;
+    vi.stubEnv('LEDGER_PRODUCTION_ROLE_ARN', role);
+    const app = (await loadConfig()).app({ stage: 'production' });
+    expect(app.providers.aws).toEqual({ region: 'us-east-1', assumeRoles: [{ roleArn: role, sessionName: 'compute-ledger-production' }] });
+  });
+
+  it('removes staging and personal stages completely; personal stages use AWS_PROFILE', async () => {
+    vi.stubEnv('LEDGER_STAGING_ROLE_ARN', '');
+    vi.stubEnv('AWS_PROFILE', 'alice-sandbox');
+    vi.stubEnv('AWS_REGION', 'eu-west-1');
+    const config = await loadConfig();
+    const staging = config.app({ stage: 'staging' });
+    expect(staging).toMatchObject({ removal: 'remove', protect: false });
+    expect(staging.providers.aws).toEqual({ region: 'us-east-1', profile: 'compute-ledger-staging' });
+    const personal = config.app({ stage: 'alice' });
+    expect(personal).toMatchObject({ removal: 'remove', protect: false });
+    expect(personal.providers.aws).toEqual({ region: 'eu-west-1', profile: 'alice-sandbox' });
+  });
+
+  it('run() builds the stacks and returns the API URL and table name', async () => {
+    const config = await loadConfig('dev');
+    expect(await config.run()).toEqual({ apiUrl: 'https://api.example.invalid', tableName: tableName('dev') });
+  });
+
+  it('run() only imports ./stacks/* (source)', () => {
+    const text = source('sst.config.ts');
+    expect(text.startsWith('/// <reference path="./.sst/platform/config.d.ts" />')).toBe(true);
+    const imports = [...text.matchAll(/import\(\s*'([^']+)'\s*\)/g)].map((match) => match[1]);
+    expect(imports.length).toBeGreaterThanOrEqual(2);
+    for (const specifier of imports) expect(specifier).toMatch(/^\.\/stacks\/[a-z-]+(\.js)?$/);
+    expect(text).not.toMatch(/new sst\./);
+    expect(text).not.toMatch(/^import /m);
+  });
+});
