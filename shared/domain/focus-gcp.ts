@@ -1,4 +1,4 @@
-import { type BigQueryRecord, type BigQueryRow, type BigQuerySchema, type BigQueryValue, bigQueryTimestampMs, compileBigQueryRowDecoder } from './bigquery-rows.js';
+import { type BigQueryCell, type BigQueryRecord, type BigQueryRow, type BigQuerySchema, type BigQueryValue, bigQueryTimestampMs, compileBigQueryRowDecoder } from './bigquery-rows.js';
 import {
   type ChargeCategory,
   type FocusRecord,
@@ -11,7 +11,7 @@ import {
   serviceCategoryOf,
 } from './focus.js';
 import { gcpGpuSkuFromDescription, gpuMachineType } from './gpu-catalog.js';
-import { InvalidDecimalError, formatDecimal, parseDecimal } from './money.js';
+import { InvalidDecimalError, formatDecimal, isCanonicalDecimal, parseDecimal } from './money.js';
 import { malformedReply } from './provider-errors.js';
 
 /**
@@ -181,16 +181,37 @@ function decimalOrNull(value: string | null, path: string, operation: string): b
   }
 }
 
+const timestampCache = new Map<string, number>();
+
 function timestamp(value: string | null, path: string, operation: string): number {
-  const ms = value === null ? Number.NaN : bigQueryTimestampMs(value);
+  let ms = value === null ? Number.NaN : timestampCache.get(value);
+  if (ms === undefined) {
+    ms = bigQueryTimestampMs(value!);
+    if (timestampCache.size >= 4096) timestampCache.clear();
+    timestampCache.set(value!, ms);
+  }
   if (Number.isNaN(ms)) throw malformedReply('gcp', operation, `expected a TIMESTAMP, got ${JSON.stringify(value)}`, path);
   return ms;
 }
 
+const invoiceMonths = new Map<string, { start: string; end: string }>();
+
 function billingPeriod(invoiceMonth: string | null, chargeStart: number): { start: string; end: string } {
+  if (invoiceMonth) {
+    const cached = invoiceMonths.get(invoiceMonth);
+    if (cached) return cached;
+  }
   const match = invoiceMonth ? /^(\d{4})(\d{2})$/.exec(invoiceMonth) : null;
   if (!match) return calendarMonthOf(chargeStart);
-  return calendarMonthOf(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+  const period = calendarMonthOf(Date.UTC(Number(match[1]), Number(match[2]) - 1, 1));
+  if (invoiceMonths.size >= 1024) invoiceMonths.clear();
+  invoiceMonths.set(invoiceMonth!, period);
+  return period;
+}
+
+/** The canonical decimal string of a value already parsed from `text`. */
+function decimalText(text: string, value: bigint): string {
+  return isCanonicalDecimal(text) ? text : formatDecimal(value);
 }
 
 function resourceTypeOf(globalName: string | null): string | null {
@@ -248,24 +269,24 @@ export function normalizeGcpBillingRow(row: GcpBillingRow, context: GcpCostConte
     record.x_GpuCount = null;
   }
 
-  record.BilledCost = formatDecimal(cost);
+  record.BilledCost = decimalText(row.cost, cost);
   record.EffectiveCost = formatDecimal(cost + credits);
   record.ContractedCost = record.BilledCost;
   const derived = ['ContractedCost'];
   if (listCost === null) {
     record.ListCost = record.BilledCost;
     derived.push('ListCost');
-  } else record.ListCost = formatDecimal(listCost);
+  } else record.ListCost = decimalText(row.cost_at_list!, listCost);
   record.x_DerivedColumns = derived;
 
   const pricingQuantity = decimalOrNull(row.usage_amount_in_pricing_units, `${path}.usage_amount_in_pricing_units`, operation);
   if (pricingQuantity !== null && row.pricing_unit) {
-    record.PricingQuantity = formatDecimal(pricingQuantity);
+    record.PricingQuantity = decimalText(row.usage_amount_in_pricing_units!, pricingQuantity);
     record.PricingUnit = row.pricing_unit;
   }
   const consumed = decimalOrNull(row.usage_amount, `${path}.usage_amount`, operation);
   if (consumed !== null && row.usage_unit) {
-    record.ConsumedQuantity = formatDecimal(consumed);
+    record.ConsumedQuantity = decimalText(row.usage_amount!, consumed);
     record.ConsumedUnit = row.usage_unit;
   }
   return keyedFocusRecord('gcp', record);
@@ -287,13 +308,70 @@ function checkColumns(schema: BigQuerySchema | undefined, operation: string): vo
   if (missing.length > 0) throw malformedReply('gcp', operation, `the result lacks columns ${missing.join(', ')}`, 'schema.fields');
 }
 
+type RowReader = (row: BigQueryRow, path: string) => GcpBillingRow;
+
 /**
- * Streams result pages → keyed FOCUS records, one row at a time: a page is decoded row by row and dropped
- * before the next is read, so memory stays flat however many rows the query returns.
+ * The reader of one schema's rows. The query's columns are all scalars, so each row is read straight from its
+ * cells by position; a schema with nested columns goes through the generic decoder.
+ */
+function billingRowReader(schema: BigQuerySchema | undefined, operation: string): RowReader {
+  checkColumns(schema, operation);
+  const fields = schema!.fields!;
+  if (fields.some((f) => f.type === 'RECORD' || f.type === 'STRUCT' || f.mode === 'REPEATED')) {
+    const decode = compileBigQueryRowDecoder(schema);
+    return (row, path) => billingRowFromRecord(decode(row, path));
+  }
+  const at = (column: (typeof gcpBillingColumns)[number]) => fields.findIndex((f) => f.name === column);
+  const width = fields.length;
+  // Positions of the columns, bound once; the row object below always has the same shape.
+  const p = Object.fromEntries(gcpBillingColumns.map((c) => [c, at(c)])) as Record<(typeof gcpBillingColumns)[number], number>;
+  return (row, path) => {
+    const cells = row?.f;
+    if (!Array.isArray(cells) || cells.length !== width) throw malformedReply('gcp', operation, `expected ${width} cells`, `${path}.f`);
+    const v = (position: number): string | null => {
+      const value = (cells[position] as BigQueryCell | null)?.v;
+      if (value === null || value === undefined) return null;
+      if (typeof value === 'string') return value;
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      throw malformedReply('gcp', operation, 'expected a scalar value', `${path}.f[${position}]`);
+    };
+    return {
+      billing_account_id: v(p.billing_account_id) ?? '',
+      service_id: v(p.service_id),
+      service_description: v(p.service_description),
+      sku_id: v(p.sku_id),
+      sku_description: v(p.sku_description),
+      charge_period_start: v(p.charge_period_start) ?? '',
+      charge_period_end: v(p.charge_period_end) ?? '',
+      project_id: v(p.project_id),
+      project_name: v(p.project_name),
+      region: v(p.region),
+      zone: v(p.zone),
+      resource_name: v(p.resource_name),
+      resource_global_name: v(p.resource_global_name),
+      machine_spec: v(p.machine_spec),
+      labels_json: v(p.labels_json),
+      currency: v(p.currency) ?? '',
+      cost_type: v(p.cost_type),
+      usage_unit: v(p.usage_unit),
+      pricing_unit: v(p.pricing_unit),
+      usage_amount: v(p.usage_amount),
+      usage_amount_in_pricing_units: v(p.usage_amount_in_pricing_units),
+      cost: v(p.cost) ?? '',
+      cost_at_list: v(p.cost_at_list),
+      credits_amount: v(p.credits_amount),
+      invoice_month: v(p.invoice_month),
+    };
+  };
+}
+
+/**
+ * Streams result pages → keyed FOCUS records, one row at a time: a page is read row by row and dropped
+ * before the next is pulled, so memory stays flat however many rows the query returns.
  */
 export async function* normalizeGcpBillingPages(pages: AsyncIterable<BigQueryResultPage>, context: GcpCostContext = {}): AsyncGenerator<KeyedFocusRecord> {
   const operation = context.operation ?? OPERATION;
-  let decode: ((row: BigQueryRow, path: string) => BigQueryRecord) | undefined;
+  let read: RowReader | undefined;
   let schemaKey = '';
   let pageIndex = 0;
   for await (const page of pages) {
@@ -301,16 +379,14 @@ export async function* normalizeGcpBillingPages(pages: AsyncIterable<BigQueryRes
     if (!Array.isArray(rows)) throw malformedReply('gcp', operation, 'rows is not an array', `pages[${pageIndex}].rows`);
     if (rows.length > 0) {
       const key = JSON.stringify(page.schema ?? null);
-      if (!decode || key !== schemaKey) {
-        checkColumns(page.schema, operation);
-        decode = compileBigQueryRowDecoder(page.schema);
+      if (!read || key !== schemaKey) {
+        read = billingRowReader(page.schema, operation);
         schemaKey = key;
       }
     }
     for (let i = 0; i < rows.length; i++) {
       const path = `pages[${pageIndex}].rows[${i}]`;
-      const decoded = decode!(rows[i]!, path);
-      yield normalizeGcpBillingRow(billingRowFromRecord(decoded), context, path);
+      yield normalizeGcpBillingRow(read!(rows[i]!, path), context, path);
     }
     pageIndex++;
   }

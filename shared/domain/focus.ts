@@ -146,30 +146,21 @@ const identifyingColumns = [
 ] as const satisfies ReadonlyArray<keyof FocusRecord>;
 
 export function focusRecordKey(provider: CloudProvider, record: FocusRecord): FocusRecordKey {
-  const hash = createHash('sha256');
+  // One string, one hash update: separators are control characters that provider values do not contain.
+  let text = '';
   for (const column of identifyingColumns) {
     const value = record[column];
-    hash.update(value === null || value === undefined ? '\u0000' : String(value));
-    hash.update('\u001f');
+    text += value === null || value === undefined ? '\u0000\u001f' : `${value}\u001f`;
   }
-  const tagKeys = Object.keys(record.Tags).sort();
-  for (const tagKey of tagKeys) {
-    hash.update(tagKey);
-    hash.update('\u001e');
-    hash.update(record.Tags[tagKey]!);
-    hash.update('\u001f');
-  }
+  const tagKeys = Object.keys(record.Tags);
+  if (tagKeys.length > 1) tagKeys.sort();
+  for (const tagKey of tagKeys) text += `${tagKey}\u001e${record.Tags[tagKey]}\u001f`;
   const extra = record.x_ProviderDimensions;
   if (extra) {
-    hash.update('\u001d');
-    for (const name of Object.keys(extra).sort()) {
-      hash.update(name);
-      hash.update('\u001e');
-      hash.update(extra[name]!);
-      hash.update('\u001f');
-    }
+    text += '\u001d';
+    for (const name of Object.keys(extra).sort()) text += `${name}\u001e${extra[name]}\u001f`;
   }
-  const dimensionsHash = hash.digest('hex').slice(0, 32);
+  const dimensionsHash = createHash('sha256').update(text).digest('hex').slice(0, 32);
   return {
     provider,
     billingAccountId: record.BillingAccountId,
@@ -241,9 +232,16 @@ export function serviceCategoryOf(serviceName: string): ServiceCategory {
   return 'Other';
 }
 
-/** ISO-8601 UTC at second precision: `2026-11-01T00:00:00Z`. */
+const isoCache = new Map<number, string>();
+
+/** ISO-8601 UTC at second precision: `2026-11-01T00:00:00Z`. Charge periods repeat, so answers are cached. */
 export function isoSecondUtc(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const cached = isoCache.get(ms);
+  if (cached !== undefined) return cached;
+  const text = new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (isoCache.size >= 8192) isoCache.clear();
+  isoCache.set(ms, text);
+  return text;
 }
 
 /** The calendar month (UTC) holding `ms`: the billing period of AWS, Azure pay-as-you-go and Google Cloud. */

@@ -125,3 +125,11 @@ describe('Money', () => {
     expect(() => addMoney(money('1', 'USD'), money('1', 'EUR'))).toThrow(CurrencyMismatchError);
   });
 });
+
+describe('isCanonicalDecimal', () => {
+  it('tells canonical text from text that formatting would change', async () => {
+    const { isCanonicalDecimal } = await import('./money.js');
+    for (const yes of ['0', '1', '-1', '1320.4812', '0.000000000001', '-0.5']) expect(isCanonicalDecimal(yes), yes).toBe(true);
+    for (const no of ['-0', '01', '1.0', '1.', '.5', '1e3', '0.0000000000001', '+1', ' 1']) expect(isCanonicalDecimal(no), no).toBe(false);
+  });
+});

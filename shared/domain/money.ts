@@ -114,6 +114,13 @@ export function formatDecimal(value: Decimal): string {
   return negative && text !== '0' ? `-${text}` : text;
 }
 
+const CANONICAL = /^-?(0|[1-9]\d*)(\.\d{0,11}[1-9])?$/;
+
+/** True when `text` is already what formatDecimal would write (so formatting can be skipped). */
+export function isCanonicalDecimal(text: string): boolean {
+  return CANONICAL.test(text) && text !== '-0';
+}
+
 /** Rounded (half to even) to `places` decimals and always written with that many: `formatDecimalFixed(x, 2)` → "12.30". */
 export function formatDecimalFixed(value: Decimal, places: number): string {
   if (!Number.isInteger(places) || places < 0 || places > DECIMAL_PLACES) throw new RangeError(`places must be 0..${DECIMAL_PLACES}`);
