@@ -1,6 +1,7 @@
 import {
   type ChargeCategory,
   type FocusRecord,
+  type FocusRecordKey,
   type KeyedFocusRecord,
   type PricingCategory,
   calendarMonthOf,
@@ -42,7 +43,7 @@ export interface AzureCostContext {
 
 /** One row read into FOCUS dimensions and one cost: the actual or the amortized side of a record. */
 export interface AzureCostRow {
-  key: string;
+  key: FocusRecordKey;
   record: FocusRecord;
   cost: bigint;
 }
@@ -234,7 +235,7 @@ function rowReader(columns: AzureQueryColumn[], costType: AzureCostType, context
       record.x_ProviderDimensions = extra;
     }
     record.ChargeDescription = [record.ServiceName, meter, record.ResourceName, pricingModel].filter(Boolean).join(', ');
-    return { key: focusRecordKey('azure', record).value, record, cost };
+    return { key: focusRecordKey('azure', record), record, cost };
   };
 }
 
@@ -282,36 +283,35 @@ export async function* joinAzureCostPages(
   const pending = new Map<string, AzureCostRow>();
   for await (const page of actualPages) {
     for (const row of readAzureCostRows(page, 'ActualCost', context)) {
-      if (pending.has(row.key)) throw duplicate(row, 'ActualCost', operation);
-      pending.set(row.key, row);
+      if (pending.has(row.key.value)) throw duplicate(row, 'ActualCost', operation);
+      pending.set(row.key.value, row);
     }
   }
   const emitted = new Set<string>();
   for await (const page of amortizedPages) {
     for (const row of readAzureCostRows(page, 'AmortizedCost', context)) {
-      if (emitted.has(row.key)) throw duplicate(row, 'AmortizedCost', operation);
-      emitted.add(row.key);
-      const actual = pending.get(row.key);
-      pending.delete(row.key);
+      if (emitted.has(row.key.value)) throw duplicate(row, 'AmortizedCost', operation);
+      emitted.add(row.key.value);
+      const actual = pending.get(row.key.value);
+      pending.delete(row.key.value);
       yield finish(actual?.record ?? row.record, actual?.cost ?? 0n, row.cost, row.key);
     }
   }
-  for (const [key, actual] of pending) yield finish(actual.record, actual.cost, 0n, key);
+  for (const actual of pending.values()) yield finish(actual.record, actual.cost, 0n, actual.key);
 }
 
 function duplicate(row: AzureCostRow, costType: AzureCostType, operation: string) {
   return malformedReply('azure', operation, `the ${costType} query returned the group ${row.record.ResourceId ?? '(no resource)'} of ${row.record.ChargePeriodStart} twice`);
 }
 
-function finish(record: FocusRecord, billed: bigint, effective: bigint, key: string): KeyedFocusRecord {
+function finish(record: FocusRecord, billed: bigint, effective: bigint, key: FocusRecordKey): KeyedFocusRecord {
   record.BilledCost = formatDecimal(billed);
   record.EffectiveCost = formatDecimal(effective);
   // The Query API reports neither list nor contracted cost.
   record.ContractedCost = record.BilledCost;
   record.ListCost = record.BilledCost;
   record.x_DerivedColumns = ['ContractedCost', 'ListCost'];
-  const [, billingAccountId, chargePeriodStart, dimensionsHash] = key.split('#') as [string, string, string, string];
-  return { key: { provider: 'azure', billingAccountId, chargePeriodStart, dimensionsHash, value: key }, record };
+  return { key, record };
 }
 
 /** "ND96isr H100 v5" (a VM meter name) → `Standard_ND96isr_H100_v5`, when that is a known GPU size. */

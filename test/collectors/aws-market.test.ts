@@ -112,11 +112,14 @@ describe('Price List GetProducts', () => {
     expect(points).toHaveLength(2 * 38 * 3);
   });
 
-  it('retries ThrottlingException and refuses a malformed body', async () => {
+  it('retries ThrottlingException, gives up on a persistent 500, refuses a malformed body', async () => {
     providers.controls.throttle('aws-pricing', 2);
     const pages = await collect(fetchAwsPriceListPages(pricing(), { Filters: ec2GpuPriceFilters('g6.xlarge', 'us-west-2') }, fastRetry));
     expect(pages[0]!.PriceList).toHaveLength(1);
     expect(providers.controls.requests('aws-pricing')).toBe(3);
+    providers.controls.fail('aws-pricing', 'always');
+    expect(await failureOf(() => collect(fetchAwsPriceListPages(pricing(), { Filters: ec2GpuPriceFilters('g6.xlarge', 'us-west-2') }, fastRetry)))).toMatchObject({ kind: 'unavailable' });
+    providers.controls.reset();
     providers.controls.malformed('aws-pricing', 1);
     expect(await failureOf(() => collect(fetchAwsPriceListPages(pricing(), { Filters: ec2GpuPriceFilters('g6.xlarge', 'us-west-2') }, fastRetry)))).toMatchObject({ kind: 'malformed_reply' });
   });
@@ -138,10 +141,13 @@ describe('Service Quotas', () => {
     expect(observations[0]!.maxInstances['p5.48xlarge']).toBe(2);
   });
 
-  it('retries TooManyRequestsException and gives up on a persistent 500', async () => {
+  it('retries TooManyRequestsException, gives up on a persistent 500, refuses a malformed body', async () => {
     providers.controls.throttle('aws-service-quotas', 1);
     expect(await collect(fetchServiceQuotaPages(quotas(), {}, fastRetry))).toHaveLength(1);
     providers.controls.fail('aws-service-quotas', 'always');
     expect(await failureOf(() => collect(fetchServiceQuotaPages(quotas(), {}, fastRetry)))).toMatchObject({ kind: 'unavailable', status: 502 });
+    providers.controls.reset();
+    providers.controls.malformed('aws-service-quotas', 1);
+    expect(await failureOf(() => collect(fetchServiceQuotaPages(quotas(), {}, fastRetry)))).toMatchObject({ kind: 'malformed_reply' });
   });
 });
