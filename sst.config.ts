@@ -65,6 +65,8 @@ export default $config({
   async run() {
     const { table } = await import('./stacks/storage.js');
     const { api } = await import('./stacks/api.js');
+    await import('./stacks/notifications.js');
+    await import('./stacks/jobs.js');
     return {
       apiUrl: api.url,
       tableName: table.name,

@@ -13,6 +13,8 @@ const configSchema = z.object({
   LEDGER_MAX_BATCH_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(10_000),
   LEDGER_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
   LEDGER_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  /** The EventBridge bus events go to; unset (locally) they go to the in-process bus. */
+  LEDGER_EVENT_BUS_NAME: z.string().min(1).optional(),
 });
 
 export type LedgerConfig = z.infer<typeof configSchema>;

@@ -6,6 +6,7 @@ import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
 import { DynamoPriceStore } from './adapters/dynamo/price-store.js';
 import { DynamoRunStore } from './adapters/dynamo/run-store.js';
 import { CachedTokenReader, DynamoTokenStore } from './adapters/dynamo/token-store.js';
+import { createEventPublisher, type EventPublisher } from './adapters/events.js';
 import { config, type LedgerConfig } from './config.js';
 
 /** The adapters a handler works with, built once per cold start from the validated configuration. */
@@ -19,6 +20,7 @@ export interface LedgerDependencies {
   prices: DynamoPriceStore;
   capacity: DynamoCapacityStore;
   runs: DynamoRunStore;
+  events: EventPublisher;
 }
 
 let built: LedgerDependencies | undefined;
@@ -38,6 +40,7 @@ export function ledgerDependencies(): LedgerDependencies {
     prices: new DynamoPriceStore(db, settings.LEDGER_TABLE_NAME),
     capacity: new DynamoCapacityStore(db, settings.LEDGER_TABLE_NAME),
     runs: new DynamoRunStore(db, settings.LEDGER_TABLE_NAME),
+    events: createEventPublisher({ busName: settings.LEDGER_EVENT_BUS_NAME, region: settings.AWS_REGION }),
   };
   return built;
 }

@@ -43,6 +43,14 @@ export const permissionProfiles = {
       resources: ['table'],
     },
   ],
+  /**
+   * Collectors: cost records, price points, capacity observations and run records written in batches or one
+   * by one (BatchWriteItem, PutItem), stale cost records found (Query) and deleted in batches.
+   */
+  collector: [
+    { actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem', 'dynamodb:Query'], resources: ['table'] },
+    { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
+  ],
   /** Readers: token lookup (GetItem) and the access patterns on the table and on gsi1 (Query). */
   read: [{ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: ['table', 'tableIndexes'] }],
 } as const satisfies Record<string, readonly TableGrant[]>;
@@ -63,6 +71,11 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/http/prices.handler': 'read',
   'functions/http/capacity.handler': 'read',
   'functions/http/collector-runs.handler': 'read',
+  'functions/cron/collect-aws-costs.handler': 'collector',
+  'functions/cron/collect-azure-costs.handler': 'collector',
+  'functions/cron/collect-gcp-costs.handler': 'collector',
+  'functions/cron/collect-prices.handler': 'collector',
+  'functions/cron/collect-capacity.handler': 'collector',
 };
 
 export class MissingPermissionsError extends Error {

@@ -16,7 +16,7 @@ export type ProviderApiAction =
 export interface ScheduledJob {
   name: string;
   handler: string;
-  expression: string;
+  expression: `rate(${string})` | `cron(${string})`;
   description: string;
   /** AWS APIs the job calls besides the ledger table and the event bus; these APIs take no resource ARNs. */
   providerActions: readonly ProviderApiAction[];

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ledgerKeyAttributes, ledgerTable } from '../../shared/adapters/dynamo/table.js';
 import { permissionsFor } from '../../shared/permissions.js';
 import { httpRoutes, routeKey } from '../../shared/routes.js';
+import { scheduledJobs } from '../../shared/schedules.js';
 
 /**
  * The stacks and sst.config.ts run here against stand-ins for SST's globals (`sst.aws.*`, `$app`,
@@ -26,10 +27,34 @@ interface Recorder {
   tables: Array<{ name: string; args: Record<string, unknown> }>;
   apis: Array<{ name: string; args: Record<string, unknown> }>;
   routes: RecordedRoute[];
+  buses: string[];
+  crons: Array<{ name: string; args: { schedule: string; retries?: number; function: Record<string, unknown> } }>;
+  secrets: string[];
 }
 
 function installFakeSst(app: { stage: string; removal: 'remove' | 'retain' }): Recorder {
-  const recorder: Recorder = { tables: [], apis: [], routes: [] };
+  const recorder: Recorder = { tables: [], apis: [], routes: [], buses: [], crons: [], secrets: [] };
+  class Bus {
+    readonly name: string;
+    readonly arn: string;
+    constructor(name: string) {
+      recorder.buses.push(name);
+      this.name = `compute-ledger-${app.stage}-${name}Bus`;
+      this.arn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${this.name}`;
+    }
+  }
+  class CronV2 {
+    constructor(name: string, args: Recorder['crons'][number]['args']) {
+      recorder.crons.push({ name, args });
+    }
+  }
+  class Secret {
+    readonly value: string;
+    constructor(name: string) {
+      recorder.secrets.push(name);
+      this.value = `secret:${name}`;
+    }
+  }
   class Dynamo {
     readonly name: string;
     readonly arn: string;
@@ -49,7 +74,7 @@ function installFakeSst(app: { stage: string; removal: 'remove' | 'retain' }): R
     }
   }
   Object.assign(globalThis, {
-    sst: { aws: { Dynamo, ApiGatewayV2 } },
+    sst: { aws: { Dynamo, ApiGatewayV2, Bus, CronV2 }, Secret },
     $app: { name: 'compute-ledger', providers: {}, ...app },
     $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => String.raw({ raw: strings }, ...values),
     $config: (config: unknown) => config,
@@ -198,6 +223,65 @@ describe('stacks/api.ts', () => {
     expect(text, 'IAM actions belong in shared/permissions.ts').not.toMatch(/['"`]dynamodb:/);
     expect(text).not.toMatch(/\blink\s*:/);
     expect(text).not.toMatch(/['"]\/v1\//);
+  });
+});
+
+describe('stacks/jobs.ts', () => {
+  async function deploy(stage = 'dev') {
+    const recorder = installFakeSst({ stage, removal: 'remove' });
+    await load('stacks/jobs.ts');
+    return recorder;
+  }
+  const busName = (stage: string) => `compute-ledger-${stage}-LedgerEventsBus`;
+
+  it('schedules exactly the jobs of shared/schedules.ts on EventBridge Scheduler, with retries', async () => {
+    const recorder = await deploy();
+    expect(recorder.crons.map((c) => [c.args.schedule, c.args.function.handler])).toEqual(scheduledJobs.map((j) => [j.expression, j.handler]));
+    expect(recorder.crons.map((c) => c.name)).toEqual(['CollectAwsCosts', 'CollectAzureCosts', 'CollectGcpCosts', 'CollectPrices', 'CollectCapacity']);
+    for (const cron of recorder.crons) {
+      expect(cron.args.retries, cron.name).toBe(2);
+      expect(cron.args.schedule, cron.name).toMatch(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/);
+    }
+  });
+
+  it('runs each job on nodejs22.x with its timeout, the table, the bus and the provider secrets', async () => {
+    const recorder = await deploy('staging');
+    for (const [i, job] of scheduledJobs.entries()) {
+      const fn = recorder.crons[i]!.args.function;
+      expect(fn.runtime).toBe('nodejs22.x');
+      expect(fn.timeout).toBe(`${job.timeoutSeconds} seconds`);
+      expect(fn.environment).toMatchObject({
+        LEDGER_TABLE_NAME: tableName('staging'),
+        LEDGER_STAGE: 'staging',
+        LEDGER_EVENT_BUS_NAME: busName('staging'),
+        AZURE_CLIENT_SECRET: 'secret:AzureClientSecret',
+        LEDGER_GCP_BILLING_EXPORT_TABLE: 'secret:GcpBillingExportTable',
+      });
+    }
+    expect(recorder.buses).toEqual(['LedgerEvents']);
+  });
+
+  it('grants the table entry of each handler, PutEvents on the bus only, and exactly the provider actions listed', async () => {
+    const recorder = await deploy();
+    for (const [i, job] of scheduledJobs.entries()) {
+      const statements = recorder.crons[i]!.args.function.permissions as Array<{ actions: string[]; resources: string[] }>;
+      const table = permissionsFor(job.handler).map((grant) => ({
+        actions: [...grant.actions],
+        resources: grant.resources.map((resource) => (resource === 'table' ? tableArn('dev') : `${tableArn('dev')}/index/*`)),
+      }));
+      const bus = { actions: ['events:PutEvents'], resources: [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${busName('dev')}`] };
+      const provider = job.providerActions.length ? [{ actions: [...job.providerActions], resources: ['*'] }] : [];
+      expect(statements, job.name).toEqual([...table, bus, ...provider]);
+      for (const statement of statements) for (const action of statement.actions) expect(action, job.name).not.toMatch(/\*/);
+    }
+  });
+
+  it('gives every scheduled handler a file that exports handler', () => {
+    for (const job of scheduledJobs) {
+      const file = `${job.handler.slice(0, job.handler.lastIndexOf('.'))}.ts`;
+      expect(() => source(file), file).not.toThrow();
+      expect(source(file), file).toMatch(/export const handler\b/);
+    }
   });
 });
 

@@ -1,0 +1,68 @@
+import { scheduledJobs, type ScheduledJob } from '../shared/schedules.js';
+import { permissionsFor, type TableResource } from '../shared/permissions.js';
+import { bus } from './notifications.js';
+import { table } from './storage.js';
+
+/**
+ * Scheduled collectors: one function per job in `shared/schedules.ts`, invoked by EventBridge Scheduler
+ * (CronV2), with the table grants of its handler in `shared/permissions.ts`, PutEvents on the ledger bus,
+ * and the provider APIs the job lists. Those APIs (Cost Explorer, EC2 Describe*, Price List, Service Quotas)
+ * do not support resource-level permissions, so they are granted on `*`, action by action.
+ *
+ * Azure and Google Cloud credentials come from SST secrets (`npx sst secret set AzureClientSecret ...`).
+ */
+const tableResources: Record<TableResource, $util.Input<string>> = {
+  table: table.arn,
+  tableIndexes: $interpolate`${table.arn}/index/*`,
+};
+
+const azureTenantId = new sst.Secret('AzureTenantId', '');
+const azureClientId = new sst.Secret('AzureClientId', '');
+const azureClientSecret = new sst.Secret('AzureClientSecret', '');
+const azureScope = new sst.Secret('AzureScope', '');
+const gcpProjectId = new sst.Secret('GcpProjectId', '');
+const gcpBillingExportTable = new sst.Secret('GcpBillingExportTable', '');
+
+function jobName(job: ScheduledJob): string {
+  return job.name
+    .split('-')
+    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+export const jobs = scheduledJobs.map(
+  (job) =>
+    new sst.aws.CronV2(jobName(job), {
+      schedule: job.expression,
+      retries: 2,
+      function: {
+        handler: job.handler,
+        description: job.description,
+        runtime: 'nodejs22.x',
+        architecture: 'arm64',
+        memory: '1024 MB',
+        timeout: `${job.timeoutSeconds} seconds`,
+        environment: {
+          LEDGER_TABLE_NAME: table.name,
+          LEDGER_STAGE: $app.stage,
+          LEDGER_EVENT_BUS_NAME: bus.name,
+          POWERTOOLS_SERVICE_NAME: 'compute-ledger',
+          AZURE_TENANT_ID: azureTenantId.value,
+          AZURE_CLIENT_ID: azureClientId.value,
+          AZURE_CLIENT_SECRET: azureClientSecret.value,
+          LEDGER_AZURE_SCOPE: azureScope.value,
+          LEDGER_GCP_PROJECT_ID: gcpProjectId.value,
+          LEDGER_GCP_BILLING_EXPORT_TABLE: gcpBillingExportTable.value,
+        },
+        permissions: [
+          ...permissionsFor(job.handler).map((grant) => ({
+            actions: [...grant.actions],
+            resources: grant.resources.map((resource) => tableResources[resource]),
+          })),
+          { actions: ['events:PutEvents'], resources: [bus.arn] },
+          ...(job.providerActions.length ? [{ actions: [...job.providerActions], resources: ['*'] }] : []),
+        ],
+        logging: { retention: '1 month', format: 'json' },
+      },
+    }),
+);
