@@ -75,6 +75,21 @@ const cases: Case[] = [
     headers: { 'content-type': 'application/json' },
   },
   {
+    name: 'one host-minute too large for one item (600 GPUs x 40 fields)',
+    status: 413,
+    message: 'bytes of rollups in one minute',
+    body: {
+      ...good(),
+      batchId: 'too-wide',
+      samples: Array.from({ length: 600 }, (_, g) => ({
+        time: now - 60_000,
+        gpu: { index: g, uuid: `GPU-${g}`, model: 'H100' },
+        fields: Object.fromEntries(Array.from({ length: 40 }, (_, f) => [`DCGM_FI_CUSTOM_FIELD_${f}`, f])),
+      })),
+    },
+    gzip: true,
+  },
+  {
     name: 'gzip bomb',
     status: 413,
     message: 'inflates beyond',

@@ -5,8 +5,11 @@ import type { BatchRecord, MeasurementStore, MinuteWrite } from '../../domain/in
 import { isConditionalCheckFailure } from './client.js';
 import { epochKey } from './table.js';
 import { mapWithConcurrency } from '../../concurrency.js';
+import { payloadTooLarge } from '../../errors.js';
 
 const NO_POOL = '_';
+/** DynamoDB items hold 400 KB; keys, batch ids and host metadata need some of it. */
+const MAX_ROLLUP_BYTES = 350_000;
 const DAY_MS = 86_400_000;
 const BATCH_RECORD_TTL_DAYS = 30;
 
@@ -31,6 +34,15 @@ interface MinuteItem {
 
 function toItem(rollup: HostMinute, version: number, batches: Set<string>, retentionDays: number): MinuteItem {
   const pool = rollup.host.pool ?? NO_POOL;
+  const gpus = JSON.stringify(rollup.gpus);
+  const inference = rollup.inference ? JSON.stringify(rollup.inference) : undefined;
+  const bytes = gpus.length + (inference?.length ?? 0) + [...batches].reduce((n, b) => n + b.length + 3, 0);
+  if (bytes > MAX_ROLLUP_BYTES) {
+    throw payloadTooLarge(
+      `samples: host ${rollup.hostId} at ${new Date(rollup.minute).toISOString()} would hold ${Object.keys(rollup.gpus).length} GPUs and ` +
+        `${bytes} bytes of rollups in one minute, over the ${MAX_ROLLUP_BYTES}-byte limit; send fewer fields or GPUs per host`,
+    );
+  }
   return {
     ...minuteKey(rollup.hostId, rollup.minute),
     gsi1pk: `ROLLUP#${dayOf(rollup.minute)}`,
@@ -40,8 +52,8 @@ function toItem(rollup: HostMinute, version: number, batches: Set<string>, reten
     v: version,
     b: batches,
     h: JSON.stringify(rollup.host),
-    g: JSON.stringify(rollup.gpus),
-    ...(rollup.inference ? { i: JSON.stringify(rollup.inference) } : {}),
+    g: gpus,
+    ...(inference ? { i: inference } : {}),
     expiresAt: Math.floor((rollup.minute + retentionDays * DAY_MS) / 1000),
   };
 }
