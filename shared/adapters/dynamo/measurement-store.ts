@@ -104,6 +104,8 @@ export class DynamoMeasurementStore implements MeasurementStore {
    * merged minute with a version condition; a lost race re-reads that minute and merges again.
    */
   async applyMinutes(batchId: string, rollups: HostMinute[]): Promise<MinuteWrite[]> {
+    // A minute that is too large on its own is refused before anything of the batch is written.
+    for (const rollup of rollups) toItem(rollup, 0, new Set([batchId]), this.retentionDays);
     const current = await this.readMinutes(rollups);
     return mapWithConcurrency(rollups, 8, (rollup) => this.applyOne(batchId, rollup, current.get(minuteKey(rollup.hostId, rollup.minute).sk)));
   }
