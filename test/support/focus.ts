@@ -1,47 +1,18 @@
-import type { FocusRecord } from '../../shared/domain/focus.js';
+import { emptyFocusRecord, type FocusRecord } from '../../shared/domain/focus.js';
 
-/** A complete FOCUS record with plain defaults, for tests. */
+/** A complete AWS FOCUS record for one day of EC2 in us-east-1, with the given columns changed. */
 export function focusRecord(overrides: Partial<FocusRecord>): FocusRecord {
   return {
-    BilledCost: '0',
+    ...emptyFocusRecord('aws'),
     BillingAccountId: '111122223333',
-    BillingAccountName: null,
-    BillingCurrency: 'USD',
     BillingPeriodStart: '2026-11-01T00:00:00Z',
     BillingPeriodEnd: '2026-12-01T00:00:00Z',
-    ChargeCategory: 'Usage',
-    ChargeClass: null,
-    ChargeDescription: null,
     ChargePeriodStart: '2026-11-02T00:00:00Z',
     ChargePeriodEnd: '2026-11-03T00:00:00Z',
-    ContractedCost: '0',
-    EffectiveCost: '0',
-    InvoiceIssuerName: 'Amazon Web Services',
-    ListCost: '0',
-    PricingQuantity: null,
-    PricingUnit: null,
-    ProviderName: 'AWS',
-    PublisherName: 'Amazon Web Services',
     ServiceCategory: 'Compute',
     ServiceName: 'Amazon Elastic Compute Cloud - Compute',
-    AvailabilityZone: null,
-    ChargeFrequency: 'Usage-Based',
-    CommitmentDiscountId: null,
-    CommitmentDiscountType: null,
-    ConsumedQuantity: null,
-    ConsumedUnit: null,
-    ContractedUnitPrice: null,
-    ListUnitPrice: null,
     PricingCategory: 'Standard',
     RegionId: 'us-east-1',
-    ResourceId: null,
-    ResourceName: null,
-    ResourceType: null,
-    SkuId: null,
-    SkuPriceId: null,
-    SubAccountId: null,
-    SubAccountName: null,
-    Tags: {},
     ...overrides,
   };
 }

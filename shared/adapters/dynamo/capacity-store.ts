@@ -1,6 +1,7 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CapacityObservation } from '../../domain/capacity.js';
 import { batchWrite } from './batch-write.js';
+import { queryAll } from './query.js';
 
 /** Capacity observations: the latest per subject (what `GET /v1/capacity` shows) and a dated history. */
 const HISTORY_RETENTION_DAYS = 90;
@@ -35,22 +36,10 @@ export class DynamoCapacityStore {
 
   async latest(filter: { kind?: CapacityObservation['kind'] | undefined; region?: string | undefined }): Promise<CapacityObservation[]> {
     const out: CapacityObservation[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'CAPACITY' },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const o = JSON.parse(item.o as string) as CapacityObservation;
-        if ((!filter.kind || o.kind === filter.kind) && (!filter.region || o.region === filter.region)) out.push(o);
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CAPACITY' } })) {
+      const o = JSON.parse(item.o as string) as CapacityObservation;
+      if ((!filter.kind || o.kind === filter.kind) && (!filter.region || o.region === filter.region)) out.push(o);
+    }
     // A run observes a whole region at one time: subjects missing from the newest run are gone (a reservation
     // that ended), so only each kind and region's newest observation time counts.
     const newest = new Map<string, string>();

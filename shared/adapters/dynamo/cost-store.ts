@@ -1,8 +1,9 @@
-import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { FocusRecord, KeyedFocusRecord } from '../../domain/focus.js';
 import type { CloudProvider } from '../../domain/gpu-catalog.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { batchWrite } from './batch-write.js';
+import { queryAll } from './query.js';
 
 /**
  * FOCUS cost records, one item per record key, partitioned by provider, billing account and charge day.
@@ -55,22 +56,16 @@ export class DynamoCostStore {
     const partitions = [...new Set(accounts)].flatMap((account) => days.map((day) => partitionKey(provider, account, day)));
     const removed = await mapWithConcurrency(partitions, 4, async (pk) => {
       const stale: { pk: string; sk: string }[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk',
-            FilterExpression: '#run <> :run',
-            ProjectionExpression: 'pk, sk',
-            ExpressionAttributeNames: { '#run': 'run' },
-            ExpressionAttributeValues: { ':pk': pk, ':run': runId },
-            ExclusiveStartKey,
-          }),
-        );
-        stale.push(...((page.Items ?? []) as { pk: string; sk: string }[]));
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        FilterExpression: '#run <> :run',
+        ProjectionExpression: 'pk, sk',
+        ExpressionAttributeNames: { '#run': 'run' },
+        ExpressionAttributeValues: { ':pk': pk, ':run': runId },
+      })) {
+        stale.push(item as { pk: string; sk: string });
+      }
       if (stale.length) await batchWrite(this.db, this.tableName, stale.map((Key) => ({ DeleteRequest: { Key } })));
       return stale.length;
     });
@@ -81,20 +76,14 @@ export class DynamoCostStore {
   async *records(query: CostQuery): AsyncGenerator<FocusRecord> {
     for (let t = Date.parse(`${query.from.slice(0, 10)}T00:00:00Z`); t < Date.parse(query.to); t += DAY_MS) {
       const day = new Date(t).toISOString().slice(0, 10);
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: 'gsi1',
-            KeyConditionExpression: query.provider ? 'gsi1pk = :pk AND begins_with(gsi1sk, :provider)' : 'gsi1pk = :pk',
-            ExpressionAttributeValues: { ':pk': `COSTDAY#${day}`, ...(query.provider ? { ':provider': `${query.provider}#` } : {}) },
-            ExclusiveStartKey,
-          }),
-        );
-        for (const item of page.Items ?? []) yield JSON.parse(item.r as string) as FocusRecord;
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: query.provider ? 'gsi1pk = :pk AND begins_with(gsi1sk, :provider)' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `COSTDAY#${day}`, ...(query.provider ? { ':provider': `${query.provider}#` } : {}) },
+      })) {
+        yield JSON.parse(item.r as string) as FocusRecord;
+      }
     }
   }
 }

@@ -1,8 +1,9 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HostMinute } from '../../domain/rollup.js';
 import { mergeHostMinutes } from '../../domain/rollup.js';
 import type { BatchRecord, MeasurementStore, MinuteWrite } from '../../domain/ingest-measurements.js';
 import { isConditionalCheckFailure } from './client.js';
+import { queryAll } from './query.js';
 import { epochKey } from './table.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { payloadTooLarge } from '../../errors.js';
@@ -162,7 +163,8 @@ export class DynamoMeasurementStore implements MeasurementStore {
   async hostMinutes(query: { from: number; to: number; hostId?: string | undefined; pool?: string | undefined }): Promise<HostMinute[]> {
     const out: HostMinute[] = [];
     if (query.hostId) {
-      for await (const item of this.query({
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
         ExpressionAttributeValues: { ':pk': `HOST#${query.hostId}`, ':a': `MIN#${epochKey(query.from)}`, ':b': `MIN#${epochKey(query.to - 1)}` },
       })) {
@@ -175,7 +177,8 @@ export class DynamoMeasurementStore implements MeasurementStore {
     for (let day = Math.floor(query.from / DAY_MS) * DAY_MS; day < query.to; day += DAY_MS) days.push(dayOf(day));
     const perDay = await mapWithConcurrency(days, 4, async (day) => {
       const items: HostMinute[] = [];
-      for await (const item of this.query({
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: query.pool ? 'gsi1pk = :pk AND begins_with(gsi1sk, :pool)' : 'gsi1pk = :pk',
         FilterExpression: '#m BETWEEN :from AND :to',
@@ -193,15 +196,6 @@ export class DynamoMeasurementStore implements MeasurementStore {
     });
     for (const items of perDay) out.push(...items);
     return out;
-  }
-
-  private async *query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): AsyncGenerator<Record<string, unknown>> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey }));
-      yield* page.Items ?? [];
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
   }
 }
 

@@ -1,7 +1,8 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { GpuPricePoint } from '../../domain/price-points.js';
 import { isConditionalCheckFailure } from './client.js';
 import { batchWrite } from './batch-write.js';
+import { queryAll } from './query.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 
 /**
@@ -76,22 +77,14 @@ export class DynamoPriceStore {
 
   async latest(filter: PriceFilter): Promise<GpuPricePoint[]> {
     const out: GpuPricePoint[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: filter.gpuModel ? 'pk = :pk AND begins_with(sk, :model)' : 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'PRICELATEST', ...(filter.gpuModel ? { ':model': `${filter.gpuModel}#` } : {}) },
-          ExclusiveStartKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        const p = JSON.parse(item.p as string) as GpuPricePoint;
-        if (matchesPriceFilter(p, filter)) out.push(p);
-      }
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    for await (const item of queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: filter.gpuModel ? 'pk = :pk AND begins_with(sk, :model)' : 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'PRICELATEST', ...(filter.gpuModel ? { ':model': `${filter.gpuModel}#` } : {}) },
+    })) {
+      const p = JSON.parse(item.p as string) as GpuPricePoint;
+      if (matchesPriceFilter(p, filter)) out.push(p);
+    }
     return out;
   }
 
@@ -103,16 +96,11 @@ export class DynamoPriceStore {
     }
     const pages = await mapWithConcurrency(partitions, 8, async (pk) => {
       const found: GpuPricePoint[] = [];
-      let ExclusiveStartKey: Record<string, unknown> | undefined;
-      do {
-        const page = await this.db.send(new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey }));
-        for (const item of page.Items ?? []) {
-          const p = JSON.parse(item.p as string) as GpuPricePoint;
-          const t = Date.parse(p.observedAt);
-          if (t >= range.from && t < range.to && matchesPriceFilter(p, filter)) found.push(p);
-        }
-        ExclusiveStartKey = page.LastEvaluatedKey;
-      } while (ExclusiveStartKey);
+      for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } })) {
+        const p = JSON.parse(item.p as string) as GpuPricePoint;
+        const t = Date.parse(p.observedAt);
+        if (t >= range.from && t < range.to && matchesPriceFilter(p, filter)) found.push(p);
+      }
       return found;
     });
     return pages.flat().sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.key.localeCompare(b.key));

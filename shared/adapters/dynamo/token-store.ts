@@ -1,6 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StoredToken, TokenStore } from '../../domain/tokens.js';
 import { isConditionalCheckFailure } from './client.js';
+import { queryAll } from './query.js';
 
 const tokenKey = (keyId: string) => ({ pk: `TOKEN#${keyId}`, sk: 'TOKEN' });
 
@@ -37,20 +38,8 @@ export class DynamoTokenStore implements TokenStore {
 
   async listTokens(): Promise<StoredToken[]> {
     const out: StoredToken[] = [];
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': 'TOKENS' },
-          ExclusiveStartKey,
-        }),
-      );
-      out.push(...(page.Items ?? []).map(fromItem));
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+    const query = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': 'TOKENS' } };
+    for await (const item of queryAll(this.db, query)) out.push(fromItem(item));
     return out;
   }
 
