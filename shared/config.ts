@@ -1,4 +1,66 @@
 import { z } from 'zod';
+import { type ProviderConfiguration, providerConfiguration, providerEndpointVariables } from './adapters/provider-configuration.js';
+import { awsGpuFamilies, type CloudProvider } from './domain/gpu-catalog.js';
+
+/** `a, b ,c` → ['a', 'b', 'c']; each item checked by `item`. */
+const list = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+    .pipe(z.array(item));
+const days = (max: number) => z.coerce.number().int().min(1).max(max);
+
+/**
+ * The collectors' settings: which providers, where, and what. Credentials are not read here: the SDKs read
+ * their own standard variables; only their presence decides whether a provider is configured.
+ */
+const collectorConfigShape = {
+  LEDGER_AWS_ENABLED: z.stringbool().default(true),
+  LEDGER_AZURE_ENABLED: z.stringbool().default(true),
+  LEDGER_GCP_ENABLED: z.stringbool().default(true),
+  /** Regions whose GPU prices and capacity are collected (costs cover every region). */
+  LEDGER_AWS_REGIONS: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be AWS region names such as us-east-1')).default(['us-east-1', 'us-west-2']),
+  LEDGER_AWS_GPU_FAMILIES: list(z.enum(awsGpuFamilies)).default([...awsGpuFamilies]),
+  /** Cost allocation tag keys to split AWS costs by (each one multiplies the Cost Explorer requests by its values). */
+  LEDGER_AWS_COST_TAGS: list(z.string().min(1).max(128)).default([]),
+  /** Trailing days (today included) re-collected on every run, because AWS may still restate them. */
+  LEDGER_AWS_RESTATEMENT_DAYS: days(366).default(14),
+  /** Trailing days collected per resource (GetCostAndUsageWithResources offers at most the last 14); 0 turns it off. */
+  LEDGER_AWS_RESOURCE_DAYS: z.coerce.number().int().min(0).max(14).default(14),
+  /** The management (payer) account; in Lambda it defaults to the function's own account. */
+  LEDGER_AWS_BILLING_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  LEDGER_AWS_BILLING_ACCOUNT_NAME: z.string().min(1).optional(),
+  /** Cost Management scopes, comma-separated: `/subscriptions/<id>` or `/providers/Microsoft.Billing/billingAccounts/<id>`. */
+  LEDGER_AZURE_SCOPE: list(z.string().regex(/^\/(subscriptions|providers)\/\S+$/, 'must be Cost Management scopes such as /subscriptions/<id>')).optional(),
+  LEDGER_AZURE_REGIONS: list(z.string().regex(/^[a-z0-9]+$/, 'must be Azure region names such as eastus')).default(['eastus', 'westus3']),
+  LEDGER_AZURE_RESTATEMENT_DAYS: days(366).default(14),
+  LEDGER_GCP_PROJECT_ID: z.string().min(1).optional(),
+  LEDGER_GCP_BILLING_EXPORT_TABLE: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'must be project.dataset.gcp_billing_export_resource_v1_<account>').optional(),
+  /** Defaults to the account named in the export table's name. */
+  LEDGER_GCP_BILLING_ACCOUNT_ID: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, 'must be a billing account id such as 01A2B3-C4D5E6-F7A8B9').optional(),
+  LEDGER_GCP_BIGQUERY_LOCATION: z.string().min(1).optional(),
+  /** Regions whose GPU prices are kept; all when unset. */
+  LEDGER_GCP_REGIONS: list(z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be Google Cloud region names such as us-central1')).default([]),
+  LEDGER_GCP_RESTATEMENT_DAYS: days(366).default(14),
+  // Endpoint overrides (a local provider server); the AWS SDK also reads its AWS_ENDPOINT_URL_* variables itself.
+  ...(Object.fromEntries(Object.values(providerEndpointVariables).map((name) => [name, z.url().optional()])) as Record<
+    (typeof providerEndpointVariables)[keyof typeof providerEndpointVariables],
+    z.ZodOptional<z.ZodURL>
+  >),
+};
+
+/** What the environment says about the providers, derived at read time (never the credentials themselves). */
+export interface CollectorEnvironment {
+  providers: Record<CloudProvider, ProviderConfiguration>;
+  /** AWS credentials of some kind are present (else a local endpoint gets placeholder credentials). */
+  awsCredentials: boolean;
+}
+
+function collectorEnvironment(env: Record<string, string | undefined>): CollectorEnvironment {
+  const withoutEndpoints = { ...env };
+  for (const name of Object.values(providerEndpointVariables)) delete withoutEndpoints[name];
+  return { providers: providerConfiguration(env), awsCredentials: providerConfiguration(withoutEndpoints).aws.costs.status === 'configured' };
+}
 
 /**
  * The one place that reads the environment. Validated at cold start; a missing or malformed setting
@@ -15,9 +77,10 @@ const configSchema = z.object({
   LEDGER_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
   /** The EventBridge bus events go to; unset (locally) they go to the in-process bus. */
   LEDGER_EVENT_BUS_NAME: z.string().min(1).optional(),
+  ...collectorConfigShape,
 });
 
-export type LedgerConfig = z.infer<typeof configSchema>;
+export type LedgerConfig = z.infer<typeof configSchema> & CollectorEnvironment;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -31,7 +94,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     const problems = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
-  return result.data;
+  return { ...result.data, ...collectorEnvironment(present) };
 }
 
 let cached: LedgerConfig | undefined;
