@@ -35,6 +35,8 @@ export interface CollectorRun {
 }
 
 export interface RunProgress {
+  /** The run's id, for what the run writes (cost records carry it, so stale ones can be told apart). */
+  runId: string;
   page(): void;
   rows(n: number): void;
 }
@@ -74,7 +76,7 @@ export async function runCollector(deps: RunDependencies, spec: RunSpec, work: (
   };
   let rows = 0;
   let pages = 0;
-  const progress: RunProgress = { page: () => void pages++, rows: (n) => void (rows += n) };
+  const progress: RunProgress = { runId: base.runId, page: () => void pages++, rows: (n) => void (rows += n) };
   let run: CollectorRun;
   if (spec.configured !== true) {
     if (!reportedNotConfigured.has(spec.collector)) {
