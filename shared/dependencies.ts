@@ -6,6 +6,7 @@ import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
 import { DynamoPriceStore } from './adapters/dynamo/price-store.js';
 import { DynamoRunStore } from './adapters/dynamo/run-store.js';
 import { CachedTokenReader, DynamoTokenStore } from './adapters/dynamo/token-store.js';
+import { DynamoUsageStore } from './adapters/dynamo/usage-store.js';
 import { createEventPublisher, type EventPublisher } from './adapters/events.js';
 import { config, type LedgerConfig } from './config.js';
 
@@ -21,6 +22,8 @@ export interface LedgerDependencies {
   capacity: DynamoCapacityStore;
   runs: DynamoRunStore;
   events: EventPublisher;
+  /** LLM usage: per-event idempotency records, minute rollups, model prices. */
+  usage: DynamoUsageStore;
 }
 
 let built: LedgerDependencies | undefined;
@@ -41,6 +44,7 @@ export function ledgerDependencies(): LedgerDependencies {
     capacity: new DynamoCapacityStore(db, settings.LEDGER_TABLE_NAME),
     runs: new DynamoRunStore(db, settings.LEDGER_TABLE_NAME),
     events: createEventPublisher({ busName: settings.LEDGER_EVENT_BUS_NAME, region: settings.AWS_REGION }),
+    usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
   };
   return built;
 }

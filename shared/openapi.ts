@@ -7,6 +7,10 @@ import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
 import { priceQuerySchema } from './domain/price-query.js';
 import { ingestResultSchema, measurementBatchSchema } from './domain/measurements.js';
 import { inferenceSummarySchema, utilizationMetricsSchema } from './domain/utilization.js';
+import { usageBatchSchema, usageIngestResultSchema } from './domain/usage-events.js';
+import { otlpExportResponseSchema, otlpTracesSchema } from './domain/usage-otlp.js';
+import { modelNameSchema, modelPriceInputSchema, modelPriceListSchema, modelPriceViewSchema } from './domain/usage-pricing.js';
+import { usageQuerySchema, usageReportSchema } from './domain/usage-query.js';
 import { httpRoutes, routeKey, type HttpRoute } from './routes.js';
 
 /** OpenAPI 3.1, generated from the same zod schemas that validate requests. */
@@ -162,6 +166,36 @@ export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary
   'GET /v1/collector-runs': {
     requestParams: { query: collectorRunsQuerySchema },
     responses: { '200': json(z.object({ runs: z.array(collectorRunSchema) }), 'newest first'), ...errors },
+  },
+  'POST /v1/usage': {
+    requestBody: { content: { 'application/json': { schema: usageBatchSchema } } },
+    responses: {
+      '202': json(usageIngestResultSchema, 'counted; events whose ledger.request.id was already counted are duplicates'),
+      ...errors,
+      '413': json(errorSchema, 'over 5,000 events or 1 MiB compressed'),
+      '415': json(errorSchema, 'not JSON, or an encoding other than gzip'),
+    },
+  },
+  'POST /v1/otlp/v1/traces': {
+    requestBody: { content: { 'application/json': { schema: otlpTracesSchema } } },
+    responses: {
+      '200': json(otlpExportResponseSchema, 'taken; partialSuccess names the rejected spans. Header x-ledger-usage carries the ledger counts'),
+      ...errors,
+      '413': json(errorSchema, 'over 5,000 spans or 1 MiB compressed'),
+      '415': json(errorSchema, 'OTLP protobuf or an encoding other than gzip: send OTLP/HTTP JSON (Content-Type: application/json)'),
+    },
+  },
+  'GET /v1/usage': {
+    requestParams: { query: usageQuerySchema },
+    responses: { '200': json(usageReportSchema, 'usage, cost and latency per group and in total'), ...errors },
+  },
+  'GET /v1/model-prices': {
+    responses: { '200': json(modelPriceListSchema, 'stored prices over the illustrative defaults'), ...errors },
+  },
+  'PUT /v1/model-prices/{model}': {
+    requestParams: { path: z.object({ model: modelNameSchema.describe('model name as the provider reports it; percent-encode a slash') }) },
+    requestBody: { content: { 'application/json': { schema: modelPriceInputSchema.meta({ id: 'ModelPriceInput' }) } } },
+    responses: { '200': json(modelPriceViewSchema, 'the stored price; it applies to usage ingested from now on'), ...errors },
   },
 };
 

@@ -53,6 +53,14 @@ export const permissionProfiles = {
   ],
   /** Readers: token lookup (GetItem) and the access patterns on the table and on gsi1 (Query). */
   read: [{ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: ['table', 'tableIndexes'] }],
+  /**
+   * LLM usage ingest: token lookup and batch record (GetItem, PutItem), per-event idempotency records claimed
+   * with conditional puts (PutItem), minute rollups read before merge (BatchGetItem, GetItem) and written
+   * back (PutItem), model prices read (Query on the table only).
+   */
+  usageIngest: [{ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query'], resources: ['table'] }],
+  /** Model price administration: token lookup (GetItem) and one price item written (PutItem). */
+  priceAdmin: [{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: ['table'] }],
 } as const satisfies Record<string, readonly TableGrant[]>;
 
 export type PermissionProfile = keyof typeof permissionProfiles;
@@ -71,6 +79,11 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/http/prices.handler': 'read',
   'functions/http/capacity.handler': 'read',
   'functions/http/collector-runs.handler': 'read',
+  'functions/http/ingest-usage.handler': 'usageIngest',
+  'functions/http/ingest-otlp-traces.handler': 'usageIngest',
+  'functions/http/usage.handler': 'read',
+  'functions/http/model-prices.handler': 'read',
+  'functions/http/put-model-price.handler': 'priceAdmin',
   'functions/cron/collect-aws-costs.handler': 'collector',
   'functions/cron/collect-azure-costs.handler': 'collector',
   'functions/cron/collect-gcp-costs.handler': 'collector',

@@ -42,6 +42,10 @@ export const ledgerKeyAttributes = {
  * | capacity history of a day                | table | pk = CAPACITY#<yyyy-mm-dd>, sk = <observation key>              |
  * | runs of one collector, newest first      | table | pk = RUN#<collector>, sk = <startedAt>#<runId>                  |
  * | runs of all collectors, newest first     | gsi1  | gsi1pk = RUNS, gsi1sk = <startedAt>#<runId>                     |
+ * | LLM usage minute rollups, one day, window| table | pk = USAGE#<yyyy-mm-dd>, sk BETWEEN MIN#<fromMs> AND MIN#<toMs>#~ |
+ * | LLM usage event idempotency record       | table | pk = USAGEREQ#<ledger.request.id>, sk = REQ (claimed conditionally) |
+ * | LLM usage batch outcome (replays)        | table | pk = USAGEBATCH#<owner digest>, sk = BATCH                      |
+ * | model prices (all)                       | table | pk = MODELPRICE, sk = <model>                                   |
  *
  * Time inside keys is epoch milliseconds, zero-padded to 13 digits so that string order is time order.
  */
@@ -59,6 +63,10 @@ export const accessPatterns = [
   { name: 'capacityHistory', index: 'table', pk: 'CAPACITY#<yyyy-mm-dd>', sk: '<observationKey>' },
   { name: 'runsByCollector', index: 'table', pk: 'RUN#<collector>', sk: '<startedAt>#<runId>' },
   { name: 'allRuns', index: 'gsi1', pk: 'RUNS', sk: '<startedAt>#<runId>' },
+  { name: 'usageMinutesByDay', index: 'table', pk: 'USAGE#<yyyy-mm-dd>', sk: 'MIN#<epochMs>#<dimensionsKey>' },
+  { name: 'usageEvent', index: 'table', pk: 'USAGEREQ#<requestId>', sk: 'REQ' },
+  { name: 'usageBatch', index: 'table', pk: 'USAGEBATCH#<owner>', sk: 'BATCH' },
+  { name: 'modelPrices', index: 'table', pk: 'MODELPRICE', sk: '<model>' },
 ] as const;
 
 export function epochKey(ms: number): string {
