@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../errors.js';
-import { checkUsageWindow, parseUsageBatch, timeWindowProblem, usagePath } from './usage-events.js';
+import { checkUsageWindow, fastUsageEvent, parseUsageBatch, timeWindowProblem, toUsageEvent, usageEventSchema, usagePath } from './usage-events.js';
 
 const now = Date.parse('2026-11-20T12:00:00Z');
 const event = (extra: Record<string, unknown> = {}) => ({
@@ -105,5 +105,67 @@ describe('time window (same rule as measurements)', () => {
   it('names the event outside the window', () => {
     const { events } = parseUsageBatch({ events: [event(), event({ 'ledger.request.id': 'old', time: '2026-11-01T00:00:00Z' })] });
     expect(() => checkUsageWindow(events, now)).toThrow('events[1].time: older than 7 days');
+  });
+});
+
+describe('fast validation path', () => {
+  const keys = [
+    'ledger.request.id',
+    'time',
+    'gen_ai.operation.name',
+    'gen_ai.provider.name',
+    'gen_ai.system',
+    'gen_ai.request.model',
+    'gen_ai.response.model',
+    'gen_ai.usage.input_tokens',
+    'gen_ai.usage.output_tokens',
+    'gen_ai.usage.cache_read.input_tokens',
+    'gen_ai.usage.cache_creation.input_tokens',
+    'gen_ai.usage.reasoning.output_tokens',
+    'gen_ai.usage.total_tokens',
+    'gen_ai.conversation.id',
+    'gen_ai.agent.name',
+    'gen_ai.workflow.name',
+    'error.type',
+    'ledger.retry.count',
+    'ledger.team',
+    'duration_ms',
+    'status',
+    'server.address',
+  ];
+  const tricky: unknown[] = [
+    undefined, null, true, [], {}, '', ' ', 'a b', 'ok', 'error', 'gpt-4o', 'x'.repeat(65), 'x'.repeat(129), 'x'.repeat(257), 'a\nb', '1',
+    -1, -0, 0, 1, 1.5, 999, 1000, 1001, 5000, 1e9, 1e9 + 1, 2 ** 53, 86_400_000, 86_400_001, 8.64e15, 8.64e15 + 1,
+    '2026-11-20T11:59:00Z', '2026-11-20T11:59:00.123456789+05:30', '2026-11-20T11:59:00', '2026-02-30T00:00:00Z', '2026-11-20 11:59:00Z', 'yesterday',
+  ];
+  let seed = 12345;
+  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+
+  it('accepts only what the schema accepts, and reads it the same way (5,000 mutated events)', () => {
+    let fastAccepted = 0;
+    for (let i = 0; i < 5_000; i++) {
+      const candidate: Record<string, unknown> = event({ 'gen_ai.usage.reasoning.output_tokens': 10, duration_ms: 12.5, 'ledger.retry.count': 1 });
+      const mutations = 1 + Math.floor(next() * 3);
+      for (let m = 0; m < mutations; m++) {
+        const value = pick(tricky);
+        if (value === undefined) delete candidate[pick(keys)];
+        else candidate[pick(keys)] = value;
+      }
+      const fast = fastUsageEvent(candidate);
+      const slow = usageEventSchema.safeParse(candidate);
+      if (fast) {
+        fastAccepted += 1;
+        expect(slow.success, JSON.stringify(candidate)).toBe(true);
+        expect(fast).toEqual(toUsageEvent(slow.data!));
+      }
+      if (!slow.success) expect(fast, JSON.stringify(candidate)).toBeNull();
+    }
+    expect(fastAccepted).toBeGreaterThan(500);
+  });
+
+  it('takes the ordinary event', () => {
+    expect(fastUsageEvent(event())).toEqual(toUsageEvent(usageEventSchema.parse(event())));
+    expect(fastUsageEvent(event({ time: now }))).not.toBeNull();
   });
 });

@@ -170,6 +170,7 @@ export interface UsageEvent {
   durationMs?: number | undefined;
 }
 
+/** Defaults (0 tokens, 0 retries, status ok) are applied here too, so the fast path can pass validated raw input. */
 export function toUsageEvent(input: UsageEventInput): UsageEvent {
   const requestModel = input['gen_ai.request.model'];
   const responseModel = input['gen_ai.response.model'];
@@ -187,13 +188,13 @@ export function toUsageEvent(input: UsageEventInput): UsageEvent {
     conversationId: input['gen_ai.conversation.id'],
     errorType: input['error.type'],
     tokens: {
-      input: input['gen_ai.usage.input_tokens'],
-      output: input['gen_ai.usage.output_tokens'],
-      cacheRead: input['gen_ai.usage.cache_read.input_tokens'],
-      cacheCreation: input['gen_ai.usage.cache_creation.input_tokens'],
-      reasoning: input['gen_ai.usage.reasoning.output_tokens'],
+      input: input['gen_ai.usage.input_tokens'] ?? 0,
+      output: input['gen_ai.usage.output_tokens'] ?? 0,
+      cacheRead: input['gen_ai.usage.cache_read.input_tokens'] ?? 0,
+      cacheCreation: input['gen_ai.usage.cache_creation.input_tokens'] ?? 0,
+      reasoning: input['gen_ai.usage.reasoning.output_tokens'] ?? 0,
     },
-    retries: input['ledger.retry.count'],
+    retries: input['ledger.retry.count'] ?? 0,
     error: input.status === 'error' || input['error.type'] !== undefined,
     durationMs: input.duration_ms,
   };
@@ -246,6 +247,77 @@ export function checkUsageWindow(events: readonly UsageEvent[], now: number): vo
 /** Validate a `POST /v1/usage` body (size first, then schema) into events in the ledger's terms. */
 export function parseUsageBatch(body: unknown): { batchId: string | undefined; events: UsageEvent[] } {
   checkUsageBatchSize(body);
+  const fast = fastUsageBatch(body);
+  if (fast) return fast;
   const batch = parseUsage(usageBatchSchema, body);
   return { batchId: batch.batchId, events: batch.events.map(toUsageEvent) };
+}
+
+/**
+ * The fast path of validation: a hand-written check of exactly the rules of `usageEventSchema`, accepting
+ * a subset of what the schema accepts (anything unusual returns null and the schema decides, with its error
+ * messages). Zod spends about 4 µs per event on this shape; this spends a fraction of it. The equivalence is
+ * tested on every malformed case and on valid events (usage-events.test.ts).
+ */
+const isoTime = z.iso.datetime({ offset: true });
+const MODEL_NAME = /^[^\s\u0000-\u001f\u007f]+$/;
+const BATCH_ID = /^[A-Za-z0-9._:@-]+$/;
+const isLabel = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max && NO_CONTROL.test(v);
+const isOptionalLabel = (v: unknown, max: number) => v === undefined || isLabel(v, max);
+const isOptionalModel = (v: unknown) => v === undefined || (typeof v === 'string' && v.length >= 1 && v.length <= 256 && MODEL_NAME.test(v));
+const isOptionalCount = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_REQUEST);
+const countOf = (v: unknown) => (v === undefined ? 0 : (v as number));
+
+export function fastUsageEvent(raw: unknown): UsageEvent | null {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return null;
+  const r = raw as Record<string, unknown>;
+  for (const key in r) if (key.startsWith('gen_ai.usage.') && !usageKeys.has(key)) return null;
+  const time = r.time;
+  if (typeof time === 'number') {
+    if (!Number.isInteger(time) || time < 0 || time > 8.64e15) return null;
+  } else if (typeof time !== 'string' || !isoTime.safeParse(time).success) return null;
+  if (!isLabel(r['ledger.request.id'], 256)) return null;
+  if (
+    !isOptionalLabel(r['gen_ai.operation.name'], 64) ||
+    !isOptionalLabel(r['gen_ai.provider.name'], 64) ||
+    !isOptionalLabel(r['gen_ai.system'], 64) ||
+    !isOptionalLabel(r['gen_ai.conversation.id'], 256) ||
+    !isOptionalLabel(r['gen_ai.agent.name'], 128) ||
+    !isOptionalLabel(r['gen_ai.workflow.name'], 128) ||
+    !isOptionalLabel(r['ledger.team'], 128) ||
+    !isOptionalLabel(r['error.type'], 256)
+  ) {
+    return null;
+  }
+  const requestModel = r['gen_ai.request.model'];
+  const responseModel = r['gen_ai.response.model'];
+  if ((requestModel === undefined && responseModel === undefined) || !isOptionalModel(requestModel) || !isOptionalModel(responseModel)) return null;
+  const input = r['gen_ai.usage.input_tokens'];
+  const output = r['gen_ai.usage.output_tokens'];
+  const cacheRead = r['gen_ai.usage.cache_read.input_tokens'];
+  const cacheCreation = r['gen_ai.usage.cache_creation.input_tokens'];
+  const reasoning = r['gen_ai.usage.reasoning.output_tokens'];
+  if (!isOptionalCount(input) || !isOptionalCount(output) || !isOptionalCount(cacheRead) || !isOptionalCount(cacheCreation) || !isOptionalCount(reasoning)) return null;
+  if (countOf(cacheRead) + countOf(cacheCreation) > countOf(input) || countOf(reasoning) > countOf(output)) return null;
+  const retries = r['ledger.retry.count'];
+  if (retries !== undefined && !(typeof retries === 'number' && Number.isInteger(retries) && retries >= 0 && retries <= 1000)) return null;
+  const duration = r.duration_ms;
+  if (duration !== undefined && !(typeof duration === 'number' && Number.isFinite(duration) && duration >= 0 && duration <= 86_400_000)) return null;
+  const status = r.status;
+  if (status !== undefined && status !== 'ok' && status !== 'error') return null;
+  return toUsageEvent(r as UsageEventInput);
+}
+
+function fastUsageBatch(body: unknown): { batchId: string | undefined; events: UsageEvent[] } | null {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
+  const { batchId, events } = body as { batchId?: unknown; events?: unknown };
+  if (batchId !== undefined && !(typeof batchId === 'string' && batchId.length >= 1 && batchId.length <= 128 && BATCH_ID.test(batchId))) return null;
+  if (!Array.isArray(events) || events.length < 1 || events.length > MAX_USAGE_EVENTS) return null;
+  const out: UsageEvent[] = new Array(events.length);
+  for (let i = 0; i < events.length; i++) {
+    const event = fastUsageEvent(events[i]);
+    if (!event) return null;
+    out[i] = event;
+  }
+  return { batchId: batchId as string | undefined, events: out };
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { payloadTooLarge } from '../errors.js';
-import { MAX_USAGE_EVENTS, parseUsage, timeWindowProblem, toUsageEvent, usageEventSchema, usagePath, type UsageEvent } from './usage-events.js';
+import { fastUsageEvent, MAX_USAGE_EVENTS, parseUsage, timeWindowProblem, toUsageEvent, usageEventSchema, usagePath, type UsageEvent } from './usage-events.js';
 import { ingestUsage, type UsageStore } from './usage-ingest.js';
 
 /**
@@ -206,16 +206,17 @@ export function usageEventsFromOtlp(request: OtlpTraces, now: number): OtlpConve
       status: isError(span.status) ? 'error' : 'ok',
       ...(Number.isFinite(start) && Number.isFinite(end) && end >= start ? { duration_ms: end - start } : {}),
     };
-    const parsed = usageEventSchema.safeParse(candidate);
+    const fast = fastUsageEvent(candidate);
+    const parsed = fast ? null : usageEventSchema.safeParse(candidate);
     const name = `${where} (span ${spanId || '?'}${typeof span.name === 'string' ? ` "${span.name.slice(0, 60)}"` : ''})`;
-    if (!parsed.success) {
+    if (parsed && !parsed.success) {
       result.rejected += 1;
       const issue = parsed.error.issues[0]!;
       const field = issue.path[0] === 'time' ? 'endTimeUnixNano' : issue.path[0] === 'ledger.request.id' ? 'traceId/spanId' : usagePath(issue.path);
       result.problems.push(`${name}: ${field}: ${issue.message}`);
       continue;
     }
-    const event = toUsageEvent(parsed.data);
+    const event = fast ?? toUsageEvent(parsed!.data!);
     const late = timeWindowProblem(event.time, now);
     if (late) {
       result.rejected += 1;

@@ -201,8 +201,26 @@ export function findModelPrice(table: ReadonlyMap<string, ModelPrice>, models: R
   return undefined;
 }
 
-/** Cost of one request in pico-dollars (exact). Token counts are validated: cache ≤ input, reasoning ≤ output. */
+/**
+ * Cost of one request in pico-dollars (exact). Token counts are validated: cache ≤ input, reasoning ≤ output.
+ * When every product and their sum stay below 2^53 (any realistic request), doubles hold them exactly and
+ * one BigInt is made at the end; otherwise the sum is done in BigInt throughout.
+ */
 export function usageCost(tokens: TokenCounts, price: ModelPrice): Decimal {
+  const uncached = tokens.input - tokens.cacheRead - tokens.cacheCreation;
+  const plain = tokens.output - tokens.reasoning;
+  const sum =
+    uncached * Number(price.input) +
+    tokens.cacheRead * Number(price.cacheRead ?? price.input) +
+    tokens.cacheCreation * Number(price.cacheCreation ?? price.input) +
+    plain * Number(price.output) +
+    tokens.reasoning * Number(price.reasoning ?? price.output);
+  // Each term is a product of integers; if the sum is a safe integer, so was every term, and all were exact.
+  if (Number.isSafeInteger(sum)) return BigInt(sum);
+  return usageCostExact(tokens, price);
+}
+
+export function usageCostExact(tokens: TokenCounts, price: ModelPrice): Decimal {
   const uncachedInput = BigInt(tokens.input - tokens.cacheRead - tokens.cacheCreation);
   const plainOutput = BigInt(tokens.output - tokens.reasoning);
   return (
