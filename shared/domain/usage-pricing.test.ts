@@ -9,6 +9,7 @@ import {
   priceTable,
   setModelPrice,
   usageCost,
+  usageCostExact,
   type ModelPrice,
   type TokenCounts,
 } from './usage-pricing.js';
@@ -58,6 +59,17 @@ describe('usageCost: cached input is priced once, at the cache rate', () => {
     expect(float).not.toBe(0.075);
     // One token of gpt-4o-mini cache read: 7.5e-8 USD, which integer micro-dollars would round to 0.
     expect(usd({ input: 1, cacheRead: 1 }, price('mini', { input: '0.00000015', cacheRead: '0.000000075' }))).toBe('0.000000075');
+  });
+
+  it('gives the same exact answer on its double fast path and its BigInt path, beyond 2^53 pico-dollars too', () => {
+    const pricey = price('pricey', { input: '0.00015', output: '0.0006', cacheRead: '0.000075', reasoning: '0.0006' });
+    for (const t of [
+      tokens({ input: 123_457, cacheRead: 100_000, output: 98_765, reasoning: 50_000 }),
+      tokens({ input: 1_000_000_000, cacheRead: 1, output: 1_000_000_000, reasoning: 999_999_999 }), // 7.5e20 pico: BigInt path
+    ]) {
+      expect(usageCost(t, pricey)).toBe(usageCostExact(t, pricey));
+    }
+    expect(formatDecimal(usageCost(tokens({ input: 1_000_000_000, output: 1_000_000_000 }), pricey))).toBe('750000');
   });
 
   it('falls back to the input rate when a cache rate is missing', () => {
