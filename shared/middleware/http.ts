@@ -45,7 +45,8 @@ export function decodeBody(event: Event, maxBytes: number): unknown {
   const headers = event.headers ?? {};
   const contentType = (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
-    throw unsupportedMediaType(`content-type: expected application/json, got ${contentType || 'nothing'}`);
+    const hint = contentType === 'application/x-protobuf' ? '; OTLP exporters send JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json' : '';
+    throw unsupportedMediaType(`content-type: expected application/json, got ${contentType || 'nothing'}${hint}`);
   }
   const encoding = (headers['content-encoding'] ?? 'identity').trim().toLowerCase();
   if (encoding !== 'identity' && encoding !== 'gzip') {

@@ -116,7 +116,7 @@ describe('POST /v1/otlp/v1/traces', () => {
       headers: { 'content-type': 'application/x-protobuf' },
     });
     expect(response.status).toBe(415);
-    expect(response.body.error.message).toBe('content-type: expected application/json, got application/x-protobuf');
+    expect(response.body.error.message).toBe('content-type: expected application/json, got application/x-protobuf; OTLP exporters send JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json');
   });
 
   it('refuses a body that is not an OTLP export with 400 naming the field', async () => {
