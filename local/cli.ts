@@ -1,3 +1,5 @@
+import './local-logging.js';
+import { collectCommand, collectUsage } from './cli-collect.js';
 import { tokensCommand, UsageError } from './cli-tokens.js';
 import { connectStore, type StoreConnection } from './store-connection.js';
 
@@ -8,6 +10,7 @@ type Command = (argv: string[], store: StoreConnection, out: (line: string) => v
 
 export const commands: Record<string, { run: Command; usage: string }> = {
   tokens: { run: tokensCommand, usage: 'tokens create --name <name> --scopes ingest,read,admin | tokens list | tokens revoke <key id>' },
+  collect: { run: collectCommand, usage: collectUsage },
 };
 
 function usage(): string {
