@@ -1,8 +1,14 @@
+import './local-logging.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { UtilizationReport } from '../shared/domain/utilization.js';
+import { runSummary } from '../shared/collectors/run-summary.js';
+import { isoDay } from '../shared/collectors/periods.js';
 import { defaultFleet, postFleetRange, type FleetOptions } from './fleet-simulator.js';
+import { collectEverything, priceTable, spendTable } from './local-collectors.js';
+import { startLocalProvidersIfWanted } from './provider-environment.js';
+import { startLocalSchedule, type LocalSchedule } from './scheduler.js';
 import { startLedger } from './runtime.js';
 import { fleetSummaryTable } from './summary-table.js';
 
@@ -19,6 +25,7 @@ const { values } = parseArgs({
     minutes: { type: 'string', default: '60' },
     interval: { type: 'string', default: '15' },
     'no-fleet': { type: 'boolean', default: false },
+    'collect-every': { type: 'string' },
   },
 });
 
@@ -42,11 +49,16 @@ const fleet: FleetOptions = {
 const backfillMinutes = positiveInt('minutes', values.minutes, 60);
 const intervalSec = Math.max(1, positiveInt('interval', values.interval, 15));
 const port = positiveInt('port', values.port ?? process.env.PORT, 8787);
+const collectEverySec = values['collect-every'] ?? process.env.LEDGER_COLLECT_EVERY;
+const collectEveryMs = collectEverySec === undefined ? undefined : Math.max(1, positiveInt('collect-every', collectEverySec, 0)) * 1000;
 
 const started = Date.now();
 let runtime: Awaited<ReturnType<typeof startLedger>>;
+let providers: Awaited<ReturnType<typeof startLocalProvidersIfWanted>>;
 try {
   mkdirSync(stateDir, { recursive: true });
+  // No cloud credentials or endpoints: the collectors talk to the local provider server instead.
+  providers = await startLocalProvidersIfWanted();
   // Keep one local token across restarts instead of minting a new one each time.
   const tokenFile = resolve(stateDir, 'local-token');
   const saved = existsSync(tokenFile) ? readFileSync(tokenFile, 'utf8').trim() : undefined;
@@ -62,6 +74,7 @@ try {
   process.stderr.write(`compute-ledger: could not start: ${(error as Error).message}\n`);
   process.exit(1);
 }
+let schedule: LocalSchedule | undefined;
 writeFileSync(resolve(stateDir, 'runtime.json'), JSON.stringify({ dynamoEndpoint: runtime.dynamoEndpoint, tableName: runtime.tableName, url: runtime.url, pid: process.pid }));
 
 let stopping = false;
@@ -69,7 +82,9 @@ async function stop(code: number): Promise<never> {
   if (!stopping) {
     stopping = true;
     clearInterval(timer);
+    schedule?.stop();
     await runtime.stop().catch(() => undefined);
+    await providers?.stop().catch(() => undefined);
     rmSync(resolve(stateDir, 'runtime.json'), { force: true });
   }
   process.exit(code);
@@ -105,7 +120,37 @@ if (!values['no-fleet'] && fleet.hosts > 0 && fleet.gpusPerHost > 0) {
   }
 }
 
+// Collectors: once now (the local provider server's whole simulated history), then on the schedules' cadence.
+const DAY_MS = 86_400_000;
+const simulated = providers && {
+  from: isoDay(providers.organization.firstDay),
+  to: isoDay(providers.organization.today + DAY_MS),
+};
+out();
+out(
+  providers
+    ? `Collectors: using the local provider server, a simulated organization with costs from ${simulated!.from} to ${simulated!.to} (no cloud credentials are configured, or LEDGER_LOCAL_PROVIDERS=on).`
+    : 'Collectors: using the configured cloud credentials and endpoints.',
+);
+try {
+  for (const run of await collectEverything(simulated ?? {})) out(`  ${runSummary(run)}`);
+} catch (error) {
+  process.stderr.write(`collectors: ${(error as Error).message}\n`);
+}
+if (!values.once) {
+  schedule = startLocalSchedule({ everyMs: collectEveryMs, onError: (job, error) => process.stderr.write(`${job.name}: ${(error as Error).message}\n`) });
+  out(`Collectors run again ${collectEveryMs ? `every ${collectEveryMs / 1000} s` : 'on the cadence of shared/schedules.ts'}.`);
+}
+
 if (values.once) {
+  if (simulated) {
+    out();
+    out(`Spend by provider and service, ${simulated.from} to ${simulated.to}`);
+    out(await spendTable(runtime, simulated));
+  }
+  out();
+  out('GPU prices per GPU-hour (latest of every offer)');
+  out(await priceTable(runtime));
   const from = new Date(now - backfillMinutes * 60_000).toISOString();
   const response = await fetch(`${runtime.url}/v1/fleet/utilization?from=${from}&to=${new Date(now).toISOString()}&step=1h`, {
     headers: { authorization: `Bearer ${runtime.token}` },

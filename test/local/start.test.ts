@@ -21,13 +21,15 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
 }
 
 describe('npm start -- --once', () => {
-  it('posts the simulated fleet through the API, prints the fleet summary and exits 0', async () => {
+  it('posts the simulated fleet through the API, collects from the local provider server, prints the summaries and exits 0', { timeout: 120_000 }, async () => {
     const result = await run(['local/start.ts', '--once', '--hosts', '3', '--gpus', '4', '--minutes', '30'], {
       PORT: '0',
       LEDGER_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
       LEDGER_TABLE_NAME: 'start-once',
       LEDGER_STATE_DIR: join(scratch, 'state'),
       LEDGER_DEV_TOKEN: 'once-token-0123456789',
+      // Whatever cloud credentials this machine has, --once collects from the simulated organization.
+      LEDGER_LOCAL_PROVIDERS: 'on',
     });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
@@ -39,6 +41,23 @@ describe('npm start -- --once', () => {
     // 12 GPUs for 30 minutes are 6 paid GPU-hours.
     expect(total).toMatch(/^TOTAL\s+12\s+6\.00\s+\d+\.\d\d\s+\d+\.\d%\s+sm_active/);
     expect(result.stdout).toMatch(/gpu-train-01\s+training\s+4\s+2\.00/);
+
+    // Every collector ran once against the local provider server.
+    expect(result.stdout).toMatch(/Collectors: using the local provider server, a simulated organization with costs from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}/);
+    for (const collector of ['aws-costs', 'azure-costs', 'gcp-costs', 'aws-prices', 'azure-prices', 'gcp-prices', 'aws-capacity']) {
+      expect(result.stdout).toMatch(new RegExp(`^  ${collector} +ok +rows=[1-9]\\d* pages=[1-9]\\d* `, 'm'));
+    }
+    // Spend by month, provider and service, then in total.
+    const spend = result.stdout.slice(result.stdout.indexOf('Spend by provider and service'));
+    expect(spend).toMatch(/^\d{4}-\d{2} +AWS +Amazon Elastic Compute Cloud - Compute +USD +\d+\.\d{2} +\d+\.\d{2}$/m);
+    expect(spend).toMatch(/^\d{4}-\d{2} +Azure +Virtual Machines +USD +\d+\.\d{2} +\d+\.\d{2}$/m);
+    expect(spend).toMatch(/^\d{4}-\d{2} +Google Cloud +Compute Engine +USD +\d+\.\d{2} +\d+\.\d{2}$/m);
+    expect(spend).toMatch(/^all months +all +all +USD +\d+\.\d{2} +\d+\.\d{2}$/m);
+    // GPU prices per GPU-hour: p5.48xlarge on demand is 55.04 / 8; Azure's ND96isr H100 v5 98.32 / 8; GCP's H100 SKU.
+    expect(result.stdout).toMatch(/^H100 +AWS +on-demand +USD +\d+ +6\.8800 +6\.8800 +6\.8800 /m);
+    expect(result.stdout).toMatch(/^H100 +Azure +on-demand +USD +\d+ +12\.2900 /m);
+    expect(result.stdout).toMatch(/^H100 +Google Cloud +on-demand +USD +\d+ +9\.7966 /m);
+    expect(result.stdout).toMatch(/^H100 +AWS +spot +USD /m);
   });
 
   it('says clearly that Java is missing when it must start the embedded DynamoDB', async () => {

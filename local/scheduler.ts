@@ -1,0 +1,93 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Context } from 'aws-lambda';
+import { handlerFile } from '../shared/routes.js';
+import { type ScheduledJob, scheduledJobs } from '../shared/schedules.js';
+
+/**
+ * The schedules of `shared/schedules.ts` on a local clock: each job's handler (the very one EventBridge
+ * Scheduler invokes) is called every interval of its expression, or every `everyMs` when given (faster, for a
+ * demo). A run still going when its next turn comes is not started twice.
+ */
+const repositoryRoot = resolve(import.meta.dirname, '..');
+const HOUR_MS = 3_600_000;
+
+/**
+ * The period of an EventBridge Scheduler expression: `rate(1 hour)`, `rate(15 minutes)`, and `cron(...)` whose
+ * minute or hour field is `*\/N`; other cron expressions run daily.
+ */
+export function scheduleIntervalMs(expression: string): number {
+  const rate = /^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$/.exec(expression.trim());
+  if (rate) {
+    const unit = rate[2]!.startsWith('minute') ? 60_000 : rate[2]!.startsWith('hour') ? HOUR_MS : 24 * HOUR_MS;
+    return Number(rate[1]) * unit;
+  }
+  const cron = /^cron\((.+)\)$/.exec(expression.trim());
+  if (cron) {
+    const [minutes, hours] = cron[1]!.split(/\s+/);
+    const every = (field: string | undefined) => (field ? /^(?:\*|\d+)\/(\d+)$/.exec(field)?.[1] : undefined);
+    if (every(minutes)) return Number(every(minutes)) * 60_000;
+    if (hours === '*') return HOUR_MS;
+    if (every(hours)) return Number(every(hours)) * HOUR_MS;
+    return 24 * HOUR_MS;
+  }
+  throw new RangeError(`Not a schedule expression: ${expression}`);
+}
+
+type JobHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+const loaded = new Map<string, Promise<JobHandler>>();
+
+function jobContext(job: ScheduledJob): Context {
+  const name = job.name;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: name,
+    functionVersion: '$LATEST',
+    // No account: locally the collectors take theirs from the configuration.
+    invokedFunctionArn: `arn:aws:lambda:local::function:${name}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => job.timeoutSeconds * 1000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Calls a job's handler as the scheduler would, with `payload` as the event. */
+export async function invokeJob(job: ScheduledJob, payload: unknown = {}): Promise<unknown> {
+  let handler = loaded.get(job.handler);
+  if (!handler) {
+    const { file, exportName } = handlerFile(job);
+    handler = import(pathToFileURL(resolve(repositoryRoot, file)).href).then((mod) => {
+      if (typeof mod[exportName] !== 'function') throw new Error(`${file} does not export ${exportName}`);
+      return mod[exportName] as JobHandler;
+    });
+    loaded.set(job.handler, handler);
+  }
+  return (await handler)(payload, jobContext(job));
+}
+
+export interface LocalSchedule {
+  stop(): void;
+}
+
+export function startLocalSchedule(options: { everyMs?: number; jobs?: readonly ScheduledJob[]; onError: (job: ScheduledJob, error: unknown) => void }): LocalSchedule {
+  const timers = (options.jobs ?? scheduledJobs).map((job) => {
+    let running = false;
+    return setInterval(() => {
+      if (running) return;
+      running = true;
+      invokeJob(job)
+        .catch((error) => options.onError(job, error))
+        .finally(() => {
+          running = false;
+        });
+    }, options.everyMs ?? scheduleIntervalMs(job.expression));
+  });
+  return { stop: () => timers.forEach((timer) => clearInterval(timer)) };
+}
