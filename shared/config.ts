@@ -32,6 +32,8 @@ const collectorConfigShape = {
   LEDGER_AWS_BILLING_ACCOUNT_NAME: z.string().min(1).optional(),
   /** Cost Management scopes, comma-separated: `/subscriptions/<id>` or `/providers/Microsoft.Billing/billingAccounts/<id>`. */
   LEDGER_AZURE_SCOPE: list(z.string().regex(/^\/(subscriptions|providers)\/\S+$/, 'must be Cost Management scopes such as /subscriptions/<id>')).optional(),
+  /** Tag keys whose values are looked up per resource and put on its Azure cost records (one query per key). */
+  LEDGER_AZURE_COST_TAGS: list(z.string().min(1).max(512)).default([]),
   LEDGER_AZURE_REGIONS: list(z.string().regex(/^[a-z0-9]+$/, 'must be Azure region names such as eastus')).default(['eastus', 'westus3']),
   LEDGER_AZURE_RESTATEMENT_DAYS: days(366).default(14),
   LEDGER_GCP_PROJECT_ID: z.string().min(1).optional(),

@@ -97,7 +97,8 @@ export function costManagementService(organization: SimulatedOrganization, fault
     const grouping = dataset.grouping ?? [];
     if (grouping.length > 2) return azureError(400, 'BadRequest', 'Query can have up to 2 group by clauses.');
     for (const g of grouping) {
-      if (g.type !== 'Dimension' || !g.name || !groupValue[g.name]) return azureError(400, 'BadRequest', `Invalid grouping ${g.type} '${g.name}'.`);
+      const known = g.type === 'TagKey' ? Boolean(g.name) : g.type === 'Dimension' && Boolean(g.name && groupValue[g.name]);
+      if (!known) return azureError(400, 'BadRequest', `Invalid grouping ${g.type} '${g.name}'.`);
     }
     const aggregation = Object.values(dataset.aggregation ?? {});
     if (aggregation.length === 0 || aggregation.some((a) => !a.name || !aggregations[a.name] || a.function !== 'Sum')) {
@@ -137,7 +138,8 @@ export function costManagementService(organization: SimulatedOrganization, fault
     for (const day of organization.daysBetween(fromDay, to + 1)) {
       for (const row of organization.azureUsage(day)) {
         if (!included.includes(row.chargeType)) continue;
-        const keys = grouping.map((g) => groupValue[g.name!]!(row));
+        // A tag grouping is two columns, TagKey and TagValue; both empty for rows without the tag.
+        const keys = grouping.flatMap((g) => (g.type === 'TagKey' ? (row.tags[g.name!] === undefined ? ['', ''] : [g.name!, row.tags[g.name!]!]) : [groupValue[g.name!]!(row)]));
         const bucketDay = granularity === 'Daily' ? day : 0;
         const id = `${bucketDay}\u0000${keys.join('\u0000')}`;
         const group = groups.get(id) ?? { day: bucketDay, keys, sums: aggregation.map(() => 0n) };
@@ -150,7 +152,7 @@ export function costManagementService(organization: SimulatedOrganization, fault
     }
     const columns = [
       ...aggregation.map((a) => ({ name: a.name, type: 'Number' })),
-      ...grouping.map((g) => ({ name: g.name, type: 'String' })),
+      ...grouping.flatMap((g) => (g.type === 'TagKey' ? [{ name: 'TagKey', type: 'String' }, { name: 'TagValue', type: 'String' }] : [{ name: g.name, type: 'String' }])),
       ...(granularity === 'Daily' ? [{ name: 'UsageDate', type: 'Number' }] : []),
       { name: 'Currency', type: 'String' },
     ];

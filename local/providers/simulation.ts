@@ -27,6 +27,7 @@ export interface AzureVmSpec {
   location: string;
   pricingModel: 'OnDemand' | 'Spot' | 'Reservation';
   hoursPerDay?: number;
+  tags?: Record<string, string>;
 }
 
 export interface GcpInstanceSpec {
@@ -84,10 +85,10 @@ export const defaultAwsInstances: AwsInstanceSpec[] = [
 ];
 
 export const defaultAzureVms: AzureVmSpec[] = [
-  { name: 'gpu-h100-01', resourceGroup: 'ml-training', vmSize: 'Standard_ND96isr_H100_v5', location: 'eastus', pricingModel: 'OnDemand' },
-  { name: 'gpu-h100-02', resourceGroup: 'ml-training', vmSize: 'Standard_ND96isr_H100_v5', location: 'eastus', pricingModel: 'Reservation', hoursPerDay: 20 },
-  { name: 'gpu-a100-spot-01', resourceGroup: 'ml-batch', vmSize: 'Standard_NC24ads_A100_v4', location: 'westus3', pricingModel: 'Spot' },
-  { name: 'gpu-t4-01', resourceGroup: 'inference', vmSize: 'Standard_NC4as_T4_v3', location: 'eastus', pricingModel: 'OnDemand', hoursPerDay: 10 },
+  { name: 'gpu-h100-01', resourceGroup: 'ml-training', vmSize: 'Standard_ND96isr_H100_v5', location: 'eastus', pricingModel: 'OnDemand', tags: { team: 'research' } },
+  { name: 'gpu-h100-02', resourceGroup: 'ml-training', vmSize: 'Standard_ND96isr_H100_v5', location: 'eastus', pricingModel: 'Reservation', hoursPerDay: 20, tags: { team: 'research' } },
+  { name: 'gpu-a100-spot-01', resourceGroup: 'ml-batch', vmSize: 'Standard_NC24ads_A100_v4', location: 'westus3', pricingModel: 'Spot', tags: { team: 'research' } },
+  { name: 'gpu-t4-01', resourceGroup: 'inference', vmSize: 'Standard_NC4as_T4_v3', location: 'eastus', pricingModel: 'OnDemand', hoursPerDay: 10, tags: { team: 'inference' } },
 ];
 
 export const defaultGcpInstances: GcpInstanceSpec[] = [
@@ -191,6 +192,8 @@ export interface AzureUsageRow {
   amortizedCost: Decimal;
   quantity: Decimal;
   unit: string;
+  /** The resource's tags (none on reservation rows that belong to no resource). */
+  tags: Record<string, string>;
 }
 
 export interface GcpExportRow {
@@ -393,17 +396,17 @@ export class SimulatedOrganization {
       const meter = vm.vmSize.replace(/^Standard_/, '').replace(/_/g, ' ');
       const base = {
         day, subscriptionId: azureOrganization.subscriptionId, resourceGroup: vm.resourceGroup, resourceType: 'Microsoft.Compute/virtualMachines', location: vm.location,
-        serviceName: 'Virtual Machines', meterCategory: 'Virtual Machines', quantity: hours(h), unit: '1 Hour',
+        serviceName: 'Virtual Machines', meterCategory: 'Virtual Machines', quantity: hours(h), unit: '1 Hour', tags: vm.tags ?? {},
       };
       if (vm.pricingModel === 'Reservation') {
         const reservation = this.azureReservation(vm.vmSize);
         rows.push({ ...base, resourceId: this.azureResourceId(vm), meter, pricingModel: 'Reservation', chargeType: 'Usage', actualCost: 0n, amortizedCost: reservation.hourly * BigInt(h) });
         const full = day === this.today ? this.hoursOn(day) : 24;
         if (full > h) {
-          rows.push({ ...base, resourceId: '', resourceGroup: '', resourceType: '', meter, pricingModel: 'Reservation', chargeType: 'UnusedReservation', actualCost: 0n, amortizedCost: reservation.hourly * BigInt(full - h), quantity: hours(full - h) });
+          rows.push({ ...base, resourceId: '', resourceGroup: '', resourceType: '', meter, pricingModel: 'Reservation', chargeType: 'UnusedReservation', actualCost: 0n, amortizedCost: reservation.hourly * BigInt(full - h), quantity: hours(full - h), tags: {} });
         }
         if (new Date(day).getUTCDate() === 1) {
-          rows.push({ ...base, resourceId: '', resourceGroup: '', resourceType: '', location: '', meter: `${meter} reservation`, pricingModel: 'Reservation', chargeType: 'Purchase', actualCost: reservation.monthly, amortizedCost: 0n, quantity: 1_000_000_000_000n, unit: '1 Month' });
+          rows.push({ ...base, resourceId: '', resourceGroup: '', resourceType: '', location: '', meter: `${meter} reservation`, pricingModel: 'Reservation', chargeType: 'Purchase', actualCost: reservation.monthly, amortizedCost: 0n, quantity: 1_000_000_000_000n, unit: '1 Month', tags: {} });
         }
         continue;
       }

@@ -90,7 +90,7 @@ function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodI
         provider: 'azure',
         period,
         configured: azure.configured.costs,
-        work: (progress) => collectAzureCosts({ client: c.clients.costManagement(), scopes: azure.scopes, period, store: c.stores.costs, progress, ...retry }),
+        work: (progress) => collectAzureCosts({ client: c.clients.costManagement(), scopes: azure.scopes, costTags: azure.costTags, period, store: c.stores.costs, progress, ...retry }),
       };
     }
     case 'gcp-costs': {

@@ -26,6 +26,7 @@ export interface AwsCollectorSettings {
 export interface AzureCollectorSettings {
   configured: { costs: Configured; prices: Configured };
   scopes: string[];
+  costTags: string[];
   regions: string[];
   restatementDays: number;
   managementEndpoint?: string;
@@ -101,6 +102,7 @@ export function collectorSettings(config: LedgerConfig, runtime: CollectorRuntim
         prices: configured(config.LEDGER_AZURE_ENABLED, 'LEDGER_AZURE_ENABLED', azure.prices),
       },
       scopes: config.LEDGER_AZURE_SCOPE ?? [],
+      costTags: config.LEDGER_AZURE_COST_TAGS,
       regions: config.LEDGER_AZURE_REGIONS,
       restatementDays: config.LEDGER_AZURE_RESTATEMENT_DAYS,
       ...(config.LEDGER_AZURE_ENDPOINT ? { managementEndpoint: config.LEDGER_AZURE_ENDPOINT } : {}),

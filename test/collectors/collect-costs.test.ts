@@ -200,6 +200,23 @@ describe('azure-costs', () => {
     expect(Object.keys(byGpu).sort()).toEqual(['A100-80GB', 'H100', 'T4', 'null']);
   });
 
+  it('puts the configured tags of each resource on its records', async () => {
+    const [run] = await collect('azure-costs', { from: '2026-11-19', to: '2026-11-20' }, { LEDGER_AZURE_COST_TAGS: 'team' });
+    expect(run).toMatchObject({ status: 'ok', rows: 5 });
+    const byTeam = await amountsBy(`${day}&groupBy=tag:team`);
+    const a100Spot = providers.organization.azureSpotRate('Standard_NC24ads_A100_v4', DAY) * 24n;
+    // The two H100 VMs and the A100 spot VM; the T4; the unused reservation belongs to no resource.
+    expect(byTeam).toEqual({
+      research: [sum([parseDecimal('2359.68'), a100Spot]), sum([parseDecimal('2359.68'), parseDecimal('1163.322'), a100Spot])],
+      inference: ['5.26', '5.26'],
+      null: ['0', '232.6644'],
+    });
+    // Collected again without the tag, the tagged records of the day give way to untagged ones.
+    await collect('azure-costs', { from: '2026-11-19', to: '2026-11-20' });
+    expect(Object.keys(await amountsBy(`${day}&groupBy=tag:team`))).toEqual(['null']);
+    expect((await costs(day)).totals[0]!.records).toBe(5);
+  });
+
   it('bills the monthly reservation purchase on the first of the month', async () => {
     await collect('azure-costs', { from: '2026-11-01', to: '2026-11-02' });
     // 509535 / 12.
