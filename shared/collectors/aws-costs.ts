@@ -9,7 +9,7 @@ import { malformedReply } from '../domain/provider-errors.js';
 import { countedPages } from './counted-pages.js';
 import { type CostRecordStore, CostRecordWriter } from './cost-writer.js';
 import { runParts } from './parts.js';
-import type { CostPeriod } from './periods.js';
+import { type CostPeriod, isoDay } from './periods.js';
 
 /**
  * AWS Cost Explorer → FOCUS records, daily, by linked account, region, record type (usage, fee, tax, credit
@@ -48,7 +48,6 @@ interface Slice {
 }
 
 const DAY_MS = 86_400_000;
-const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const dayMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
 
 export interface AwsCostCollection {

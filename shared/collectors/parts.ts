@@ -21,7 +21,7 @@ export async function runParts(parts: readonly CollectionPart[]): Promise<string
     }
   }
   if (parts.length > 0 && failures.length === parts.length) {
-    throw new Error(parts.length === 1 ? failures[0] : `all ${parts.length} parts failed; ${failures[0]}${parts.length > 1 ? ` (and ${parts.length - 1} more)` : ''}`);
+    throw new Error(parts.length === 1 ? failures[0] : `all ${parts.length} parts failed; ${failures[0]} (and ${parts.length - 1} more)`);
   }
   return failures;
 }

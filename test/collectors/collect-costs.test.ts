@@ -100,6 +100,22 @@ describe('aws-costs', () => {
     expect(byGpu.H100).toEqual(['2245.632', '2245.632']);
   });
 
+  it('collects per resource only within the resource window, with the same totals either way', async () => {
+    // Today is 2026-11-23: the 14-day resource window starts on 2026-11-10.
+    const [run] = await collect('aws-costs', { from: '2026-11-08', to: '2026-11-12' });
+    expect(run!.status).toBe('ok');
+    const resources = async (from: string, to: string) => Object.keys(await amountsBy(`from=${from}&to=${to}&provider=aws&groupBy=ResourceId`)).sort();
+    expect(await resources('2026-11-09', '2026-11-10')).toEqual(['null']);
+    expect(await resources('2026-11-10', '2026-11-11')).toEqual(['i-0a1b2c3d4e5f60001', 'i-0a1b2c3d4e5f60002', 'i-0a1b2c3d4e5f60003', 'i-0a1b2c3d4e5f60004', 'i-0a1b2c3d4e5f60005', 'null']);
+    const items = [8, 9, 10, 11].flatMap((d) => providers.organization.awsLineItems(Date.parse(`2026-11-${String(d).padStart(2, '0')}T00:00:00Z`)));
+    const expected = [{ currency: 'USD', billedCost: sum(items.map((i) => i.unblended)), effectiveCost: sum(items.map((i) => i.amortized)) }];
+    expect(run!.totals).toEqual(expected);
+
+    const [withoutResources] = await collect('aws-costs', { from: '2026-11-08', to: '2026-11-12' }, { LEDGER_AWS_RESOURCE_DAYS: '0' });
+    expect(withoutResources!.totals).toEqual(expected);
+    expect(await resources('2026-11-10', '2026-11-11')).toEqual(['null']);
+  });
+
   it('changes nothing when the same period is collected again', async () => {
     await collect('aws-costs', { from: '2026-11-19', to: '2026-11-21' });
     const first = await api('GET', '/v1/costs/export?format=csv&from=2026-11-19&to=2026-11-21&provider=aws');
