@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { MeasurementBatch } from '../shared/domain/measurements.js';
+import { defaultAwsInstances } from './providers/simulation.js';
 
 /**
  * A simulated GPU fleet that posts measurements through the real HTTP endpoint, as agents would.
@@ -43,11 +44,16 @@ function noise(...parts: number[]): number {
   return mulberry32(h)();
 }
 
+const billedP5Instances = defaultAwsInstances.filter((i) => i.instanceType === 'p5.48xlarge');
+
 export function simulatedHosts(options: FleetOptions): SimulatedHost[] {
   const random = mulberry32(options.seed);
   return Array.from({ length: options.hosts }, (_, h) => {
     const training = h % 2 === 0;
-    const instanceId = `i-0${Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('')}`;
+    // The first hosts are the simulated organization's p5.48xlarge instances, so their measurements join
+    // the AWS costs the local provider server bills for them (ResourceId = instance id).
+    const generated = `i-0${Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('')}`;
+    const instanceId = billedP5Instances[h]?.instanceId ?? generated;
     return {
       hostId: `gpu-${training ? 'train' : 'infer'}-${String(h + 1).padStart(2, '0')}`,
       instanceId,
