@@ -1,8 +1,8 @@
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HostMinute } from '../../domain/rollup.js';
 import { mergeHostMinutes } from '../../domain/rollup.js';
 import type { BatchRecord, MeasurementStore, MinuteWrite } from '../../domain/ingest-measurements.js';
-import { isConditionalCheckFailure } from './client.js';
+import { applyOnce, knownItem, readItems } from './apply-once.js';
 import { queryAll } from './query.js';
 import { epochKey } from './table.js';
 import { mapWithConcurrency } from '../../concurrency.js';
@@ -18,7 +18,7 @@ const minuteKey = (hostId: string, minute: number) => ({ pk: `HOST#${hostId}`, s
 const batchKey = (hostId: string, batchId: string) => ({ pk: `BATCH#${hostId}#${batchId}`, sk: 'BATCH' });
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-interface MinuteItem {
+type MinuteItem = {
   pk: string;
   sk: string;
   gsi1pk: string;
@@ -31,7 +31,7 @@ interface MinuteItem {
   g: string;
   i?: string;
   expiresAt: number;
-}
+};
 
 function toItem(rollup: HostMinute, version: number, batches: Set<string>, retentionDays: number): MinuteItem {
   const pool = rollup.host.pool ?? NO_POOL;
@@ -107,56 +107,19 @@ export class DynamoMeasurementStore implements MeasurementStore {
   async applyMinutes(batchId: string, rollups: HostMinute[]): Promise<MinuteWrite[]> {
     // A minute that is too large on its own is refused before anything of the batch is written.
     for (const rollup of rollups) toItem(rollup, 0, new Set([batchId]), this.retentionDays);
-    const current = await this.readMinutes(rollups);
-    return mapWithConcurrency(rollups, 8, (rollup) => this.applyOne(batchId, rollup, current.get(minuteKey(rollup.hostId, rollup.minute).sk)));
-  }
-
-  private async readMinutes(rollups: HostMinute[]): Promise<Map<string, Record<string, unknown>>> {
-    const found = new Map<string, Record<string, unknown>>();
-    for (let i = 0; i < rollups.length; i += 100) {
-      let keys: Record<string, unknown>[] | undefined = rollups.slice(i, i + 100).map((r) => minuteKey(r.hostId, r.minute));
-      for (let attempt = 0; keys && keys.length > 0 && attempt < 8; attempt++) {
-        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.tableName] ?? []) found.set(item.sk as string, item);
-        keys = out.UnprocessedKeys?.[this.tableName]?.Keys;
-        if (keys?.length) await sleep(20 * 2 ** attempt);
-      }
-      // Keys still unprocessed are read one by one in applyOne.
-    }
-    return found;
-  }
-
-  private async applyOne(batchId: string, rollup: HostMinute, known: Record<string, unknown> | undefined): Promise<MinuteWrite> {
-    let existing = known;
-    for (let attempt = 0; attempt < 40; attempt++) {
-      if (attempt > 0) {
-        const { Item } = await this.db.send(
-          new GetCommand({ TableName: this.tableName, Key: minuteKey(rollup.hostId, rollup.minute), ConsistentRead: true }),
-        );
-        existing = Item;
-      }
-      const batches = new Set<string>((existing?.b as Set<string> | undefined) ?? []);
-      if (batches.has(batchId)) return 'already-applied';
-      batches.add(batchId);
-      const merged = existing ? mergeHostMinutes(fromItem(existing), rollup) : rollup;
-      const version = existing ? (existing.v as number) : 0;
-      try {
-        this.writeRequests += 1;
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: toItem(merged, version + 1, batches, this.retentionDays),
-            ConditionExpression: existing ? '#v = :v' : 'attribute_not_exists(pk)',
-            ...(existing ? { ExpressionAttributeNames: { '#v': 'v' }, ExpressionAttributeValues: { ':v': version } } : {}),
-          }),
-        );
-        return 'applied';
-      } catch (error) {
-        if (!isConditionalCheckFailure(error)) throw error;
-        await sleep(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6)));
-      }
-    }
-    throw new Error(`host-minute ${rollup.hostId}@${new Date(rollup.minute).toISOString()} stayed contended after 40 attempts`);
+    const current = await readItems(this.db, this.tableName, rollups.map((r) => minuteKey(r.hostId, r.minute)));
+    return mapWithConcurrency(rollups, 8, (rollup) => {
+      const key = minuteKey(rollup.hostId, rollup.minute);
+      return applyOnce(this.db, this.tableName, {
+        key,
+        known: knownItem(current, key),
+        applier: batchId,
+        build: (existing, version, batches) =>
+          toItem(existing ? mergeHostMinutes(fromItem(existing), rollup) : rollup, version, batches, this.retentionDays),
+        onWrite: () => void (this.writeRequests += 1),
+        describe: `host-minute ${rollup.hostId}@${new Date(rollup.minute).toISOString()}`,
+      });
+    });
   }
 
   /** Rollups in [from, to), by host (table) or for the fleet or one pool (gsi1, one query per day). */
@@ -197,8 +160,4 @@ export class DynamoMeasurementStore implements MeasurementStore {
     for (const items of perDay) out.push(...items);
     return out;
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }

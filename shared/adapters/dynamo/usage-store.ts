@@ -1,18 +1,13 @@
-import {
-  BatchGetCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type BatchGetCommandOutput,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { formatDecimal, parseDecimal, type Decimal } from '../../domain/money.js';
 import type { ClaimOutcome, RollupWrite, UsageBatchRecord, UsageStore } from '../../domain/usage-ingest.js';
 import type { ModelPrice } from '../../domain/usage-pricing.js';
 import { dimensionsKey, mergeTotalsInto, type PricedUsageEvent, type UsageMinute } from '../../domain/usage-rollup.js';
 import { decodeSketch, encodeSketch } from '../../domain/usage-sketch.js';
+import { applyOnce, knownItem, readItems } from './apply-once.js';
 import { isConditionalCheckFailure } from './client.js';
+import { queryAll } from './query.js';
 import { epochKey } from './table.js';
 
 /**
@@ -233,56 +228,18 @@ export class DynamoUsageStore implements UsageStore {
    */
   async applyRollups(owner: string, rollups: readonly UsageMinute[]): Promise<RollupWrite[]> {
     const keyed = rollups.map((rollup) => ({ rollup, key: usageRollupKey(rollup.minute, dimensionsKey(rollup.dims)) }));
-    const current = await this.readItems(keyed.map((k) => k.key));
-    return mapWithConcurrency(keyed, ROLLUP_CONCURRENCY, ({ rollup, key }) => this.applyOne(owner, rollup, key, current.get(`${key.pk}|${key.sk}`)));
-  }
-
-  private async readItems(keys: { pk: string; sk: string }[]): Promise<Map<string, Item>> {
-    const found = new Map<string, Item>();
-    for (let i = 0; i < keys.length; i += 100) {
-      let pending: Record<string, unknown>[] | undefined = keys.slice(i, i + 100);
-      for (let attempt = 0; pending && pending.length > 0 && attempt < 8; attempt++) {
-        const out: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }));
-        for (const item of out.Responses?.[this.tableName] ?? []) found.set(`${item.pk}|${item.sk}`, item);
-        pending = out.UnprocessedKeys?.[this.tableName]?.Keys;
-        if (pending?.length) await sleep(20 * 2 ** attempt);
-      }
-      // Keys still unprocessed are read one by one by applyOne when its first write loses.
-    }
-    return found;
-  }
-
-  private async applyOne(owner: string, rollup: UsageMinute, key: { pk: string; sk: string }, known: Item | undefined): Promise<RollupWrite> {
-    let existing = known;
-    for (let attempt = 0; attempt < 40; attempt++) {
-      if (attempt > 0) {
-        const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
-        existing = Item;
-      }
-      const owners = new Set<string>((existing?.b as Set<string> | undefined) ?? []);
-      if (owners.has(owner)) return 'already-applied';
-      owners.add(owner);
-      const merged: UsageMinute = existing
-        ? { ...rollup, totals: mergeTotalsInto(rollupFromItem(existing).totals, rollup.totals) }
-        : rollup;
-      const version = existing ? (existing.v as number) : 0;
-      try {
-        this.writeRequests += 1;
-        await this.db.send(
-          new PutCommand({
-            TableName: this.tableName,
-            Item: rollupToItem(merged, key, version + 1, owners, this.retentionDays),
-            ConditionExpression: existing ? '#v = :v' : 'attribute_not_exists(pk)',
-            ...(existing ? { ExpressionAttributeNames: { '#v': 'v' }, ExpressionAttributeValues: { ':v': version } } : {}),
-          }),
-        );
-        return 'applied';
-      } catch (error) {
-        if (!isConditionalCheckFailure(error)) throw error;
-        await sleep(Math.random() * Math.min(200, 5 * 2 ** Math.min(attempt, 6)));
-      }
-    }
-    throw new Error(`usage rollup ${key.sk} stayed contended after 40 attempts`);
+    const current = await readItems(this.db, this.tableName, keyed.map((k) => k.key));
+    return mapWithConcurrency(keyed, ROLLUP_CONCURRENCY, ({ rollup, key }) =>
+      applyOnce(this.db, this.tableName, {
+        key,
+        known: knownItem(current, key),
+        applier: owner,
+        build: (existing, version, owners) =>
+          rollupToItem(existing ? { ...rollup, totals: mergeTotalsInto(rollupFromItem(existing).totals, rollup.totals) } : rollup, key, version, owners, this.retentionDays),
+        onWrite: () => void (this.writeRequests += 1),
+        describe: `usage rollup ${key.sk}`,
+      }),
+    );
   }
 
   /** Minute rollups whose minute lies in [from, to): one query per UTC day, a few days at a time. */
@@ -317,16 +274,7 @@ export class DynamoUsageStore implements UsageStore {
     await this.db.send(new PutCommand({ TableName: this.tableName, Item: priceToItem(price) }));
   }
 
-  private async *query(input: Omit<ConstructorParameters<typeof QueryCommand>[0], 'TableName'>): AsyncGenerator<Item> {
-    let ExclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, TableName: this.tableName, ExclusiveStartKey }));
-      yield* page.Items ?? [];
-      ExclusiveStartKey = page.LastEvaluatedKey;
-    } while (ExclusiveStartKey);
+  private query(input: Omit<QueryCommandInput, 'TableName'>): AsyncGenerator<Item> {
+    return queryAll(this.db, { ...input, TableName: this.tableName });
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
