@@ -1,7 +1,6 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { checkBatchSize, ingestMeasurements } from '../../shared/domain/ingest-measurements.js';
-import { measurementBatchSchema } from '../../shared/domain/measurements.js';
-import { parseWith } from '../../shared/errors.js';
+import { parseMeasurementBatch } from '../../shared/domain/measurement-fast-path.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 
 // Built at cold start, so a missing setting fails the init, not a request.
@@ -10,6 +9,6 @@ ledgerDependencies();
 export const handler = httpHandler({ scope: 'ingest', body: true }, async ({ body }) => {
   const deps = ledgerDependencies();
   checkBatchSize(body, deps.config.LEDGER_MAX_BATCH_SAMPLES);
-  const batch = parseWith(measurementBatchSchema, body);
+  const batch = parseMeasurementBatch(body);
   return { status: 202, body: await ingestMeasurements(deps.measurements, batch, Date.now()) };
 });
