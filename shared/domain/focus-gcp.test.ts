@@ -227,6 +227,8 @@ describe('BigQuery rows', () => {
     expect(sql).toContain('@start');
     expect(sql).toContain('TIMESTAMP_TRUNC(usage_start_time, DAY)');
     expect(sql).toContain('SUM(CAST(c.amount AS NUMERIC))');
+    // Partition pruning: only partitions exported from the day before @start on are read.
+    expect(sql).toContain('AND _PARTITIONTIME >= TIMESTAMP_SUB(TIMESTAMP_TRUNC(@start, DAY), INTERVAL 1 DAY)');
     for (const column of gcpBillingColumns) expect(sql).toContain(column);
     expect(() => gcpBillingQuery('x`; DROP TABLE y')).toThrow(RangeError);
   });

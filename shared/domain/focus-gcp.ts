@@ -66,7 +66,7 @@ export const gcpBillingColumns = [
 
 /**
  * Standard SQL over the detailed (resource-level) billing export, for `@start <= usage_start_time < @end`
- * (TIMESTAMP parameters). `table` is `project.dataset.gcp_billing_export_resource_v1_XXXXXX_XXXXXX_XXXXXX`.
+ * (TIMESTAMP parameters), reading only the partitions exported since the day before `@start`. `table` is `project.dataset.gcp_billing_export_resource_v1_XXXXXX_XXXXXX_XXXXXX`.
  */
 export function gcpBillingQuery(table: string, granularity: GcpBillingGranularity = 'DAY'): string {
   if (!/^[A-Za-z0-9_.:-]+$/.test(table)) throw new RangeError(`Not a BigQuery table name: ${table}`);
@@ -100,6 +100,9 @@ WITH line AS (
     invoice.month AS invoice_month
   FROM \`${table}\`
   WHERE usage_start_time >= @start AND usage_start_time < @end
+    -- The export tables are partitioned by export (ingestion) time, which never precedes usage: this bound
+    -- prunes every older partition, so a re-collection scans days, not the whole history.
+    AND _PARTITIONTIME >= TIMESTAMP_SUB(TIMESTAMP_TRUNC(@start, DAY), INTERVAL 1 DAY)
 )
 SELECT
   billing_account_id, service_id, service_description, sku_id, sku_description, charge_period_start,
