@@ -23,6 +23,10 @@ const azureScope = new sst.Secret('AzureScope', '');
 const gcpProjectId = new sst.Secret('GcpProjectId', '');
 const gcpBillingExportTable = new sst.Secret('GcpBillingExportTable', '');
 
+/** Collector settings that are not secret come from the deploying shell (see docs/deploy.md). */
+const passThrough = ['LEDGER_AWS_BILLING_ACCOUNT_ID', 'LEDGER_AWS_BILLING_ACCOUNT_NAME', 'LEDGER_AWS_REGIONS', 'LEDGER_AWS_COST_TAGS', 'LEDGER_AZURE_COST_TAGS', 'LEDGER_GCP_BILLING_ACCOUNT_ID'];
+const deployedSettings = Object.fromEntries(passThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+
 function jobName(job: ScheduledJob): string {
   return job.name
     .split('-')
@@ -53,6 +57,7 @@ export const jobs = scheduledJobs.map(
           LEDGER_AZURE_SCOPE: azureScope.value,
           LEDGER_GCP_PROJECT_ID: gcpProjectId.value,
           LEDGER_GCP_BILLING_EXPORT_TABLE: gcpBillingExportTable.value,
+          ...deployedSettings,
         },
         permissions: [
           ...permissionsFor(job.handler).map((grant) => ({

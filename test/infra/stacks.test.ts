@@ -261,6 +261,16 @@ describe('stacks/jobs.ts', () => {
     expect(recorder.buses).toEqual(['LedgerEvents']);
   });
 
+  it('passes the non-secret collector settings of the deploying shell', async () => {
+    vi.stubEnv('LEDGER_AWS_BILLING_ACCOUNT_ID', '111122223333');
+    vi.stubEnv('LEDGER_AWS_REGIONS', 'us-east-1,eu-west-1');
+    const recorder = await deploy();
+    for (const cron of recorder.crons) {
+      expect(cron.args.function.environment).toMatchObject({ LEDGER_AWS_BILLING_ACCOUNT_ID: '111122223333', LEDGER_AWS_REGIONS: 'us-east-1,eu-west-1' });
+      expect(cron.args.function.environment).not.toHaveProperty('LEDGER_AWS_COST_TAGS');
+    }
+  });
+
   it('grants the table entry of each handler, PutEvents on the bus only, and exactly the provider actions listed', async () => {
     const recorder = await deploy();
     for (const [i, job] of scheduledJobs.entries()) {
