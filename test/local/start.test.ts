@@ -97,3 +97,24 @@ describe('ledger CLI', () => {
     expect(bad.stderr).toContain('--scopes: unknown scope root');
   });
 });
+
+describe('npm start, stopped with Ctrl-C', () => {
+  it('stops the embedded DynamoDB and the API, and exits 0', async () => {
+    const child = spawn(process.execPath, [tsx, 'local/start.ts', '--hosts', '1', '--gpus', '1', '--minutes', '2'], {
+      cwd: root,
+      env: { ...process.env, PORT: '0', LEDGER_STATE_DIR: join(scratch, 'sigint'), LEDGER_DYNAMODB_ENDPOINT: '', LEDGER_TABLE_NAME: 'sigint' },
+    });
+    let stdout = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const deadline = Date.now() + 90_000;
+    while (!stdout.includes('Press Ctrl-C to stop.') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const api = /running on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+    const dynamo = /DynamoDB at (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)![1]!;
+    expect((await fetch(`${api}/v1/health`)).status).toBe(200);
+
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const url of [api, dynamo]) await expect(fetch(url), url).rejects.toThrow();
+  });
+});
