@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { MeasurementBatch } from '../shared/domain/measurements.js';
+import { seededRandom } from '../shared/seeded-random.js';
 import { defaultAwsInstances } from './providers/simulation.js';
 
 /**
@@ -26,28 +27,18 @@ export interface SimulatedHost {
   gpuLoad: number[];
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A value in [0, 1) fixed by its inputs. */
 function noise(...parts: number[]): number {
   let h = 2166136261;
   for (const p of parts) h = Math.imul(h ^ (p | 0), 16777619) ^ Math.imul((p / 4294967296) | 0, 2246822519);
-  return mulberry32(h)();
+  return seededRandom(h)();
 }
 
 const billedP5Instances = defaultAwsInstances.filter((i) => i.instanceType === 'p5.48xlarge');
 
 export function simulatedHosts(options: FleetOptions): SimulatedHost[] {
-  const random = mulberry32(options.seed);
+  const random = seededRandom(options.seed);
   return Array.from({ length: options.hosts }, (_, h) => {
     const training = h % 2 === 0;
     // The first hosts are the simulated organization's p5.48xlarge instances, so their measurements join

@@ -10,22 +10,11 @@ import {
   RELATIVE_ACCURACY,
   sketchQuantile,
 } from './usage-sketch.js';
-
-/** Deterministic PRNG (mulberry32) so that the distributions are the same on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded-random.js';
 
 /** Log-normal latencies: median ~ e^6 ≈ 403 ms, long tail (a typical LLM latency shape). */
 function lognormal(n: number, seed: number): number[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: n }, () => {
     const u = Math.max(next(), 1e-12);
     const v = next();
@@ -91,7 +80,7 @@ describe('latency sketch (DDSketch-style, α = 1%)', () => {
   });
 
   it('stays small: a minute of 10,000 requests between 50 ms and 60 s holds a few hundred buckets at most', () => {
-    const next = random(3);
+    const next = seededRandom(3);
     const sketch = emptySketch();
     for (let i = 0; i < 10_000; i++) addToSketch(sketch, 50 + next() * 59_950);
     // log(60000/50)/log(γ) ≈ 355 buckets can exist in that range at all.
