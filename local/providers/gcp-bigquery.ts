@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { gcpBillingColumns } from '../../shared/domain/focus-gcp.js';
+import { gcpBillingResultSchema } from '../../shared/domain/focus-gcp.js';
 import { formatDecimal } from '../../shared/domain/money.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, decodeToken, encodeToken, json } from './http.js';
@@ -22,16 +22,7 @@ export interface BigQueryOptions {
 }
 
 const marker = '-- compute-ledger: billing export by charge period';
-const types: Record<string, string> = {
-  charge_period_start: 'TIMESTAMP',
-  charge_period_end: 'TIMESTAMP',
-  usage_amount: 'NUMERIC',
-  usage_amount_in_pricing_units: 'NUMERIC',
-  cost: 'NUMERIC',
-  cost_at_list: 'NUMERIC',
-  credits_amount: 'NUMERIC',
-};
-const schema = { fields: gcpBillingColumns.map((name) => ({ name, type: types[name] ?? 'STRING', mode: 'NULLABLE' })) };
+const schema = gcpBillingResultSchema;
 
 type Values = Array<string | null>;
 
@@ -140,7 +131,7 @@ export function bigQueryService(organization: SimulatedOrganization, faults: Fau
     for (const values of rows) {
       const cells = values.map((value, column) => {
         if (value === null) return '{"v":null}';
-        const text = types[gcpBillingColumns[column]!] === 'TIMESTAMP' ? timestampValue(Number(value), int64) : value;
+        const text = schema.fields[column]!.type === 'TIMESTAMP' ? timestampValue(Number(value), int64) : value;
         return `{"v":${JSON.stringify(text)}}`;
       });
       parts.push(`{"f":[${cells.join(',')}]}`);

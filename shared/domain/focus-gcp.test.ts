@@ -5,6 +5,7 @@ import {
   type BigQueryResultPage,
   type GcpBillingRow,
   gcpBillingColumns,
+  gcpBillingResultSchema,
   gcpBillingQuery,
   gcpBillingRowFromExport,
   gcpChargeCategory,
@@ -14,16 +15,7 @@ import {
 } from './focus-gcp.js';
 import { ProviderError } from './provider-errors.js';
 
-const types: Record<string, string> = {
-  charge_period_start: 'TIMESTAMP',
-  charge_period_end: 'TIMESTAMP',
-  usage_amount: 'NUMERIC',
-  usage_amount_in_pricing_units: 'NUMERIC',
-  cost: 'NUMERIC',
-  cost_at_list: 'NUMERIC',
-  credits_amount: 'NUMERIC',
-};
-const schema = { fields: gcpBillingColumns.map((name) => ({ name, type: types[name] ?? 'STRING', mode: 'NULLABLE' })) };
+const schema = gcpBillingResultSchema;
 
 const row: GcpBillingRow = {
   billing_account_id: '01A2B3-C4D5E6-F7A8B9',

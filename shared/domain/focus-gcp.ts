@@ -64,6 +64,21 @@ export const gcpBillingColumns = [
   'usage_amount_in_pricing_units', 'cost', 'cost_at_list', 'credits_amount', 'invoice_month',
 ] as const satisfies ReadonlyArray<keyof GcpBillingRow>;
 
+const gcpBillingColumnTypes: Partial<Record<(typeof gcpBillingColumns)[number], string>> = {
+  charge_period_start: 'TIMESTAMP',
+  charge_period_end: 'TIMESTAMP',
+  usage_amount: 'NUMERIC',
+  usage_amount_in_pricing_units: 'NUMERIC',
+  cost: 'NUMERIC',
+  cost_at_list: 'NUMERIC',
+  credits_amount: 'NUMERIC',
+};
+
+/** The result schema BigQuery gives `gcpBillingQuery`: its columns in order, typed as the SQL selects them. */
+export const gcpBillingResultSchema = {
+  fields: gcpBillingColumns.map((name) => ({ name, type: gcpBillingColumnTypes[name] ?? 'STRING', mode: 'NULLABLE' })),
+};
+
 /**
  * Standard SQL over the detailed (resource-level) billing export, for `@start <= usage_start_time < @end`
  * (TIMESTAMP parameters), reading only the partitions exported since the day before `@start`. `table` is `project.dataset.gcp_billing_export_resource_v1_XXXXXX_XXXXXX_XXXXXX`.
