@@ -52,10 +52,6 @@ export function dcgmFieldSpec(name: string): DcgmFieldSpec {
   return (dcgmFields as Record<string, DcgmFieldSpec>)[name] ?? unknownField;
 }
 
-export function isCounterField(name: string): boolean {
-  return dcgmFieldSpec(name).kind === 'counter';
-}
-
 /** DCGM blank values (DCGM_FP64_BLANK, DCGM_INT32_BLANK, DCGM_INT64_BLANK and their NOT_FOUND/NOT_SUPPORTED/NOT_PERMISSIONED siblings). */
 const FP64_BLANK = 140737488355328.0;
 const INT32_BLANK = 0x7ffffff0;
