@@ -64,6 +64,50 @@ function collectorEnvironment(env: Record<string, string | undefined>): Collecto
   return { providers: providerConfiguration(env), awsCredentials: providerConfiguration(withoutEndpoints).aws.costs.status === 'configured' };
 }
 
+/** `{"team": "https://hooks.slack.com/..."}`: Slack incoming webhooks per team, as JSON. */
+const teamWebhooks = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of team name to webhook URL' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.record(z.string().min(1), z.url()));
+const percent = z.coerce.number().min(0).max(1000);
+
+/** The analysis, alerting and notification settings. */
+const analysisConfigShape = {
+  /** The state machine the scheduled starter starts (deployed); unset locally, where the local runner runs it. */
+  LEDGER_ANALYSIS_STATE_MACHINE_ARN: z.string().regex(/^arn:aws[\w-]*:states:/, 'must be a Step Functions state machine ARN').optional(),
+  /** Cost allocation tag (FOCUS Tags key) that names the owning team. */
+  LEDGER_TEAM_TAG: z.string().min(1).max(128).default('team'),
+  /** move: another offer of the same GPU must be at least this much cheaper (after interruption risk). */
+  LEDGER_MOVE_MARGIN_PERCENT: percent.default(15),
+  /** consolidate: raised when at least this share of paid GPU-hours was idle. */
+  LEDGER_CONSOLIDATE_IDLE_PERCENT: percent.default(60),
+  /** renegotiate: a price moved this much against its trailing median. */
+  LEDGER_RENEGOTIATE_THRESHOLD_PERCENT: percent.default(10),
+  /** anomalies: both floors must be passed, in dollars a day and in percent of the expected value. */
+  LEDGER_ANOMALY_MIN_DOLLARS: z.coerce.number().min(0).default(50),
+  LEDGER_ANOMALY_MIN_PERCENT: percent.default(20),
+  /** anomalies: robust score (|x − median| / 1.4826 MAD) to pass. */
+  LEDGER_ANOMALY_MIN_SCORE: z.coerce.number().min(0).default(3.5),
+  /** Execution budgets: an unsettled reservation is released after this many seconds. */
+  LEDGER_RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** Slack incoming webhook for digests and alerts; teams may have their own. */
+  LEDGER_SLACK_WEBHOOK_URL: z.url().optional(),
+  LEDGER_SLACK_TEAM_WEBHOOKS: teamWebhooks.optional(),
+  /** Email: the sender and recipients; sent through SMTP when LEDGER_SMTP_URL is set, else through SES v2. */
+  LEDGER_EMAIL_FROM: z.email('LEDGER_EMAIL_FROM must be an email address').optional(),
+  LEDGER_EMAIL_TO: list(z.email('LEDGER_EMAIL_TO must be email addresses, comma-separated')).default([]),
+  LEDGER_SMTP_URL: z.url().optional(),
+  /** Where digests are also written as files (`<dir>/<date>.html` and `.png`); the local runtime sets `.ledger/digests`. */
+  LEDGER_DIGEST_DIR: z.string().min(1).optional(),
+};
+
 /**
  * The one place that reads the environment. Validated at cold start; a missing or malformed setting
  * fails with a message that names it.
@@ -80,6 +124,7 @@ const configSchema = z.object({
   /** The EventBridge bus events go to; unset (locally) they go to the in-process bus. */
   LEDGER_EVENT_BUS_NAME: z.string().min(1).optional(),
   ...collectorConfigShape,
+  ...analysisConfigShape,
 });
 
 export type LedgerConfig = z.infer<typeof configSchema> & CollectorEnvironment;

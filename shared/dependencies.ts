@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamo/client.js';
+import { DynamoAlertStore } from './adapters/dynamo/alert-store.js';
 import { DynamoCapacityStore } from './adapters/dynamo/capacity-store.js';
 import { DynamoCostStore } from './adapters/dynamo/cost-store.js';
 import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
@@ -24,6 +25,8 @@ export interface LedgerDependencies {
   events: EventPublisher;
   /** LLM usage: per-event idempotency records, minute rollups, model prices. */
   usage: DynamoUsageStore;
+  /** Once-only claims of alerts (analysis) and their deliveries (notifier). */
+  alerts: DynamoAlertStore;
 }
 
 let built: LedgerDependencies | undefined;
@@ -45,6 +48,7 @@ export function ledgerDependencies(): LedgerDependencies {
     runs: new DynamoRunStore(db, settings.LEDGER_TABLE_NAME),
     events: createEventPublisher({ busName: settings.LEDGER_EVENT_BUS_NAME, region: settings.AWS_REGION }),
     usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
+    alerts: new DynamoAlertStore(db, settings.LEDGER_TABLE_NAME),
   };
   return built;
 }
