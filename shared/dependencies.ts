@@ -1,6 +1,7 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamo/client.js';
 import { DynamoAlertStore } from './adapters/dynamo/alert-store.js';
+import { DynamoBudgetStore } from './adapters/dynamo/budget-store.js';
 import { DynamoCapacityStore } from './adapters/dynamo/capacity-store.js';
 import { DynamoCostStore } from './adapters/dynamo/cost-store.js';
 import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
@@ -27,6 +28,8 @@ export interface LedgerDependencies {
   usage: DynamoUsageStore;
   /** Once-only claims of alerts (analysis) and their deliveries (notifier). */
   alerts: DynamoAlertStore;
+  /** Budgets (spend per scope and period, with thresholds). */
+  budgets: DynamoBudgetStore;
 }
 
 let built: LedgerDependencies | undefined;
@@ -49,6 +52,7 @@ export function ledgerDependencies(): LedgerDependencies {
     events: createEventPublisher({ busName: settings.LEDGER_EVENT_BUS_NAME, region: settings.AWS_REGION }),
     usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
     alerts: new DynamoAlertStore(db, settings.LEDGER_TABLE_NAME),
+    budgets: new DynamoBudgetStore(db, settings.LEDGER_TABLE_NAME),
   };
   return built;
 }

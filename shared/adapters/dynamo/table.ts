@@ -46,6 +46,8 @@ export const ledgerKeyAttributes = {
  * | LLM usage event idempotency record       | table | pk = USAGEREQ#<ledger.request.id>, sk = REQ (claimed conditionally) |
  * | LLM usage batch outcome (replays)        | table | pk = USAGEBATCH#<owner digest>, sk = BATCH                      |
  * | model prices (all)                       | table | pk = MODELPRICE, sk = <model>                                   |
+ * | budget by id                             | table | pk = BUDGET, sk = <budgetId>                                    |
+ * | budgets (all)                            | table | pk = BUDGET                                                     |
  *
  * Time inside keys is epoch milliseconds, zero-padded to 13 digits so that string order is time order.
  */
@@ -67,6 +69,8 @@ export const accessPatterns = [
   { name: 'usageEvent', index: 'table', pk: 'USAGEREQ#<requestId>', sk: 'REQ' },
   { name: 'usageBatch', index: 'table', pk: 'USAGEBATCH#<owner>', sk: 'BATCH' },
   { name: 'modelPrices', index: 'table', pk: 'MODELPRICE', sk: '<model>' },
+  { name: 'budgetById', index: 'table', pk: 'BUDGET', sk: '<budgetId>' },
+  { name: 'allBudgets', index: 'table', pk: 'BUDGET', sk: '<budgetId>' },
 ] as const;
 
 export function epochKey(ms: number): string {
