@@ -66,10 +66,12 @@ export default $config({
     const { table } = await import('./stacks/storage.js');
     const { api } = await import('./stacks/api.js');
     await import('./stacks/notifications.js');
+    const { analysis } = await import('./stacks/workflows.js');
     await import('./stacks/jobs.js');
     return {
       apiUrl: api.url,
       tableName: table.name,
+      analysisStateMachineArn: analysis.arn,
     };
   },
 });

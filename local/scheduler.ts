@@ -35,12 +35,12 @@ export function scheduleIntervalMs(expression: string): number {
   throw new RangeError(`Not a schedule expression: ${expression}`);
 }
 
-type JobHandler = (event: unknown, context: Context) => Promise<unknown>;
+export type JobHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 const loaded = new Map<string, Promise<JobHandler>>();
 
-function jobContext(job: ScheduledJob): Context {
-  const name = job.name;
+/** A Lambda context for a function invoked in this process. */
+export function lambdaContext(name: string, timeoutSeconds: number): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: name,
@@ -51,25 +51,30 @@ function jobContext(job: ScheduledJob): Context {
     awsRequestId: randomUUID(),
     logGroupName: `/aws/lambda/${name}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => job.timeoutSeconds * 1000,
+    getRemainingTimeInMillis: () => timeoutSeconds * 1000,
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
   };
 }
 
-/** Calls a job's handler as the scheduler would, with `payload` as the event. */
-export async function invokeJob(job: ScheduledJob, payload: unknown = {}): Promise<unknown> {
-  let handler = loaded.get(job.handler);
+/** The exported function a handler string (`<file>.<export>`) names, imported once. */
+export function loadHandler(handlerName: string): Promise<JobHandler> {
+  let handler = loaded.get(handlerName);
   if (!handler) {
-    const { file, exportName } = handlerFile(job);
+    const { file, exportName } = handlerFile({ handler: handlerName });
     handler = import(pathToFileURL(resolve(repositoryRoot, file)).href).then((mod) => {
       if (typeof mod[exportName] !== 'function') throw new Error(`${file} does not export ${exportName}`);
       return mod[exportName] as JobHandler;
     });
-    loaded.set(job.handler, handler);
+    loaded.set(handlerName, handler);
   }
-  return (await handler)(payload, jobContext(job));
+  return handler;
+}
+
+/** Calls a job's handler as the scheduler would, with `payload` as the event (a job may name its own). */
+export async function invokeJob(job: ScheduledJob, payload?: unknown): Promise<unknown> {
+  return (await loadHandler(job.handler))(payload ?? job.input ?? {}, lambdaContext(job.name, job.timeoutSeconds));
 }
 
 export interface LocalSchedule {

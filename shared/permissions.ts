@@ -53,6 +53,8 @@ export const permissionProfiles = {
   ],
   /** Readers: token lookup (GetItem) and the access patterns on the table and on gsi1 (Query). */
   read: [{ actions: ['dynamodb:GetItem', 'dynamodb:Query'], resources: ['table', 'tableIndexes'] }],
+  /** Anomaly feedback: token lookup (GetItem) and the feedback set on the anomaly item (UpdateItem, conditional). */
+  anomalyFeedback: [{ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: ['table'] }],
   /**
    * LLM usage ingest: token lookup and batch record (GetItem, PutItem), per-event idempotency records claimed
    * with conditional puts (PutItem), minute rollups read before merge (BatchGetItem, GetItem) and written
@@ -61,6 +63,48 @@ export const permissionProfiles = {
   usageIngest: [{ actions: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:Query'], resources: ['table'] }],
   /** Model price administration: token lookup (GetItem) and one price item written (PutItem). */
   priceAdmin: [{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem'], resources: ['table'] }],
+  /** Budget administration: token and current budget lookup (GetItem), a budget created or replaced (PutItem, conditional) or deleted (DeleteItem, conditional). */
+  budgetAdmin: [{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: ['table'] }],
+  /**
+   * Execution budget administration: token lookup (GetItem), a definition created (PutItem, conditional),
+   * replaced (UpdateItem, conditional) or deleted (DeleteItem, conditional).
+   */
+  executionBudgetAdmin: [{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: ['table'] }],
+  /**
+   * Execution budget status: token, definition, counter and reservations read (GetItem); the counter's expired
+   * reservations found on gsi1 (Query) and released, each in a TransactWriteItems of two Updates (UpdateItem:
+   * IAM checks a transaction per item action, there is no TransactWriteItems action).
+   */
+  executionBudgetStatus: [
+    { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: ['table'] },
+    { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
+  ],
+  /**
+   * Execution budget reserve and settle: token, definition, counter and reservation read (GetItem); expired
+   * reservations found on gsi1 (Query) and released; reserve is a TransactWriteItems of a counter Update and a
+   * reservation Put, settle and release of two Updates (PutItem, UpdateItem: checked per item action).
+   */
+  executionBudgetSpend: [
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['table'] },
+    { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
+  ],
+  /**
+   * Analysis tasks: minute rollups, costs, usage, prices and capacity read (Query, GetItem on the table and gsi1);
+   * host-hours, unit-economics rows, observations, signals, anomalies, digests and run records written (PutItem,
+   * BatchWriteItem, UpdateItem); alert claims made with conditional puts and released (DeleteItem).
+   */
+  analysis: [
+    {
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
+      resources: ['table'],
+    },
+    { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
+  ],
+  /**
+   * Notifier (bus subscriber): the day's digest read (GetItem); each delivery claimed once with a conditional
+   * put (PutItem) and released when its send fails (DeleteItem).
+   */
+  notifier: [{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: ['table'] }],
 } as const satisfies Record<string, readonly TableGrant[]>;
 
 export type PermissionProfile = keyof typeof permissionProfiles;
@@ -79,16 +123,42 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/http/prices.handler': 'read',
   'functions/http/capacity.handler': 'read',
   'functions/http/collector-runs.handler': 'read',
+  'functions/http/anomalies.handler': 'read',
+  'functions/http/anomaly-feedback.handler': 'anomalyFeedback',
   'functions/http/ingest-usage.handler': 'usageIngest',
   'functions/http/ingest-otlp-traces.handler': 'usageIngest',
   'functions/http/usage.handler': 'read',
   'functions/http/model-prices.handler': 'read',
   'functions/http/put-model-price.handler': 'priceAdmin',
+  'functions/http/create-budget.handler': 'budgetAdmin',
+  'functions/http/budgets.handler': 'read',
+  'functions/http/budget.handler': 'read',
+  'functions/http/put-budget.handler': 'budgetAdmin',
+  'functions/http/delete-budget.handler': 'budgetAdmin',
+  'functions/http/budget-status.handler': 'read',
+  'functions/http/signals.handler': 'read',
+  'functions/http/create-execution-budget.handler': 'executionBudgetAdmin',
+  'functions/http/execution-budgets.handler': 'read',
+  'functions/http/execution-budget.handler': 'executionBudgetStatus',
+  'functions/http/put-execution-budget.handler': 'executionBudgetAdmin',
+  'functions/http/delete-execution-budget.handler': 'executionBudgetAdmin',
+  'functions/http/reserve-execution-budget.handler': 'executionBudgetSpend',
+  'functions/http/settle-execution-budget.handler': 'executionBudgetSpend',
   'functions/cron/collect-aws-costs.handler': 'collector',
   'functions/cron/collect-azure-costs.handler': 'collector',
   'functions/cron/collect-gcp-costs.handler': 'collector',
   'functions/cron/collect-prices.handler': 'collector',
   'functions/cron/collect-capacity.handler': 'collector',
+  'functions/cron/start-analysis.handler': 'static',
+  'functions/workflow/plan-analysis.handler': 'analysis',
+  'functions/workflow/rollup-pool.handler': 'analysis',
+  'functions/workflow/summarize-economics.handler': 'analysis',
+  'functions/workflow/raise-signals.handler': 'analysis',
+  'functions/workflow/evaluate-budgets.handler': 'analysis',
+  'functions/workflow/detect-anomalies.handler': 'analysis',
+  'functions/workflow/build-digest.handler': 'analysis',
+  'functions/workflow/record-analysis.handler': 'analysis',
+  'functions/subscribers/notify.handler': 'notifier',
 };
 
 export class MissingPermissionsError extends Error {

@@ -22,6 +22,10 @@ export interface ScheduledJob {
   providerActions: readonly ProviderApiAction[];
   /** Seconds the function may run (Lambda allows 900). */
   timeoutSeconds: number;
+  /** The event the scheduler passes (default `{}`). */
+  input?: Readonly<Record<string, unknown>>;
+  /** Starts the analysis state machine (gets its ARN and states:StartExecution on it). */
+  startsAnalysis?: boolean;
 }
 
 export const scheduledJobs: readonly ScheduledJob[] = [
@@ -64,5 +68,25 @@ export const scheduledJobs: readonly ScheduledJob[] = [
     description: 'AWS capacity reservations, spot placement scores and GPU instance quotas',
     providerActions: ['ec2:DescribeCapacityReservations', 'ec2:GetSpotPlacementScores', 'servicequotas:ListServiceQuotas', 'servicequotas:GetServiceQuota'],
     timeoutSeconds: 300,
+  },
+  {
+    name: 'analyze-hourly',
+    handler: 'functions/cron/start-analysis.handler',
+    expression: 'cron(5 * * * ? *)',
+    description: 'Starts the analysis state machine: the last hour rolled up, unit economics, signals, budgets, anomalies',
+    providerActions: [],
+    timeoutSeconds: 60,
+    input: { mode: 'hourly' },
+    startsAnalysis: true,
+  },
+  {
+    name: 'analyze-daily',
+    handler: 'functions/cron/start-analysis.handler',
+    expression: 'cron(15 0 * * ? *)',
+    description: 'Starts the analysis state machine for the day that ended, with the daily digest',
+    providerActions: [],
+    timeoutSeconds: 60,
+    input: { mode: 'daily' },
+    startsAnalysis: true,
   },
 ];

@@ -2,9 +2,10 @@ import { scheduledJobs, type ScheduledJob } from '../shared/schedules.js';
 import { permissionsFor, type TableResource } from '../shared/permissions.js';
 import { bus } from './notifications.js';
 import { table } from './storage.js';
+import { analysis } from './workflows.js';
 
 /**
- * Scheduled collectors: one function per job in `shared/schedules.ts`, invoked by EventBridge Scheduler
+ * Scheduled jobs (collectors, analysis starters): one function per job in `shared/schedules.ts`, invoked by EventBridge Scheduler
  * (CronV2), with the table grants of its handler in `shared/permissions.ts`, PutEvents on the ledger bus,
  * and the provider APIs the job lists. Those APIs (Cost Explorer, EC2 Describe*, Price List, Service Quotas)
  * do not support resource-level permissions, so they are granted on `*`, action by action.
@@ -39,6 +40,7 @@ export const jobs = scheduledJobs.map(
     new sst.aws.CronV2(jobName(job), {
       schedule: job.expression,
       retries: 2,
+      ...(job.input ? { event: { ...job.input } } : {}),
       function: {
         handler: job.handler,
         description: job.description,
@@ -58,6 +60,7 @@ export const jobs = scheduledJobs.map(
           LEDGER_GCP_PROJECT_ID: gcpProjectId.value,
           LEDGER_GCP_BILLING_EXPORT_TABLE: gcpBillingExportTable.value,
           ...deployedSettings,
+          ...(job.startsAnalysis ? { LEDGER_ANALYSIS_STATE_MACHINE_ARN: analysis.arn } : {}),
         },
         permissions: [
           ...permissionsFor(job.handler).map((grant) => ({
@@ -66,6 +69,7 @@ export const jobs = scheduledJobs.map(
           })),
           { actions: ['events:PutEvents'], resources: [bus.arn] },
           ...(job.providerActions.length ? [{ actions: [...job.providerActions], resources: ['*'] }] : []),
+          ...(job.startsAnalysis ? [{ actions: ['states:StartExecution'], resources: [analysis.arn] }] : []),
         ],
         logging: { retention: '1 month', format: 'json' },
       },

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { HostMinute } from '../../domain/rollup.js';
 import { mergeHostMinutes } from '../../domain/rollup.js';
 import type { BatchRecord, MeasurementStore, MinuteWrite } from '../../domain/ingest-measurements.js';
@@ -120,6 +120,42 @@ export class DynamoMeasurementStore implements MeasurementStore {
         describe: `host-minute ${rollup.hostId}@${new Date(rollup.minute).toISOString()}`,
       });
     });
+  }
+
+  /**
+   * Pools that reported on a day (`_` for hosts without one). A loose index scan: gsi1 keeps a day's minutes sorted
+   * by pool, host and time, so one query of one item per pool finds the next pool without reading the minutes.
+   */
+  async poolsOfDay(day: string): Promise<string[]> {
+    return this.distinctKeys(day, 'POOL#', 'POOL#\uffff', (sk) => sk.slice('POOL#'.length, sk.indexOf('#HOST#')), (pool) => `POOL#${pool}#\uffff`);
+  }
+
+  /** Hosts of one pool that reported on a day, by the same loose index scan. */
+  async hostsOfPool(day: string, pool: string): Promise<string[]> {
+    const prefix = `POOL#${pool}#HOST#`;
+    return this.distinctKeys(day, prefix, `${prefix}\uffff`, (sk) => sk.slice(prefix.length, sk.lastIndexOf('#')), (host) => `${prefix}${host}#\uffff`);
+  }
+
+  private async distinctKeys(day: string, from: string, to: string, read: (sk: string) => string, after: (key: string) => string): Promise<string[]> {
+    const out: string[] = [];
+    let lower = from;
+    for (;;) {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
+          ExpressionAttributeValues: { ':pk': `ROLLUP#${day}`, ':a': lower, ':b': to },
+          ProjectionExpression: 'gsi1sk',
+          Limit: 1,
+        }),
+      );
+      const sk = page.Items?.[0]?.gsi1sk as string | undefined;
+      if (!sk) return out;
+      const key = read(sk);
+      out.push(key);
+      lower = after(key);
+    }
   }
 
   /** Rollups in [from, to), by host (table) or for the fleet or one pool (gsi1, one query per day). */

@@ -1,0 +1,8 @@
+import { assessmentInputSchema, assessAnomalies } from '../../shared/analysis/assessments.js';
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { workflowHandler } from '../../shared/middleware/workflow.js';
+
+ledgerDependencies();
+
+/** Task DetectAnomalies: spend anomalies with root cause, LLM usage drift. */
+export const handler = workflowHandler(assessmentInputSchema, (input) => assessAnomalies(ledgerDependencies(), input));

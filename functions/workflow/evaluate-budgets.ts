@@ -1,0 +1,8 @@
+import { assessmentInputSchema, assessBudgets } from '../../shared/analysis/assessments.js';
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { workflowHandler } from '../../shared/middleware/workflow.js';
+
+ledgerDependencies();
+
+/** Task EvaluateBudgets: budget status, forecasts, one breach event per threshold and period. */
+export const handler = workflowHandler(assessmentInputSchema, (input) => assessBudgets(ledgerDependencies(), input));

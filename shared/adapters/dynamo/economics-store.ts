@@ -1,0 +1,156 @@
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { mapWithConcurrency } from '../../concurrency.js';
+import type { GpuObservation, PoolObservation } from '../../domain/fleet-observations.js';
+import { DAY_MS, dayOf, type HostHour } from '../../domain/host-hours.js';
+import type { UnitEconomicsRow } from '../../domain/unit-economics-row.js';
+import { batchWrite } from './batch-write.js';
+import { queryAll } from './query.js';
+import { epochKey } from './table.js';
+
+const NO_POOL = '_';
+
+/** What one analysis execution did, for `GET /v1/analysis-runs` and the digest's failed scopes. */
+export interface AnalysisRun {
+  executionId: string;
+  mode: 'hourly' | 'daily';
+  date: string;
+  startedAt: string;
+  finishedAt: string;
+  status: 'ok' | 'partial' | 'failed';
+  pools: { pool: string; status: 'ok' | 'failed'; hostHours?: number | undefined; error?: string | undefined }[];
+  steps: { step: string; status: 'ok' | 'failed'; error?: string | undefined }[];
+}
+
+/**
+ * The analysis's own items: host-hours, unit-economics rows, the fleet observations the signals read, and runs.
+ *
+ * | pattern                               | key                                                                      |
+ * |---------------------------------------|--------------------------------------------------------------------------|
+ * | host-hours of a day                   | pk = HOURS#<yyyy-mm-dd>, sk = <pool>#<hostId>#<hourMs>                   |
+ * | unit-economics rows of a period & day | pk = ECON#<hour or day>#<yyyy-mm-dd>, sk = <scopeKind>#<scope>#<startMs> |
+ * | one scope's rows over time            | gsi1pk = ECON#<period>#<scopeKind>#<scope>, gsi1sk = <startMs>           |
+ * | fleet observations of a run date      | pk = OBS#<yyyy-mm-dd>, sk = POOL#<pool> / GPU#<uuid>                     |
+ * | analysis runs, newest first           | pk = ANALYSIS, sk = <startedAt>#<executionId>                            |
+ */
+export class DynamoEconomicsStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly retentionDays: number,
+  ) {}
+
+  private expiresAt(ms: number): number {
+    return Math.floor(ms / 1000) + this.retentionDays * 86_400;
+  }
+
+  /** Host-hours are replaced whole: a re-run (late measurements) writes the same keys. */
+  async putHostHours(hours: readonly HostHour[]): Promise<void> {
+    await batchWrite(
+      this.db,
+      this.tableName,
+      hours.map((h) => ({
+        PutRequest: {
+          Item: { pk: `HOURS#${dayOf(h.hour)}`, sk: `${h.pool ?? NO_POOL}#${h.hostId}#${epochKey(h.hour)}`, d: JSON.stringify(h), expiresAt: this.expiresAt(h.hour) },
+        },
+      })),
+    );
+  }
+
+  /** Host-hours in [from, to), one partition per day, streamed. */
+  async *hostHours(range: { from: number; to: number }): AsyncGenerator<HostHour> {
+    for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) {
+      for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `HOURS#${dayOf(day)}` } })) {
+        const h = JSON.parse(item.d as string) as HostHour;
+        if (h.hour >= range.from && h.hour < range.to) yield h;
+      }
+    }
+  }
+
+  async putRows(rows: readonly UnitEconomicsRow[]): Promise<void> {
+    await batchWrite(
+      this.db,
+      this.tableName,
+      rows.map((r) => {
+        const start = Date.parse(r.start);
+        return {
+          PutRequest: {
+            Item: {
+              pk: `ECON#${r.period}#${r.start.slice(0, 10)}`,
+              sk: `${r.scopeKind}#${r.scope}#${epochKey(start)}`,
+              gsi1pk: `ECON#${r.period}#${r.scopeKind}#${r.scope}`,
+              gsi1sk: epochKey(start),
+              r: JSON.stringify(r),
+              expiresAt: this.expiresAt(start),
+            },
+          },
+        };
+      }),
+    );
+  }
+
+  /** Rows of a period in [from, to), optionally of one scope kind (and scope). */
+  async rows(query: { period: 'hour' | 'day'; from: number; to: number; scopeKind?: string | undefined; scope?: string | undefined }): Promise<UnitEconomicsRow[]> {
+    if (query.scopeKind && query.scope) {
+      const out: UnitEconomicsRow[] = [];
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
+        ExpressionAttributeValues: { ':pk': `ECON#${query.period}#${query.scopeKind}#${query.scope}`, ':a': epochKey(query.from), ':b': epochKey(query.to - 1) },
+      })) {
+        out.push(JSON.parse(item.r as string));
+      }
+      return out;
+    }
+    const days: number[] = [];
+    for (let day = Math.floor(query.from / DAY_MS) * DAY_MS; day < query.to; day += DAY_MS) days.push(day);
+    const perDay = await mapWithConcurrency(days, 4, async (day) => {
+      const out: UnitEconomicsRow[] = [];
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
+        KeyConditionExpression: query.scopeKind ? 'pk = :pk AND begins_with(sk, :kind)' : 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': `ECON#${query.period}#${dayOf(day)}`, ...(query.scopeKind ? { ':kind': `${query.scopeKind}#` } : {}) },
+      })) {
+        const row = JSON.parse(item.r as string) as UnitEconomicsRow;
+        const start = Date.parse(row.start);
+        if (start >= query.from && start < query.to) out.push(row);
+      }
+      return out;
+    });
+    return perDay.flat();
+  }
+
+  async putObservations(date: string, observations: { pools: readonly PoolObservation[]; gpus: readonly GpuObservation[] }): Promise<void> {
+    const expiresAt = this.expiresAt(Date.parse(date));
+    await batchWrite(this.db, this.tableName, [
+      ...observations.pools.map((p) => ({ PutRequest: { Item: { pk: `OBS#${date}`, sk: `POOL#${p.pool}`, o: JSON.stringify(p), expiresAt } } })),
+      ...observations.gpus.map((g) => ({ PutRequest: { Item: { pk: `OBS#${date}`, sk: `GPU#${g.uuid}`, o: JSON.stringify(g), expiresAt } } })),
+    ]);
+  }
+
+  async observations(date: string): Promise<{ pools: PoolObservation[]; gpus: GpuObservation[] }> {
+    const pools: PoolObservation[] = [];
+    const gpus: GpuObservation[] = [];
+    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OBS#${date}` } })) {
+      if ((item.sk as string).startsWith('POOL#')) pools.push(JSON.parse(item.o as string));
+      else gpus.push(JSON.parse(item.o as string));
+    }
+    return { pools, gpus };
+  }
+
+  async putRun(run: AnalysisRun): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { pk: 'ANALYSIS', sk: `${run.startedAt}#${run.executionId}`, run: JSON.stringify(run), expiresAt: this.expiresAt(Date.parse(run.startedAt)) },
+      }),
+    );
+  }
+
+  async runs(limit: number): Promise<AnalysisRun[]> {
+    const out = await this.db.send(
+      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ANALYSIS' }, ScanIndexForward: false, Limit: limit }),
+    );
+    return (out.Items ?? []).map((item) => JSON.parse(item.run as string));
+  }
+}
