@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from './adapters/dynamo/client.js';
 import { DynamoAlertStore } from './adapters/dynamo/alert-store.js';
 import { DynamoBudgetStore } from './adapters/dynamo/budget-store.js';
+import { DynamoAnomalyStore } from './adapters/dynamo/anomaly-store.js';
 import { DynamoCapacityStore } from './adapters/dynamo/capacity-store.js';
 import { DynamoCostStore } from './adapters/dynamo/cost-store.js';
 import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
@@ -29,6 +30,8 @@ export interface LedgerDependencies {
   /** Once-only claims of alerts (analysis) and their deliveries (notifier). */
   alerts: DynamoAlertStore;
   /** Budgets (spend per scope and period, with thresholds). */
+  /** Spend anomalies and usage drift, with the feedback given on them. */
+  anomalies: DynamoAnomalyStore;
   budgets: DynamoBudgetStore;
 }
 
@@ -50,6 +53,7 @@ export function ledgerDependencies(): LedgerDependencies {
     capacity: new DynamoCapacityStore(db, settings.LEDGER_TABLE_NAME),
     runs: new DynamoRunStore(db, settings.LEDGER_TABLE_NAME),
     events: createEventPublisher({ busName: settings.LEDGER_EVENT_BUS_NAME, region: settings.AWS_REGION }),
+    anomalies: new DynamoAnomalyStore(db, settings.LEDGER_TABLE_NAME),
     usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
     alerts: new DynamoAlertStore(db, settings.LEDGER_TABLE_NAME),
     budgets: new DynamoBudgetStore(db, settings.LEDGER_TABLE_NAME),

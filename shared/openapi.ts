@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { anomalyFeedbackInputSchema, anomalyFeedbackResultSchema, anomalyIdSchema, anomalyListSchema, anomalyQuerySchema } from './domain/anomaly-query.js';
 import { capacityQuerySchema, collectorRunsQuerySchema } from './domain/collector-query.js';
 import { collectorNames } from './domain/collector-runs.js';
 import { costExportQuerySchema, costQuerySchema } from './domain/cost-query.js';
@@ -166,6 +167,19 @@ export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary
   'GET /v1/collector-runs': {
     requestParams: { query: collectorRunsQuerySchema },
     responses: { '200': json(z.object({ runs: z.array(collectorRunSchema) }), 'newest first'), ...errors },
+  'GET /v1/anomalies': {
+    requestParams: { query: anomalyQuerySchema },
+    responses: { '200': json(anomalyListSchema, 'anomalies of the days [from, to), newest day first, largest dollar delta first, with root cause and feedback'), ...errors },
+  },
+  'POST /v1/anomalies/{id}/feedback': {
+    requestParams: { path: z.object({ id: anomalyIdSchema.describe('the anomalyId') }) },
+    requestBody: { content: { 'application/json': { schema: anomalyFeedbackInputSchema } } },
+    responses: {
+      '200': json(anomalyFeedbackResultSchema, 'recorded; expected: not alerted again and kept in later baselines; unexpected: kept flagged and out of them'),
+      ...errors,
+      '404': json(errorSchema, 'no such anomaly'),
+    },
+  },
   },
   'POST /v1/usage': {
     requestBody: { content: { 'application/json': { schema: usageBatchSchema } } },

@@ -23,6 +23,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/prices', handler: 'functions/http/prices.handler', scope: 'read', summary: 'GPU prices by provider and pricing category, latest or history' },
   { method: 'GET', path: '/v1/capacity', handler: 'functions/http/capacity.handler', scope: 'read', summary: 'Reserved capacity, spot placement scores and GPU quotas' },
   { method: 'GET', path: '/v1/collector-runs', handler: 'functions/http/collector-runs.handler', scope: 'read', summary: 'What each collector run did' },
+  { method: 'GET', path: '/v1/anomalies', handler: 'functions/http/anomalies.handler', scope: 'read', summary: 'Spend anomalies and LLM usage drift, with root cause and feedback' },
+  { method: 'POST', path: '/v1/anomalies/{id}/feedback', handler: 'functions/http/anomaly-feedback.handler', scope: 'admin', summary: 'Mark an anomaly expected or unexpected' },
   { method: 'POST', path: '/v1/usage', handler: 'functions/http/ingest-usage.handler', scope: 'ingest', summary: 'Ingest a batch of LLM usage events (OpenTelemetry GenAI attributes)' },
   { method: 'POST', path: '/v1/otlp/v1/traces', handler: 'functions/http/ingest-otlp-traces.handler', scope: 'ingest', summary: 'Ingest LLM usage from OTLP/HTTP JSON traces' },
   { method: 'GET', path: '/v1/usage', handler: 'functions/http/usage.handler', scope: 'read', summary: 'LLM usage, cost and latency by workflow, agent, model or team' },

@@ -42,6 +42,8 @@ export const ledgerKeyAttributes = {
  * | capacity history of a day                | table | pk = CAPACITY#<yyyy-mm-dd>, sk = <observation key>              |
  * | runs of one collector, newest first      | table | pk = RUN#<collector>, sk = <startedAt>#<runId>                  |
  * | runs of all collectors, newest first     | gsi1  | gsi1pk = RUNS, gsi1sk = <startedAt>#<runId>                     |
+ * | anomaly by id (with its feedback)        | table | pk = ANOMALY#<anomalyId>, sk = ANOMALY                          |
+ * | anomalies of a day range                 | gsi1  | gsi1pk = ANOMALYMONTH#<yyyy-mm>, gsi1sk BETWEEN <from># AND <to>#~ |
  * | LLM usage minute rollups, one day, window| table | pk = USAGE#<yyyy-mm-dd>, sk BETWEEN MIN#<fromMs> AND MIN#<toMs>#~ |
  * | LLM usage event idempotency record       | table | pk = USAGEREQ#<ledger.request.id>, sk = REQ (claimed conditionally) |
  * | LLM usage batch outcome (replays)        | table | pk = USAGEBATCH#<owner digest>, sk = BATCH                      |
@@ -63,6 +65,8 @@ export const accessPatterns = [
   { name: 'priceHistory', index: 'table', pk: 'PRICE#<gpuModel>#<yyyy-mm-dd>', sk: '<pricePointKey>' },
   { name: 'latestCapacity', index: 'table', pk: 'CAPACITY', sk: '<subject>' },
   { name: 'capacityHistory', index: 'table', pk: 'CAPACITY#<yyyy-mm-dd>', sk: '<observationKey>' },
+  { name: 'anomalyById', index: 'table', pk: 'ANOMALY#<anomalyId>', sk: 'ANOMALY' },
+  { name: 'anomaliesByDay', index: 'gsi1', pk: 'ANOMALYMONTH#<yyyy-mm>', sk: '<yyyy-mm-dd>#<anomalyId>' },
   { name: 'runsByCollector', index: 'table', pk: 'RUN#<collector>', sk: '<startedAt>#<runId>' },
   { name: 'allRuns', index: 'gsi1', pk: 'RUNS', sk: '<startedAt>#<runId>' },
   { name: 'usageMinutesByDay', index: 'table', pk: 'USAGE#<yyyy-mm-dd>', sk: 'MIN#<epochMs>#<dimensionsKey>' },
