@@ -118,7 +118,8 @@ export class LocalAnalysisStarter implements AnalysisStarter {
   private readonly started = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: LocalRunOptions = {}) {}
+  /** Mutable, so a test can inject a fault for the next executions. */
+  constructor(public options: LocalRunOptions = {}) {}
 
   async start(name: string, input: AnalysisStart): Promise<StartedAnalysis> {
     if (this.started.has(name)) return { executionName: name, executionId: name, alreadyStarted: true };

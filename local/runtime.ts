@@ -7,7 +7,11 @@ import { DynamoTokenStore } from '../shared/adapters/dynamo/token-store.js';
 import { resetConfig } from '../shared/config.js';
 import { resetLedgerDependencies } from '../shared/dependencies.js';
 import { createToken, keyIdOf, scopes, tokenMatches } from '../shared/domain/tokens.js';
+import { registerLocalAnalysisStarter } from '../shared/adapters/analysis-starter.js';
+import { LocalAnalysisStarter, type LocalRunOptions } from './analysis-runner.js';
 import { createApiServer } from './api-server.js';
+import { localBus } from '../shared/adapters/events.js';
+import { bindLocalNotifier } from './local-notifier.js';
 import { startEmbeddedDynamo, type EmbeddedDynamo } from './dynamodb.js';
 
 /** The whole system on one machine: DynamoDB (embedded or given), the table, a token, and the HTTP API. */
@@ -22,6 +26,8 @@ export interface LedgerRuntimeOptions {
   tableName?: string;
   /** Registered with every scope. */
   devToken?: string;
+  /** How the local state machine runs its tasks (retry intervals, injected Lambda faults in tests). */
+  analysis?: LocalRunOptions;
 }
 
 export interface LedgerRuntime {
@@ -29,6 +35,8 @@ export interface LedgerRuntime {
   token: string;
   dynamoEndpoint: string;
   tableName: string;
+  /** Starts the analysis state machine in this process, as the scheduled starter does (and records its executions). */
+  analysis: LocalAnalysisStarter;
   stop(): Promise<void>;
 }
 
@@ -63,12 +71,19 @@ export async function startLedger(options: LedgerRuntimeOptions = {}): Promise<L
     });
     const address = server.address() as AddressInfo;
     const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+    const analysis = new LocalAnalysisStarter(options.analysis);
+    registerLocalAnalysisStarter(analysis);
+    // Analysis events on the in-process bus reach Slack and email as they would through EventBridge.
+    const unbindNotifier = bindLocalNotifier(localBus);
     return {
       url,
       token,
       dynamoEndpoint,
       tableName,
+      analysis,
       async stop() {
+        registerLocalAnalysisStarter(undefined);
+        unbindNotifier();
         listening.closeAllConnections();
         await new Promise<void>((resolve) => listening.close(() => resolve()));
         await embedded?.stop();

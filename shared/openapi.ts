@@ -1,11 +1,27 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { anomalyFeedbackInputSchema, anomalyFeedbackResultSchema, anomalyIdSchema, anomalyListSchema, anomalyQuerySchema } from './domain/anomaly-query.js';
+import { budgetStatusViewSchema } from '../events/analysis.js';
+import { budgetInputSchema, budgetPathSchema, budgetViewSchema } from './domain/budgets.js';
 import { capacityQuerySchema, collectorRunsQuerySchema } from './domain/collector-query.js';
 import { collectorNames } from './domain/collector-runs.js';
 import { costExportQuerySchema, costQuerySchema } from './domain/cost-query.js';
+import {
+  executionBudgetInputSchema,
+  executionBudgetListQuerySchema,
+  executionBudgetPathSchema,
+  executionBudgetStatusQuerySchema,
+  executionBudgetStatusViewSchema,
+  executionBudgetViewSchema,
+  reserveRequestSchema,
+  reserveResultSchema,
+  settleRequestSchema,
+  settleResultSchema,
+} from './domain/execution-budgets.js';
+import { analysisRunSchema, analysisRunsQuerySchema, unitEconomicsQuerySchema, unitEconomicsReportSchema } from './domain/economics-query.js';
 import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
 import { priceQuerySchema } from './domain/price-query.js';
+import { signalListSchema, signalQuerySchema } from './domain/signal-query.js';
 import { ingestResultSchema, measurementBatchSchema } from './domain/measurements.js';
 import { inferenceSummarySchema, utilizationMetricsSchema } from './domain/utilization.js';
 import { usageBatchSchema, usageIngestResultSchema } from './domain/usage-events.js';
@@ -164,9 +180,18 @@ export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary
     requestParams: { query: capacityQuerySchema },
     responses: { '200': json(capacitySchema, 'the newest observation of each reservation, placement score and quota'), ...errors },
   },
+  'GET /v1/unit-economics': {
+    requestParams: { query: unitEconomicsQuerySchema },
+    responses: { '200': json(unitEconomicsReportSchema, 'rows of the days [from, to) (default: the last 7 days and today), oldest first'), ...errors },
+  },
+  'GET /v1/analysis-runs': {
+    requestParams: { query: analysisRunsQuerySchema },
+    responses: { '200': json(z.object({ runs: z.array(analysisRunSchema) }), 'newest first'), ...errors },
+  },
   'GET /v1/collector-runs': {
     requestParams: { query: collectorRunsQuerySchema },
     responses: { '200': json(z.object({ runs: z.array(collectorRunSchema) }), 'newest first'), ...errors },
+  },
   'GET /v1/anomalies': {
     requestParams: { query: anomalyQuerySchema },
     responses: { '200': json(anomalyListSchema, 'anomalies of the days [from, to), newest day first, largest dollar delta first, with root cause and feedback'), ...errors },
@@ -179,7 +204,6 @@ export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary
       ...errors,
       '404': json(errorSchema, 'no such anomaly'),
     },
-  },
   },
   'POST /v1/usage': {
     requestBody: { content: { 'application/json': { schema: usageBatchSchema } } },
@@ -210,6 +234,89 @@ export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary
     requestParams: { path: z.object({ model: modelNameSchema.describe('model name as the provider reports it; percent-encode a slash') }) },
     requestBody: { content: { 'application/json': { schema: modelPriceInputSchema.meta({ id: 'ModelPriceInput' }) } } },
     responses: { '200': json(modelPriceViewSchema, 'the stored price; it applies to usage ingested from now on'), ...errors },
+  },
+  'POST /v1/budgets': {
+    requestBody: { content: { 'application/json': { schema: budgetInputSchema } } },
+    responses: { '201': json(budgetViewSchema, 'the stored budget, with its id'), ...errors },
+  },
+  'GET /v1/budgets': {
+    responses: { '200': json(z.object({ budgets: z.array(budgetViewSchema) }), 'every budget, by name'), ...errors },
+  },
+  'GET /v1/budgets/{id}': {
+    requestParams: { path: budgetPathSchema },
+    responses: { '200': json(budgetViewSchema, 'the budget'), ...errors, '404': json(errorSchema, 'no budget with this id') },
+  },
+  'PUT /v1/budgets/{id}': {
+    requestParams: { path: budgetPathSchema },
+    requestBody: { content: { 'application/json': { schema: budgetInputSchema } } },
+    responses: { '200': json(budgetViewSchema, 'the budget as replaced; breaches already raised in the period are not raised again'), ...errors, '404': json(errorSchema, 'no budget with this id') },
+  },
+  'DELETE /v1/budgets/{id}': {
+    requestParams: { path: budgetPathSchema },
+    responses: { '204': { description: 'deleted' }, ...errors, '404': json(errorSchema, 'no budget with this id') },
+  },
+  'GET /v1/budgets/{id}/status': {
+    requestParams: { path: budgetPathSchema },
+    responses: {
+      '200': json(budgetStatusViewSchema, 'the current period (days, periodEnd exclusive): actual spend so far, forecast to the period end, percents of the amount and thresholds crossed'),
+      ...errors,
+      '404': json(errorSchema, 'no budget with this id'),
+    },
+  },
+  'POST /v1/execution-budgets': {
+    requestBody: { content: { 'application/json': { schema: executionBudgetInputSchema } } },
+    responses: { '201': json(executionBudgetViewSchema, 'created; the id is what reserve and settle name'), ...errors },
+  },
+  'GET /v1/execution-budgets': {
+    requestParams: { query: executionBudgetListQuerySchema },
+    responses: { '200': json(z.object({ budgets: z.array(executionBudgetViewSchema) }), 'oldest first; workflow and agent keep those that apply to them'), ...errors },
+  },
+  'GET /v1/execution-budgets/{id}': {
+    requestParams: { path: executionBudgetPathSchema, query: executionBudgetStatusQuerySchema },
+    responses: {
+      '200': json(executionBudgetStatusViewSchema, "the definition and the current window's reserved, used and remaining amounts"),
+      ...errors,
+      '404': json(errorSchema, 'no such execution budget'),
+    },
+  },
+  'PUT /v1/execution-budgets/{id}': {
+    requestParams: { path: executionBudgetPathSchema },
+    requestBody: { content: { 'application/json': { schema: executionBudgetInputSchema } } },
+    responses: {
+      '200': json(executionBudgetViewSchema, "replaced; the window's counters stay and the new ceilings apply from the next reserve"),
+      ...errors,
+      '404': json(errorSchema, 'no such execution budget'),
+    },
+  },
+  'DELETE /v1/execution-budgets/{id}': {
+    requestParams: { path: executionBudgetPathSchema },
+    responses: { '204': { description: 'deleted' }, ...errors, '404': json(errorSchema, 'no such execution budget') },
+  },
+  'POST /v1/execution-budgets/{id}/reserve': {
+    requestParams: { path: executionBudgetPathSchema },
+    requestBody: { content: { 'application/json': { schema: reserveRequestSchema } } },
+    responses: {
+      '200': json(reserveResultSchema, 'allow (with a reservationId to settle) or deny (with the ceilings that denied); a deny reserves nothing'),
+      ...errors,
+      '404': json(errorSchema, 'no such execution budget'),
+      '409': json(errorSchema, 'the requestId was used before for a different estimate or conversationId'),
+      '503': json(errorSchema, 'the budget stayed contended; retry with the same requestId'),
+    },
+  },
+  'POST /v1/execution-budgets/{id}/settle': {
+    requestParams: { path: executionBudgetPathSchema },
+    requestBody: { content: { 'application/json': { schema: settleRequestSchema } } },
+    responses: {
+      '200': json(settleResultSchema, 'settled (or settled before with the same actual: the same settlement)'),
+      ...errors,
+      '404': json(errorSchema, 'no such execution budget, or no such reservation on it'),
+      '409': json(errorSchema, 'the reservation was settled before with a different actual'),
+      '503': json(errorSchema, 'the budget stayed contended; retry'),
+    },
+  },
+  'GET /v1/signals': {
+    requestParams: { query: signalQuerySchema },
+    responses: { '200': json(signalListSchema, 'signals of the status, largest monthly impact first, with their evidence'), ...errors },
   },
 };
 

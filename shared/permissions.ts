@@ -150,6 +150,8 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/cron/collect-prices.handler': 'collector',
   'functions/cron/collect-capacity.handler': 'collector',
   'functions/cron/start-analysis.handler': 'static',
+  'functions/http/unit-economics.handler': 'read',
+  'functions/http/analysis-runs.handler': 'read',
   'functions/workflow/plan-analysis.handler': 'analysis',
   'functions/workflow/rollup-pool.handler': 'analysis',
   'functions/workflow/summarize-economics.handler': 'analysis',

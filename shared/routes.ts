@@ -30,6 +30,22 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'GET', path: '/v1/usage', handler: 'functions/http/usage.handler', scope: 'read', summary: 'LLM usage, cost and latency by workflow, agent, model or team' },
   { method: 'GET', path: '/v1/model-prices', handler: 'functions/http/model-prices.handler', scope: 'read', summary: 'Model prices in USD per token' },
   { method: 'PUT', path: '/v1/model-prices/{model}', handler: 'functions/http/put-model-price.handler', scope: 'admin', summary: 'Set the price of one model' },
+  { method: 'POST', path: '/v1/budgets', handler: 'functions/http/create-budget.handler', scope: 'admin', summary: 'Create a budget: scope, amount, period and thresholds on actual and forecast spend' },
+  { method: 'GET', path: '/v1/budgets', handler: 'functions/http/budgets.handler', scope: 'read', summary: 'List budgets' },
+  { method: 'GET', path: '/v1/budgets/{id}', handler: 'functions/http/budget.handler', scope: 'read', summary: 'One budget' },
+  { method: 'PUT', path: '/v1/budgets/{id}', handler: 'functions/http/put-budget.handler', scope: 'admin', summary: 'Replace a budget' },
+  { method: 'DELETE', path: '/v1/budgets/{id}', handler: 'functions/http/delete-budget.handler', scope: 'admin', summary: 'Delete a budget' },
+  { method: 'GET', path: '/v1/budgets/{id}/status', handler: 'functions/http/budget-status.handler', scope: 'read', summary: "A budget's current period: actual and forecast spend, percents and thresholds crossed" },
+  { method: 'GET', path: '/v1/signals', handler: 'functions/http/signals.handler', scope: 'read', summary: 'Recontracting signals (commit, move, consolidate, replace, renegotiate), largest monthly impact first' },
+  { method: 'POST', path: '/v1/execution-budgets', handler: 'functions/http/create-execution-budget.handler', scope: 'admin', summary: 'Create an execution budget' },
+  { method: 'GET', path: '/v1/execution-budgets', handler: 'functions/http/execution-budgets.handler', scope: 'read', summary: 'List execution budgets' },
+  { method: 'GET', path: '/v1/execution-budgets/{id}', handler: 'functions/http/execution-budget.handler', scope: 'read', summary: "An execution budget and its current window's reserved, used and remaining amounts" },
+  { method: 'PUT', path: '/v1/execution-budgets/{id}', handler: 'functions/http/put-execution-budget.handler', scope: 'admin', summary: 'Replace an execution budget' },
+  { method: 'DELETE', path: '/v1/execution-budgets/{id}', handler: 'functions/http/delete-execution-budget.handler', scope: 'admin', summary: 'Delete an execution budget' },
+  { method: 'POST', path: '/v1/execution-budgets/{id}/reserve', handler: 'functions/http/reserve-execution-budget.handler', scope: 'ingest', summary: 'Reserve an estimate atomically: allow or deny, with what remains' },
+  { method: 'POST', path: '/v1/execution-budgets/{id}/settle', handler: 'functions/http/settle-execution-budget.handler', scope: 'ingest', summary: 'Record the actual of a reservation' },
+  { method: 'GET', path: '/v1/unit-economics', handler: 'functions/http/unit-economics.handler', scope: 'read', summary: 'Cost per effective GPU-hour, per million tokens and per 1,000 requests, idle cost and energy, by pool, host, team, workflow and model' },
+  { method: 'GET', path: '/v1/analysis-runs', handler: 'functions/http/analysis-runs.handler', scope: 'read', summary: 'What each analysis run did, with the scopes that failed' },
 ];
 
 export function routeKey(route: Pick<HttpRoute, 'method' | 'path'>): string {

@@ -121,6 +121,7 @@ export function analysisStateMachine(arns: TaskArns) {
         Type: 'Task',
         Resource: arns.RecordAnalysis,
         Parameters: { ...executionFacts, outcome: 'completed', 'state.$': '$' },
+        ResultPath: '$.run',
         Retry: retry,
         End: true,
       },

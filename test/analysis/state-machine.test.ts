@@ -1,0 +1,155 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { invokeJob } from '../../local/scheduler.js';
+import type { LedgerRuntime } from '../../local/runtime.js';
+import { localBus } from '../../shared/adapters/events.js';
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { keyedFocusRecord } from '../../shared/domain/focus.js';
+import { scheduledJobs } from '../../shared/schedules.js';
+import { focusRecord } from '../support/focus.js';
+import { apiClient, startTestLedger } from '../support/ledger.js';
+
+/**
+ * The analysis state machine run locally end to end: the deployed ASL definition, interpreted by
+ * aws-local-stepfunctions, every task bound to its Lambda handler, over DynamoDB Local.
+ */
+const DAY = 86_400_000;
+const HOUR = 3_600_000;
+const today = Math.floor(Date.now() / DAY) * DAY;
+const yesterday = today - DAY;
+const date = new Date(yesterday).toISOString().slice(0, 10);
+/** The daily run for yesterday: it rolls up yesterday's last three hours. */
+const at = new Date(today + 15 * 60_000).toISOString();
+
+let ledger: LedgerRuntime;
+let api: ReturnType<typeof apiClient>;
+let failSummaryOnce = true;
+
+function hostBatch(hostId: string, pool: string, instanceId: string, smActive: number) {
+  const samples = [];
+  for (let m = 0; m < 180; m++) {
+    for (let gpu = 0; gpu < 8; gpu++) {
+      samples.push({
+        time: new Date(today - 3 * HOUR + m * 60_000).toISOString(),
+        gpu: { index: gpu, uuid: `GPU-${hostId}-${gpu}`, model: 'NVIDIA H100 80GB HBM3' },
+        fields: { DCGM_FI_PROF_SM_ACTIVE: smActive, DCGM_FI_DEV_GPU_UTIL: 100, DCGM_FI_DEV_POWER_USAGE: 500 },
+      });
+    }
+  }
+  return { batchId: `e2e-${hostId}`, host: { hostId, instanceId, instanceType: 'p5.48xlarge', provider: 'aws', region: 'us-east-1', pool }, samples };
+}
+
+beforeAll(async () => {
+  ledger = await startTestLedger({});
+  // Lambda's own transient failure has no local form: the first SummarizeEconomics call fails as Lambda would.
+  ledger.analysis.options.fault = (state: string) => {
+    if (state === 'SummarizeEconomics' && failSummaryOnce) {
+      failSummaryOnce = false;
+      return Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
+    }
+    return undefined;
+  };
+  api = apiClient(ledger);
+  for (const [host, pool, instance, sm] of [
+    ['e2e-host-1', 'inference-a', 'i-0e2e00000000001', 0.4],
+    ['e2e-host-2', 'training-b', 'i-0e2e00000000002', 0.9],
+  ] as const) {
+    const response = await api('POST', '/v1/measurements', { body: hostBatch(host, pool, instance, sm), gzip: true });
+    expect(response.status).toBe(202);
+  }
+  const deps = ledgerDependencies();
+  const day = { ChargePeriodStart: `${date}T00:00:00Z`, ChargePeriodEnd: `${new Date(today).toISOString().slice(0, 10)}T00:00:00Z` };
+  await deps.costs.putRecords('e2e-run', [
+    keyedFocusRecord('aws', focusRecord({ ...day, ResourceId: 'i-0e2e00000000001', EffectiveCost: '384', BilledCost: '384', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8, Tags: { team: 'search' } })),
+    keyedFocusRecord('aws', focusRecord({ ...day, ResourceId: 'i-0e2e00000000002', EffectiveCost: '300', BilledCost: '300', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8 })),
+    keyedFocusRecord('aws', focusRecord({ ...day, ServiceName: 'Amazon Simple Storage Service', ServiceCategory: 'Storage', EffectiveCost: '12.5', BilledCost: '12.5' })),
+  ]);
+  // A pool whose stored minute is corrupt: its Map iteration fails, is caught, and the others go on.
+  const minute = today - 2 * HOUR;
+  await deps.db.send(
+    new PutCommand({
+      TableName: ledger.tableName,
+      Item: { pk: 'HOST#e2e-bad', sk: `MIN#${String(minute).padStart(13, '0')}`, gsi1pk: `ROLLUP#${date}`, gsi1sk: `POOL#broken#HOST#e2e-bad#${String(minute).padStart(13, '0')}`, hostId: 'e2e-bad', m: minute, v: 1, h: '{}', g: '{not json' },
+    }),
+  );
+}, 120_000);
+
+afterAll(async () => ledger?.stop());
+
+describe('the analysis state machine, run locally', () => {
+  it('fans out over pools, retries a throttled task, catches the failing pool, and records the run as partial', async () => {
+    const job = scheduledJobs.find((j) => j.name === 'analyze-daily')!;
+    const started = (await invokeJob(job, { mode: 'daily', at })) as { executionName: string; alreadyStarted: boolean };
+    expect(started).toMatchObject({ executionName: `daily-${new Date(today).toISOString().slice(0, 10)}`, alreadyStarted: false });
+    const execution = ledger.analysis.executions.at(-1)!;
+    expect(execution.status).toBe('SUCCEEDED');
+
+    const output = execution.output as { run: { status: string }; plan: { date: string; pools: { pool: string }[] }; pools: { pool: string; status: string; error?: string }[]; assessments: { step: string; status: string }[] };
+    expect(output.plan.date).toBe(date);
+    expect(output.run.status).toBe('partial');
+    expect(output.plan.pools.map((p) => p.pool)).toEqual(['broken', 'inference-a', 'training-b']);
+    expect(output.pools).toEqual([
+      { pool: 'broken', status: 'failed', error: 'SyntaxError', cause: expect.stringContaining('JSON') },
+      { pool: 'inference-a', status: 'ok', hosts: 1, hostHours: 3 },
+      { pool: 'training-b', status: 'ok', hosts: 1, hostHours: 3 },
+    ]);
+    expect(output.assessments.map((a) => [a.step, a.status])).toEqual([
+      ['RaiseSignals', 'ok'],
+      ['EvaluateBudgets', 'ok'],
+      ['DetectAnomalies', 'ok'],
+    ]);
+
+    const retried = execution.events.filter((e) => e.type === 'StateRetried').map((e) => e.state);
+    expect(retried).toEqual(['SummarizeEconomics']);
+    const caught = execution.events.filter((e) => e.type === 'StateCaught').map((e) => e.state);
+    expect(caught).toEqual(['RollupPool']);
+
+    const runs = await api('GET', '/v1/analysis-runs');
+    expect(runs.status).toBe(200);
+    expect(runs.body.runs[0]).toMatchObject({ mode: 'daily', date, status: 'partial', executionId: execution.executionId });
+    expect(runs.body.runs[0].pools.find((p: { pool: string }) => p.pool === 'broken')).toMatchObject({ status: 'failed', error: expect.stringMatching(/^SyntaxError: /) });
+  }, 120_000);
+
+  it('stores unit economics joined to the bills, with what cannot be joined unallocated', async () => {
+    const response = await api('GET', `/v1/unit-economics?period=day&from=${date}&to=${new Date(today).toISOString().slice(0, 10)}`);
+    expect(response.status).toBe(200);
+    const rows = response.body.rows as { scopeKind: string; scope: string; cost: string; paidGpuHours: number; effectiveGpuHours: number; idleCost: string; costPerEffectiveGpuHour: string | null }[];
+    const host1 = rows.find((r) => r.scopeKind === 'host' && r.scope === 'e2e-host-1')!;
+    // Billed 24 h × 8 GPUs = 192 GPU-hours; measured 3 h × 8 GPUs at SM active 0.4 = 9.6 effective.
+    expect(host1).toMatchObject({ cost: '384', paidGpuHours: 192, effectiveGpuHours: 9.6, idleCost: '364.8', costPerEffectiveGpuHour: '40' });
+    const team = rows.find((r) => r.scopeKind === 'team' && r.scope === 'search')!;
+    expect(team.cost).toBe('384');
+    expect(rows.find((r) => r.scopeKind === 'unallocated')).toMatchObject({ scope: 'AWS Amazon Simple Storage Service', cost: '12.5' });
+    expect(rows.find((r) => r.scopeKind === 'fleet')).toMatchObject({ cost: '696.5', paidGpuHours: 384 });
+  });
+
+  it('builds the digest with the failed scope and announces it once', async () => {
+    const digest = await ledgerDependencies().digests.getDigest(date);
+    expect(digest?.totals.current).toBe('696.5');
+    expect(digest?.spendByProvider).toEqual([{ provider: 'AWS', current: '696.5', previous: '0', changePercent: null }]);
+    expect(digest?.failedScopes).toEqual([{ scope: 'pool broken', error: expect.stringMatching(/^SyntaxError: /) }]);
+    expect(digest?.chart.at(-1)).toEqual({ date, spend: '696.5', effectiveUtilization: expect.any(Number) });
+    const announced = localBus.published.filter((e) => e.name === 'digest.ready' && (e.detail as { date: string }).date === date);
+    expect(announced).toHaveLength(1);
+  });
+
+  it('does not start the same scheduled slot twice', async () => {
+    const job = scheduledJobs.find((j) => j.name === 'analyze-daily')!;
+    const before = ledger.analysis.executions.length;
+    const again = (await invokeJob(job, { mode: 'daily', at })) as { alreadyStarted: boolean };
+    expect(again.alreadyStarted).toBe(true);
+    expect(ledger.analysis.executions.length).toBe(before);
+  });
+
+  it('fails the execution when a step outside the caught scopes keeps failing, and records why', async () => {
+    ledger.analysis.options.fault = (state: string) => (state === 'PlanAnalysis' ? Object.assign(new Error('Service unavailable'), { name: 'Lambda.ServiceException' }) : undefined);
+    await ledger.analysis.start('hourly-failing', { mode: 'hourly', at });
+    const execution = ledger.analysis.executions.at(-1)!;
+    expect(execution.status).toBe('FAILED');
+    expect(execution.error?.name).toBe('AnalysisFailed');
+    // MaxAttempts 3: the first attempt and three retries, then caught and recorded.
+    expect(execution.events.filter((e) => e.type === 'StateRetried' && e.state === 'PlanAnalysis')).toHaveLength(3);
+    const runs = await api('GET', '/v1/analysis-runs?limit=1');
+    expect(runs.body.runs[0]).toMatchObject({ status: 'failed', steps: [{ step: 'PlanAnalysis', status: 'failed', error: 'Lambda.ServiceException: Service unavailable' }] });
+  });
+});
