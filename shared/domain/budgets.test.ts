@@ -277,6 +277,8 @@ describe('budget input', () => {
     const base = { name: 'x', amount: '10', period: 'daily' };
     expect(issues({ ...base, amount: '-5' })[0]).toMatch(/^amount: must be a decimal string/);
     expect(issues({ ...base, amount: 10 })[0]).toMatch(/^amount: /);
+    expect(issues({ ...base, amount: 'abc' })).toEqual(['amount: must be a decimal string of the currency, e.g. "5000" or "1250.50"']);
+    expect(issues({ ...base, period: { custom: { end: '2026-12-01' } } })).toEqual(['period: custom.start: must be a date, YYYY-MM-DD']);
     expect(issues({ ...base, amount: '0' })).toEqual(['amount: must be more than 0']);
     expect(issues({ ...base, currency: 'EUR' })).toEqual(["currency: only 'USD' is supported"]);
     expect(issues({ ...base, period: 'yearly' })[0]).toMatch(/^period: must be 'daily'/);

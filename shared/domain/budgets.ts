@@ -81,9 +81,17 @@ const customPeriodSchema = z
   })
   .strict();
 
+const PERIOD_FORMAT = "must be 'daily', 'weekly' (ISO, from Monday), 'monthly' or { custom: { start, end } }";
+
 export const budgetPeriodSchema = z
   .union([z.enum(['daily', 'weekly', 'monthly']), customPeriodSchema], {
-    error: "must be 'daily', 'weekly' (ISO, from Monday), 'monthly' or { custom: { start, end } }",
+    // A union names no inner field by itself: for a custom period that is only half right, say which part is wrong.
+    error: (issue) => {
+      const input = issue.input as { custom?: unknown } | null | undefined;
+      const customIssues = (issue as { errors?: z.core.$ZodIssue[][] }).errors?.[1];
+      if (typeof input !== 'object' || input === null || !('custom' in input) || !customIssues?.length) return PERIOD_FORMAT;
+      return customIssues.map((i) => `${i.path.join('.') || 'custom'}: ${i.message}`).join('; ');
+    },
   })
   .describe('daily, weekly and monthly reset each period (UTC); a custom period is one span of days');
 export type BudgetPeriod = z.infer<typeof budgetPeriodSchema>;
@@ -119,11 +127,16 @@ const thresholdsSchema = z
     });
   });
 
-const amountSchema = z
-  .string({ message: 'must be a decimal string of the currency, e.g. "5000" or "1250.50"' })
-  .regex(/^\d{1,15}(\.\d{1,12})?$/, 'must be a decimal string of the currency, e.g. "5000" or "1250.50"')
-  .refine((text) => parseDecimal(text) > 0n, 'must be more than 0')
-  .transform((text) => formatDecimal(parseDecimal(text)));
+const AMOUNT_FORMAT = 'must be a decimal string of the currency, e.g. "5000" or "1250.50"';
+const amountSchema = z.string({ message: AMOUNT_FORMAT }).transform((text, ctx) => {
+  if (!/^\d{1,15}(\.\d{1,12})?$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: AMOUNT_FORMAT });
+    return z.NEVER;
+  }
+  const amount = parseDecimal(text);
+  if (amount === 0n) ctx.addIssue({ code: 'custom', message: 'must be more than 0' });
+  return formatDecimal(amount);
+});
 
 /** Body of `POST /v1/budgets` and `PUT /v1/budgets/{id}`. */
 export const budgetInputSchema = z
@@ -135,10 +148,12 @@ export const budgetInputSchema = z
     period: budgetPeriodSchema,
     thresholds: thresholdsSchema.default(() => defaultBudgetThresholds.map((t) => ({ ...t }))).describe('percent of the amount; default 50/80/100 on actual and 100 on forecast'),
   })
-  .strict();
+  .strict()
+  .meta({ id: 'BudgetInput' });
 export type BudgetInput = z.output<typeof budgetInputSchema>;
 
 export const budgetIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a budget id (letters, digits, - and _, at most 64)');
+export const budgetPathSchema = z.object({ id: budgetIdSchema.describe('the budget id') });
 
 /** A stored budget, as the API answers it. */
 export const budgetViewSchema = z.object({
@@ -151,7 +166,7 @@ export const budgetViewSchema = z.object({
   thresholds: z.array(budgetThresholdSchema),
   createdAt: z.string(),
   updatedAt: z.string(),
-});
+}).meta({ id: 'Budget' });
 export type Budget = z.infer<typeof budgetViewSchema>;
 
 export function budgetFromInput(id: string, input: BudgetInput, createdAt: string, updatedAt: string): Budget {

@@ -1,0 +1,13 @@
+import { getBudget } from '../../shared/analysis/budgets.js';
+import { ledgerDependencies } from '../../shared/dependencies.js';
+import { budgetPathSchema } from '../../shared/domain/budgets.js';
+import { parseWith } from '../../shared/errors.js';
+import { httpHandler } from '../../shared/middleware/http.js';
+
+// Built at cold start, so a missing setting fails the init, not a request.
+ledgerDependencies();
+
+export const handler = httpHandler({ scope: 'read' }, async ({ path }) => {
+  const { id } = parseWith(budgetPathSchema, path, 'path');
+  return { status: 200, body: await getBudget(ledgerDependencies().budgets, id) };
+});
