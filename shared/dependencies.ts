@@ -8,6 +8,7 @@ import { DynamoCostStore } from './adapters/dynamo/cost-store.js';
 import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
 import { DynamoPriceStore } from './adapters/dynamo/price-store.js';
 import { DynamoRunStore } from './adapters/dynamo/run-store.js';
+import { DynamoSignalStore } from './adapters/dynamo/signal-store.js';
 import { CachedTokenReader, DynamoTokenStore } from './adapters/dynamo/token-store.js';
 import { DynamoUsageStore } from './adapters/dynamo/usage-store.js';
 import { createEventPublisher, type EventPublisher } from './adapters/events.js';
@@ -29,6 +30,8 @@ export interface LedgerDependencies {
   usage: DynamoUsageStore;
   /** Once-only claims of alerts (analysis) and their deliveries (notifier). */
   alerts: DynamoAlertStore;
+  /** Recontracting signals: open and resolved, by id and by impact. */
+  signals: DynamoSignalStore;
   /** Budgets (spend per scope and period, with thresholds). */
   /** Spend anomalies and usage drift, with the feedback given on them. */
   anomalies: DynamoAnomalyStore;
@@ -56,6 +59,7 @@ export function ledgerDependencies(): LedgerDependencies {
     anomalies: new DynamoAnomalyStore(db, settings.LEDGER_TABLE_NAME),
     usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
     alerts: new DynamoAlertStore(db, settings.LEDGER_TABLE_NAME),
+    signals: new DynamoSignalStore(db, settings.LEDGER_TABLE_NAME),
     budgets: new DynamoBudgetStore(db, settings.LEDGER_TABLE_NAME),
   };
   return built;

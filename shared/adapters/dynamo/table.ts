@@ -48,6 +48,8 @@ export const ledgerKeyAttributes = {
  * | LLM usage event idempotency record       | table | pk = USAGEREQ#<ledger.request.id>, sk = REQ (claimed conditionally) |
  * | LLM usage batch outcome (replays)        | table | pk = USAGEBATCH#<owner digest>, sk = BATCH                      |
  * | model prices (all)                       | table | pk = MODELPRICE, sk = <model>                                   |
+ * | recontracting signal by id               | table | pk = SIGNAL#<signalId>, sk = SIGNAL                             |
+ * | signals by status, largest impact first  | gsi1  | gsi1pk = SIGNALS#<open|resolved>, gsi1sk = <impact cents, 16 digits>#<signalId> (descending) |
  * | budget by id                             | table | pk = BUDGET, sk = <budgetId>                                    |
  * | budgets (all)                            | table | pk = BUDGET                                                     |
  *
@@ -73,6 +75,8 @@ export const accessPatterns = [
   { name: 'usageEvent', index: 'table', pk: 'USAGEREQ#<requestId>', sk: 'REQ' },
   { name: 'usageBatch', index: 'table', pk: 'USAGEBATCH#<owner>', sk: 'BATCH' },
   { name: 'modelPrices', index: 'table', pk: 'MODELPRICE', sk: '<model>' },
+  { name: 'signalById', index: 'table', pk: 'SIGNAL#<signalId>', sk: 'SIGNAL' },
+  { name: 'signalsByStatus', index: 'gsi1', pk: 'SIGNALS#<status>', sk: '<impactCents>#<signalId>' },
   { name: 'budgetById', index: 'table', pk: 'BUDGET', sk: '<budgetId>' },
   { name: 'allBudgets', index: 'table', pk: 'BUDGET', sk: '<budgetId>' },
 ] as const;
