@@ -5,6 +5,7 @@ import { DynamoBudgetStore } from './adapters/dynamo/budget-store.js';
 import { DynamoAnomalyStore } from './adapters/dynamo/anomaly-store.js';
 import { DynamoCapacityStore } from './adapters/dynamo/capacity-store.js';
 import { DynamoCostStore } from './adapters/dynamo/cost-store.js';
+import { DynamoExecutionBudgetStore } from './adapters/dynamo/execution-budget-store.js';
 import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
 import { DynamoPriceStore } from './adapters/dynamo/price-store.js';
 import { DynamoRunStore } from './adapters/dynamo/run-store.js';
@@ -30,6 +31,8 @@ export interface LedgerDependencies {
   usage: DynamoUsageStore;
   /** Once-only claims of alerts (analysis) and their deliveries (notifier). */
   alerts: DynamoAlertStore;
+  /** Execution budgets: definitions, per-window counters, reservations (atomic reserve and settle). */
+  executionBudgets: DynamoExecutionBudgetStore;
   /** Recontracting signals: open and resolved, by id and by impact. */
   signals: DynamoSignalStore;
   /** Budgets (spend per scope and period, with thresholds). */
@@ -59,6 +62,7 @@ export function ledgerDependencies(): LedgerDependencies {
     anomalies: new DynamoAnomalyStore(db, settings.LEDGER_TABLE_NAME),
     usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
     alerts: new DynamoAlertStore(db, settings.LEDGER_TABLE_NAME),
+    executionBudgets: new DynamoExecutionBudgetStore(db, settings.LEDGER_TABLE_NAME),
     signals: new DynamoSignalStore(db, settings.LEDGER_TABLE_NAME),
     budgets: new DynamoBudgetStore(db, settings.LEDGER_TABLE_NAME),
   };

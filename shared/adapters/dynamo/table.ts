@@ -47,6 +47,11 @@ export const ledgerKeyAttributes = {
  * | LLM usage minute rollups, one day, window| table | pk = USAGE#<yyyy-mm-dd>, sk BETWEEN MIN#<fromMs> AND MIN#<toMs>#~ |
  * | LLM usage event idempotency record       | table | pk = USAGEREQ#<ledger.request.id>, sk = REQ (claimed conditionally) |
  * | LLM usage batch outcome (replays)        | table | pk = USAGEBATCH#<owner digest>, sk = BATCH                      |
+ * | execution budget definition             | table | pk = XBUDGET#<id>, sk = XBUDGET                                 |
+ * | all execution budgets                    | gsi1  | gsi1pk = XBUDGETS, gsi1sk = <createdAt>#<id>                    |
+ * | execution budget counter of a window     | table | pk = XBCOUNTER#<id>#<window>#<startMs|lifetime>#<ALL|C#<conversationId>>, sk = COUNTER |
+ * | execution budget reservation             | table | pk = XBRESERVATION#<reservationId>, sk = RESERVATION            |
+ * | open reservations of a counter by expiry | gsi1  | gsi1pk = XBOPEN#<counter pk>, gsi1sk < <nowMs + 1> (set only while open) |
  * | model prices (all)                       | table | pk = MODELPRICE, sk = <model>                                   |
  * | recontracting signal by id               | table | pk = SIGNAL#<signalId>, sk = SIGNAL                             |
  * | signals by status, largest impact first  | gsi1  | gsi1pk = SIGNALS#<open|resolved>, gsi1sk = <impact cents, 16 digits>#<signalId> (descending) |
@@ -74,6 +79,11 @@ export const accessPatterns = [
   { name: 'usageMinutesByDay', index: 'table', pk: 'USAGE#<yyyy-mm-dd>', sk: 'MIN#<epochMs>#<dimensionsKey>' },
   { name: 'usageEvent', index: 'table', pk: 'USAGEREQ#<requestId>', sk: 'REQ' },
   { name: 'usageBatch', index: 'table', pk: 'USAGEBATCH#<owner>', sk: 'BATCH' },
+  { name: 'executionBudget', index: 'table', pk: 'XBUDGET#<id>', sk: 'XBUDGET' },
+  { name: 'allExecutionBudgets', index: 'gsi1', pk: 'XBUDGETS', sk: '<createdAt>#<id>' },
+  { name: 'executionBudgetCounter', index: 'table', pk: 'XBCOUNTER#<id>#<window>#<startMs>#<conversation>', sk: 'COUNTER' },
+  { name: 'executionBudgetReservation', index: 'table', pk: 'XBRESERVATION#<reservationId>', sk: 'RESERVATION' },
+  { name: 'openReservationsByExpiry', index: 'gsi1', pk: 'XBOPEN#<counterPk>', sk: '<releaseAtMs>#<reservationId>' },
   { name: 'modelPrices', index: 'table', pk: 'MODELPRICE', sk: '<model>' },
   { name: 'signalById', index: 'table', pk: 'SIGNAL#<signalId>', sk: 'SIGNAL' },
   { name: 'signalsByStatus', index: 'gsi1', pk: 'SIGNALS#<status>', sk: '<impactCents>#<signalId>' },
