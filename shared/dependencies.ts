@@ -36,9 +36,9 @@ export interface LedgerDependencies {
   /** Recontracting signals: open and resolved, by id and by impact. */
   signals: DynamoSignalStore;
   /** Budgets (spend per scope and period, with thresholds). */
+  budgets: DynamoBudgetStore;
   /** Spend anomalies and usage drift, with the feedback given on them. */
   anomalies: DynamoAnomalyStore;
-  budgets: DynamoBudgetStore;
 }
 
 let built: LedgerDependencies | undefined;
@@ -59,12 +59,12 @@ export function ledgerDependencies(): LedgerDependencies {
     capacity: new DynamoCapacityStore(db, settings.LEDGER_TABLE_NAME),
     runs: new DynamoRunStore(db, settings.LEDGER_TABLE_NAME),
     events: createEventPublisher({ busName: settings.LEDGER_EVENT_BUS_NAME, region: settings.AWS_REGION }),
-    anomalies: new DynamoAnomalyStore(db, settings.LEDGER_TABLE_NAME),
     usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
     alerts: new DynamoAlertStore(db, settings.LEDGER_TABLE_NAME),
     executionBudgets: new DynamoExecutionBudgetStore(db, settings.LEDGER_TABLE_NAME),
     signals: new DynamoSignalStore(db, settings.LEDGER_TABLE_NAME),
     budgets: new DynamoBudgetStore(db, settings.LEDGER_TABLE_NAME),
+    anomalies: new DynamoAnomalyStore(db, settings.LEDGER_TABLE_NAME),
   };
   return built;
 }
