@@ -6,6 +6,7 @@ import { ledgerKeyAttributes, ledgerTable } from '../../shared/adapters/dynamo/t
 import { permissionsFor } from '../../shared/permissions.js';
 import { httpRoutes, routeKey } from '../../shared/routes.js';
 import { scheduledJobs } from '../../shared/schedules.js';
+import { workflowTasks } from '../../shared/workflow-tasks.js';
 
 /**
  * The stacks and sst.config.ts run here against stand-ins for SST's globals (`sst.aws.*`, `$app`,
@@ -30,10 +31,15 @@ interface Recorder {
   buses: string[];
   crons: Array<{ name: string; args: { schedule: string; retries?: number; function: Record<string, unknown> } }>;
   secrets: string[];
+  subscriptions: Array<{ bus: string; name: string; subscriber: Record<string, unknown>; args: { pattern?: Record<string, unknown> } }>;
+  functions: Array<{ name: string; args: Record<string, unknown> }>;
+  roles: Array<{ name: string; args: { assumeRolePolicy: string } }>;
+  rolePolicies: Array<{ name: string; args: { role: string; policy: string } }>;
+  stateMachines: Array<{ name: string; args: { type: string; roleArn: string; definition: string } }>;
 }
 
 function installFakeSst(app: { stage: string; removal: 'remove' | 'retain' }): Recorder {
-  const recorder: Recorder = { tables: [], apis: [], routes: [], buses: [], crons: [], secrets: [] };
+  const recorder: Recorder = { tables: [], apis: [], routes: [], buses: [], crons: [], secrets: [], subscriptions: [], functions: [], roles: [], rolePolicies: [], stateMachines: [] };
   class Bus {
     readonly name: string;
     readonly arn: string;
@@ -41,6 +47,38 @@ function installFakeSst(app: { stage: string; removal: 'remove' | 'retain' }): R
       recorder.buses.push(name);
       this.name = `compute-ledger-${app.stage}-${name}Bus`;
       this.arn = `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${this.name}`;
+    }
+    subscribe(name: string, subscriber: Record<string, unknown>, args: { pattern?: Record<string, unknown> } = {}) {
+      recorder.subscriptions.push({ bus: this.name, name, subscriber, args });
+      return { name };
+    }
+  }
+  class LambdaFunction {
+    readonly arn: string;
+    constructor(name: string, args: Record<string, unknown>) {
+      recorder.functions.push({ name, args });
+      this.arn = `arn:aws:lambda:us-east-1:${ACCOUNT}:function:compute-ledger-${app.stage}-${name}Function`;
+    }
+  }
+  class Role {
+    readonly id: string;
+    readonly arn: string;
+    constructor(name: string, args: Recorder['roles'][number]['args']) {
+      recorder.roles.push({ name, args });
+      this.id = `${name}-id`;
+      this.arn = `arn:aws:iam::${ACCOUNT}:role/${name}`;
+    }
+  }
+  class RolePolicy {
+    constructor(name: string, args: Recorder['rolePolicies'][number]['args']) {
+      recorder.rolePolicies.push({ name, args });
+    }
+  }
+  class StateMachine {
+    readonly arn: string;
+    constructor(name: string, args: Recorder['stateMachines'][number]['args']) {
+      recorder.stateMachines.push({ name, args });
+      this.arn = `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:compute-ledger-${app.stage}-${name}`;
     }
   }
   class CronV2 {
@@ -74,10 +112,17 @@ function installFakeSst(app: { stage: string; removal: 'remove' | 'retain' }): R
     }
   }
   Object.assign(globalThis, {
-    sst: { aws: { Dynamo, ApiGatewayV2, Bus, CronV2 }, Secret },
+    sst: { aws: { Dynamo, ApiGatewayV2, Bus, CronV2, Function: LambdaFunction }, Secret },
     $app: { name: 'compute-ledger', providers: {}, ...app },
     $interpolate: (strings: TemplateStringsArray, ...values: unknown[]) => String.raw({ raw: strings }, ...values),
     $config: (config: unknown) => config,
+    $jsonStringify: (value: unknown) => JSON.stringify(value),
+    aws: {
+      getRegionOutput: () => ({ region: 'us-east-1' }),
+      getCallerIdentityOutput: () => ({ accountId: ACCOUNT }),
+      iam: { Role, RolePolicy },
+      sfn: { StateMachine },
+    },
   });
   return recorder;
 }
@@ -87,6 +132,7 @@ async function load<T>(file: string): Promise<T> {
   return (await import(/* @vite-ignore */ pathToFileURL(resolve(root, file)).href)) as T;
 }
 
+const stateMachineArn = (stage: string) => `arn:aws:states:us-east-1:${ACCOUNT}:stateMachine:compute-ledger-${stage}-Analysis`;
 const tableName = (stage: string) => `compute-ledger-${stage}-${ledgerTable.name}Table`;
 const tableArn = (stage: string) => `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/${tableName(stage)}`;
 
@@ -96,7 +142,7 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.unstubAllEnvs();
-  for (const name of ['sst', '$app', '$interpolate', '$config']) delete (globalThis as Record<string, unknown>)[name];
+  for (const name of ['sst', '$app', '$interpolate', '$config', '$jsonStringify', 'aws']) delete (globalThis as Record<string, unknown>)[name];
 });
 
 describe('stacks/storage.ts', () => {
@@ -237,7 +283,7 @@ describe('stacks/jobs.ts', () => {
   it('schedules exactly the jobs of shared/schedules.ts on EventBridge Scheduler, with retries', async () => {
     const recorder = await deploy();
     expect(recorder.crons.map((c) => [c.args.schedule, c.args.function.handler])).toEqual(scheduledJobs.map((j) => [j.expression, j.handler]));
-    expect(recorder.crons.map((c) => c.name)).toEqual(['CollectAwsCosts', 'CollectAzureCosts', 'CollectGcpCosts', 'CollectPrices', 'CollectCapacity']);
+    expect(recorder.crons.map((c) => c.name)).toEqual(['CollectAwsCosts', 'CollectAzureCosts', 'CollectGcpCosts', 'CollectPrices', 'CollectCapacity', 'AnalyzeHourly', 'AnalyzeDaily']);
     for (const cron of recorder.crons) {
       expect(cron.args.retries, cron.name).toBe(2);
       expect(cron.args.schedule, cron.name).toMatch(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/);
@@ -281,7 +327,8 @@ describe('stacks/jobs.ts', () => {
       }));
       const bus = { actions: ['events:PutEvents'], resources: [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${busName('dev')}`] };
       const provider = job.providerActions.length ? [{ actions: [...job.providerActions], resources: ['*'] }] : [];
-      expect(statements, job.name).toEqual([...table, bus, ...provider]);
+      const starts = job.startsAnalysis ? [{ actions: ['states:StartExecution'], resources: [stateMachineArn('dev')] }] : [];
+      expect(statements, job.name).toEqual([...table, bus, ...provider, ...starts]);
       for (const statement of statements) for (const action of statement.actions) expect(action, job.name).not.toMatch(/\*/);
     }
   });
@@ -291,6 +338,135 @@ describe('stacks/jobs.ts', () => {
       const file = `${job.handler.slice(0, job.handler.lastIndexOf('.'))}.ts`;
       expect(() => source(file), file).not.toThrow();
       expect(source(file), file).toMatch(/export const handler\b/);
+    }
+  });
+});
+
+describe('stacks/workflows.ts', () => {
+  async function deploy(stage = 'dev') {
+    const recorder = installFakeSst({ stage, removal: 'remove' });
+    const { analysisStateMachine } = await load<typeof import('../../stacks/analysis-state-machine.js')>('stacks/analysis-state-machine.ts');
+    await load('stacks/jobs.ts');
+    return { recorder, analysisStateMachine };
+  }
+  const functionArn = (stage: string, task: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:compute-ledger-${stage}-Analysis${task}Function`;
+
+  it('deploys one function per task of shared/workflow-tasks.ts, on nodejs22.x, with its table grants and PutEvents only where it publishes', async () => {
+    const { recorder } = await deploy();
+    expect(recorder.functions.map((f) => f.name)).toEqual(workflowTasks.map((t) => `Analysis${t.name}`));
+    for (const [i, task] of workflowTasks.entries()) {
+      const args = recorder.functions[i]!.args;
+      expect(args.handler, task.name).toBe(task.handler);
+      expect(args.runtime, task.name).toBe('nodejs22.x');
+      expect(args.timeout, task.name).toBe(`${task.timeoutSeconds} seconds`);
+      expect(source(`${task.handler.slice(0, task.handler.lastIndexOf('.'))}.ts`), task.name).toMatch(/export const handler\b/);
+      const table = permissionsFor(task.handler).map((grant) => ({
+        actions: [...grant.actions],
+        resources: grant.resources.map((resource) => (resource === 'table' ? tableArn('dev') : `${tableArn('dev')}/index/*`)),
+      }));
+      const bus = task.publishes ? [{ actions: ['events:PutEvents'], resources: [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/compute-ledger-dev-LedgerEventsBus`] }] : [];
+      expect(args.permissions, task.name).toEqual([...table, ...bus]);
+      expect(args.environment, task.name).toMatchObject({ LEDGER_TABLE_NAME: tableName('dev'), LEDGER_STAGE: 'dev', LEDGER_EVENT_BUS_NAME: 'compute-ledger-dev-LedgerEventsBus' });
+    }
+  });
+
+  it('deploys the ASL definition of stacks/analysis-state-machine.ts with the functions ARNs, a standard state machine', async () => {
+    const { recorder, analysisStateMachine } = await deploy();
+    expect(recorder.stateMachines).toHaveLength(1);
+    const [machine] = recorder.stateMachines as [Recorder['stateMachines'][number]];
+    expect(machine.name).toBe('Analysis');
+    expect(machine.args.type).toBe('STANDARD');
+    const arns = Object.fromEntries(workflowTasks.map((t) => [t.name, functionArn('dev', t.name)]));
+    expect(JSON.parse(machine.args.definition)).toEqual(analysisStateMachine(arns as never));
+    expect(machine.args.roleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/AnalysisStateMachineRole`);
+  });
+
+  it('lets the state machine role invoke those functions and nothing else, and only Step Functions assume it', async () => {
+    const { recorder } = await deploy();
+    expect(JSON.parse(recorder.roles[0]!.args.assumeRolePolicy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' }],
+    });
+    expect(recorder.rolePolicies).toHaveLength(1);
+    const policy = JSON.parse(recorder.rolePolicies[0]!.args.policy) as { Statement: { Effect: string; Action: string[]; Resource: string[] }[] };
+    expect(policy.Statement).toEqual([
+      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: workflowTasks.flatMap((t) => [functionArn('dev', t.name), `${functionArn('dev', t.name)}:*`]) },
+    ]);
+  });
+
+  it('starts the state machine from the hourly and daily schedules with the mode as the event', async () => {
+    const { recorder } = await deploy();
+    const starters = recorder.crons.filter((c) => c.args.function.handler === 'functions/cron/start-analysis.handler');
+    expect(starters.map((c) => [c.name, c.args.schedule, (c.args as { event?: unknown }).event])).toEqual([
+      ['AnalyzeHourly', 'cron(5 * * * ? *)', { mode: 'hourly' }],
+      ['AnalyzeDaily', 'cron(15 0 * * ? *)', { mode: 'daily' }],
+    ]);
+    for (const c of starters) expect(c.args.function.environment).toMatchObject({ LEDGER_ANALYSIS_STATE_MACHINE_ARN: stateMachineArn('dev') });
+  });
+});
+
+describe('stacks/notifications.ts', () => {
+  async function deploy(stage = 'dev') {
+    const recorder = installFakeSst({ stage, removal: 'remove' });
+    await load('stacks/notifications.ts');
+    return recorder;
+  }
+  const handler = 'functions/subscribers/notify.handler';
+
+  it('subscribes one notifier to the ledger bus for the four analysis detail-types of the ledger source', async () => {
+    const recorder = await deploy();
+    expect(recorder.buses).toEqual(['LedgerEvents']);
+    expect(recorder.subscriptions).toHaveLength(1);
+    const [subscription] = recorder.subscriptions as [Recorder['subscriptions'][number]];
+    expect(subscription.bus).toBe('compute-ledger-dev-LedgerEventsBus');
+    expect(subscription.name).toBe('Notifier');
+    expect(subscription.subscriber.handler).toBe(handler);
+    expect(subscription.args.pattern).toEqual({
+      source: ['compute-ledger'],
+      detailType: ['signal.raised', 'budget.breached', 'anomaly.detected', 'digest.ready'],
+    });
+    expect(source('functions/subscribers/notify.ts')).toMatch(/export const handler\b/);
+  });
+
+  it('runs on nodejs22.x with the table, the stage, the Slack and SMTP secrets and the email settings of the deploying shell', async () => {
+    vi.stubEnv('LEDGER_EMAIL_FROM', 'finops@example.com');
+    vi.stubEnv('LEDGER_EMAIL_TO', 'a@example.com,b@example.com');
+    const recorder = await deploy('staging');
+    const fn = recorder.subscriptions[0]!.subscriber;
+    expect(fn.runtime).toBe('nodejs22.x');
+    expect(fn.architecture).toBe('arm64');
+    expect(fn.timeout).toBe('90 seconds');
+    expect(fn).not.toHaveProperty('link');
+    expect(fn.environment).toEqual({
+      LEDGER_TABLE_NAME: tableName('staging'),
+      LEDGER_STAGE: 'staging',
+      POWERTOOLS_SERVICE_NAME: 'compute-ledger',
+      LEDGER_SLACK_WEBHOOK_URL: 'secret:SlackWebhookUrl',
+      LEDGER_SLACK_TEAM_WEBHOOKS: 'secret:SlackTeamWebhooks',
+      LEDGER_SMTP_URL: 'secret:SmtpUrl',
+      LEDGER_EMAIL_FROM: 'finops@example.com',
+      LEDGER_EMAIL_TO: 'a@example.com,b@example.com',
+    });
+    expect(recorder.secrets).toEqual(expect.arrayContaining(['SlackWebhookUrl', 'SlackTeamWebhooks', 'SmtpUrl']));
+  });
+
+  it('leaves email settings out when the deploying shell has none', async () => {
+    const recorder = await deploy();
+    expect(recorder.subscriptions[0]!.subscriber.environment).not.toHaveProperty('LEDGER_EMAIL_FROM');
+    expect(recorder.subscriptions[0]!.subscriber.environment).not.toHaveProperty('LEDGER_EMAIL_TO');
+  });
+
+  it('grants the notifier its shared/permissions.ts entry on the table and SES sending as the account identities only', async () => {
+    const recorder = await deploy();
+    const statements = recorder.subscriptions[0]!.subscriber.permissions as Array<{ actions: string[]; resources: string[] }>;
+    expect(permissionsFor(handler).flatMap((grant) => grant.actions)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    expect(statements).toEqual([
+      { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [tableArn('dev')] },
+      { actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [`arn:aws:ses:us-east-1:${ACCOUNT}:identity/*`] },
+    ]);
+    for (const statement of statements) {
+      for (const action of statement.actions) expect(action).not.toContain('*');
+      for (const resource of statement.resources) expect(resource).not.toBe('*');
     }
   });
 });
@@ -350,7 +526,7 @@ describe('sst.config.ts', () => {
 
   it('run() builds the stacks and returns the API URL and table name', async () => {
     const config = await loadConfig('dev');
-    expect(await config.run()).toEqual({ apiUrl: 'https://api.example.invalid', tableName: tableName('dev') });
+    expect(await config.run()).toEqual({ analysisStateMachineArn: stateMachineArn('dev'), apiUrl: 'https://api.example.invalid', tableName: tableName('dev') });
   });
 
   it('run() only imports ./stacks/* (source)', () => {
