@@ -185,14 +185,7 @@ function periodChecks(budget: Budget, nowMs: number): { current: PeriodCheck; se
  * budgets were evaluated when some breaches could not be published.
  */
 export async function evaluateBudgets(deps: BudgetEvaluationDependencies, nowMs: number): Promise<BudgetStatusView[]> {
-  const planned = (await deps.budgets.listBudgets())
-    .map((budget) => ({ budget, checks: periodChecks(budget, nowMs) }))
-    .filter((p): p is { budget: Budget; checks: NonNullable<ReturnType<typeof periodChecks>> } => p.checks !== null);
-  const needs = planned.map(({ budget, checks }) => ({
-    budget,
-    days: [...new Set([checks.current, ...checks.settling].flatMap((c) => spendDaysFor(c.span, nowMs)))],
-  }));
-  const spend = await readDailySpend(deps, needs);
+  const { planned, spend } = await planAndRead(deps, nowMs, true);
 
   const views: BudgetStatusView[] = [];
   const failures: { budgetId: string; error: unknown }[] = [];
@@ -215,6 +208,34 @@ export async function evaluateBudgets(deps: BudgetEvaluationDependencies, nowMs:
     });
   }
   return views;
+}
+
+/**
+ * The current status of every budget that `evaluateBudgets` evaluates, from one read of each day for all of them;
+ * publishes nothing (for the digest).
+ */
+export async function budgetStatuses(deps: BudgetSpendDependencies & { budgets: Pick<DynamoBudgetStore, 'listBudgets'> }, nowMs: number): Promise<BudgetStatusView[]> {
+  const { planned, spend } = await planAndRead(deps, nowMs, false);
+  return planned.map(({ budget, checks }) => budgetStatusView(budget, computeBudgetStatus(budget, checks.current.span, spend.of(budget.id), nowMs)));
+}
+
+type PlannedBudget = { budget: Budget; checks: NonNullable<ReturnType<typeof periodChecks>> };
+
+/** The budgets to evaluate and the spend their periods need (with the settling periods' days when asked). */
+async function planAndRead(
+  deps: BudgetSpendDependencies & { budgets: Pick<DynamoBudgetStore, 'listBudgets'> },
+  nowMs: number,
+  settling: boolean,
+): Promise<{ planned: PlannedBudget[]; spend: DailySpend }> {
+  const planned = (await deps.budgets.listBudgets())
+    .map((budget) => ({ budget, checks: periodChecks(budget, nowMs) }))
+    .filter((p): p is PlannedBudget => p.checks !== null)
+    .sort((a, b) => a.budget.name.localeCompare(b.budget.name) || a.budget.id.localeCompare(b.budget.id));
+  const needs = planned.map(({ budget, checks }) => ({
+    budget,
+    days: [...new Set([checks.current, ...(settling ? checks.settling : [])].flatMap((c) => spendDaysFor(c.span, nowMs)))],
+  }));
+  return { planned, spend: await readDailySpend(deps, needs) };
 }
 
 /** Claims each crossed threshold not raised before in the period and publishes it; releases the claims if the publish fails. */

@@ -5,7 +5,7 @@ import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoCostStore } from '../../shared/adapters/dynamo/cost-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo/usage-store.js';
 import { LocalEventBus } from '../../shared/adapters/events.js';
-import { createBudget, evaluateBudgets } from '../../shared/analysis/budgets.js';
+import { budgetStatuses, createBudget, evaluateBudgets } from '../../shared/analysis/budgets.js';
 import { addDays, budgetInputSchema } from '../../shared/domain/budgets.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
 import { budgetTestTable, costOn, days, usageOn, type BudgetTestTable } from './spend.js';
@@ -133,8 +133,9 @@ describe('evaluateBudgets', () => {
       detail: { ...first[0], alertKey: key('2026-11-01:forecast:100'), kind: 'forecast', thresholdPercent: 100, at: '2026-11-18T12:00:00.000Z' },
     });
 
-    // An hour later, nothing new crossed: nothing raised.
+    // An hour later, nothing new crossed: nothing raised. The digest's read of the same statuses raises nothing either.
     await evaluateBudgets(table.deps(bus), at('2026-11-18T13:00:00Z'));
+    expect(await budgetStatuses(table.deps(bus), at('2026-11-18T12:00:00Z'))).toEqual(first);
     expect(bus.published).toHaveLength(2);
 
     // 30 November, 06:00: 29 × 100 + 20 = 2,920 (97.3%): 80% on actual is new; the forecast (3,000) was raised before.
