@@ -1,4 +1,4 @@
-import { analysisEvents, type AnalysisEventName } from '../../events/analysis.js';
+import { analysisEvents } from '../../events/analysis.js';
 import { EVENT_SOURCE, type LedgerEvent } from '../../events/define.js';
 import { writeDigestFiles } from '../adapters/digest-files.js';
 import type { DynamoAlertStore } from '../adapters/dynamo/alert-store.js';
@@ -87,7 +87,7 @@ interface PlannedDelivery {
 const definitions = new Map<string, (typeof analysisEvents)[number]>(analysisEvents.map((definition) => [definition.name, definition]));
 
 /** The analysis event names the notifier handles. */
-export const notifiedEventNames: ReadonlySet<AnalysisEventName> = new Set(analysisEvents.map((definition) => definition.name));
+export const notifiedEventNames: ReadonlySet<string> = new Set<string>(analysisEvents.map((definition) => definition.name));
 
 export function slackWebhookFor(config: NotifyDependencies['config'], team: string | null): string | undefined {
   return (team ? config.LEDGER_SLACK_TEAM_WEBHOOKS?.[team] : undefined) ?? config.LEDGER_SLACK_WEBHOOK_URL;

@@ -37,7 +37,8 @@ export function formatUnitPrice(amount: string | null, currency: string): string
   if (amount === null) return 'n/a';
   const value = parseDecimal(amount);
   const abs = value < 0n ? -value : value;
-  const places = abs === 0n || abs >= parseDecimal('1') ? 2 : abs >= parseDecimal('0.01') ? 4 : 6;
+  // At least two significant digits: $0.25, $0.0042, $0.000018.
+  const places = abs === 0n || abs >= parseDecimal('0.1') ? 2 : abs >= parseDecimal('0.001') ? 4 : 6;
   return formatMoney(value, currency, places);
 }
 
