@@ -62,13 +62,15 @@ import { epochKey } from './table.js';
  * to expired (conditioned on its still being open) and takes its estimate out of `reserved`. So the only
  * readers for whom a stale reservation matters, the next reserve and the status, always see it released; a
  * counter nobody touches again keeps a stale `reserved`, which nobody reads. The release's condition makes a
- * concurrent settle and release agree on one outcome. The table's TTL attribute (`expiresAt`) is set on a
- * reservation only once it is settled or expired: were it set while open, DynamoDB could delete an open
- * reservation and leave its estimate held forever. The reservation's own expiry is `releaseAtMs`.
+ * concurrent settle and release agree on one outcome. The reservation's own expiry is `releaseAtMs`; the
+ * table's TTL attribute (`expiresAt`) only removes old items: on an open reservation it is set past the end of
+ * its window (never on a lifetime one), when its counter no longer matters, since DynamoDB deleting an open
+ * reservation of a live counter would leave its estimate held for good; on a settled or expired one it is set
+ * from the time it was closed.
  */
 
 const COUNTER_RETENTION_DAYS = 400;
-/** Settled and expired reservations are kept this long, for replays of reserve and late settles. */
+/** Reservations are kept this long after they close (or their window ends), for replays of reserve and late settles. */
 const RESERVATION_RETENTION_DAYS = 35;
 /** Transactions on one hot counter conflict with each other; each conflict is retried after a random pause. */
 const MAX_ATTEMPTS = 60;
@@ -405,6 +407,7 @@ export class DynamoExecutionBudgetStore {
       status: 'open',
       createdAtMs: nowMs,
       releaseAtMs: reservation.releaseAt,
+      ...(scope.window.end === null ? {} : { expiresAt: ttlSeconds(Math.max(scope.window.end, reservation.releaseAt), RESERVATION_RETENTION_DAYS) }),
     };
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
