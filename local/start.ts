@@ -11,6 +11,8 @@ import { startLocalProvidersIfWanted } from './provider-environment.js';
 import { startLocalSchedule, type LocalSchedule } from './scheduler.js';
 import { startLedger } from './runtime.js';
 import { fleetSummaryTable } from './summary-table.js';
+import { ledgerDependencies } from '../shared/dependencies.js';
+import { renderDigestText } from '../shared/domain/digest-render.js';
 
 /** `npm start`: the whole system on localhost with an embedded DynamoDB and a simulated fleet. */
 // The AWS SDK warns on every start that its 2027 releases will need Node 22; the lockfile pins today's.
@@ -57,6 +59,8 @@ let runtime: Awaited<ReturnType<typeof startLedger>>;
 let providers: Awaited<ReturnType<typeof startLocalProvidersIfWanted>>;
 try {
   mkdirSync(stateDir, { recursive: true });
+  // Digests are also written as files here (the notifier writes them on digest.ready).
+  process.env.LEDGER_DIGEST_DIR ??= resolve(stateDir, 'digests');
   // No cloud credentials or endpoints: the collectors talk to the local provider server instead.
   providers = await startLocalProvidersIfWanted();
   // Keep one local token across restarts instead of minting a new one each time.
@@ -163,6 +167,21 @@ if (values.once) {
   out();
   out(`Fleet utilization, ${report.from} to ${report.to}`);
   out(fleetSummaryTable(report));
+  out();
+  // The analysis state machine, run locally, for today so far: unit economics, signals, budgets, anomalies, digest.
+  const today = new Date(now).toISOString().slice(0, 10);
+  await runtime.analysis.start(`once-${now}`, { mode: 'daily', at: new Date().toISOString(), date: today });
+  const execution = runtime.analysis.executions.at(-1);
+  out(`Analysis (local state machine): ${execution?.status ?? 'not run'}${execution?.error ? ` (${execution.error.name}: ${execution.error.message})` : ''}`);
+  const digest = await ledgerDependencies().digests.getDigest(today);
+  if (digest) {
+    out();
+    out(renderDigestText(digest));
+    out();
+    out(`Digest: ${resolve(process.env.LEDGER_DIGEST_DIR!, `${today}.html`)} (chart: ${today}.png)`);
+  } else if (execution?.status === 'SUCCEEDED') {
+    process.stderr.write('analysis: no digest was stored\n');
+  }
   out();
   out(`One cycle done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
   await stop(0);

@@ -3,6 +3,8 @@ import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-s
 export interface AnalysisStart {
   mode: 'hourly' | 'daily';
   at: string;
+  /** daily only: the day to analyze, when not the day before `at`. */
+  date?: string;
 }
 
 export interface StartedAnalysis {

@@ -7,7 +7,7 @@ import { DAY_MS } from '../domain/host-hours.js';
 import { ZERO, type Decimal, formatDecimal, parseDecimal, tryParseDecimal } from '../domain/money.js';
 import type { UnitEconomicsRow, UnitEconomicsScopeKind } from '../domain/unit-economics-row.js';
 import { describeFailure } from './analysis-runs.js';
-import { budgetStatus } from './budgets.js';
+import { budgetStatuses } from './budgets.js';
 import { OBSERVATION_DAYS } from './economics.js';
 
 const failedOutcome = z.object({ status: z.literal('failed'), error: z.string(), cause: z.unknown().optional() });
@@ -51,8 +51,7 @@ export async function buildDigest(deps: DigestDependencies, input: DigestInput):
   const rows = await deps.economics.rows({ period: 'day', from: day, to: day + DAY_MS });
   const fleetDays = await deps.economics.rows({ period: 'day', from: day - (OBSERVATION_DAYS - 1) * DAY_MS, to: day + DAY_MS, scopeKind: 'fleet', scope: '*' });
   const signals = (await deps.signals.list({ status: 'open', limit: 10 })).map((s) => signalViewSchema.parse(s));
-  const budgets: BudgetStatusView[] = [];
-  for (const budget of await deps.budgets.listBudgets()) budgets.push(await budgetStatus(deps, budget, nowMs));
+  const budgets: BudgetStatusView[] = await budgetStatuses(deps, nowMs);
   const anomalies = (await deps.anomalies.listAnomalies({ from: input.date, to: input.date })).map((a) => ({ ...a.anomaly, feedback: a.feedback?.verdict ?? a.anomaly.feedback }));
 
   const model: DigestModel = {

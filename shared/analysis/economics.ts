@@ -19,6 +19,8 @@ export const analysisInputSchema = z.object({
   mode: z.enum(['hourly', 'daily']).default('hourly'),
   /** The run's clock (ISO-8601); the scheduler's time when started by it. */
   at: isoTime.optional(),
+  /** daily only: the day to analyze (default: the day before `at`); today gives a digest of the day so far. */
+  date: z.iso.date().optional(),
   /** Restrict the fan-out to these pools (re-running one pool by hand). */
   pools: z.array(identifier).max(1000).optional(),
 });
@@ -36,13 +38,25 @@ export const analysisPlanSchema = z.object({
 });
 export type AnalysisPlan = z.infer<typeof analysisPlanSchema>;
 
-/** What to analyze: the hours to roll up and the pools that reported in them. */
+/**
+ * What to analyze: the hours to roll up and the pools that reported in them. Hourly runs roll up the last
+ * ROLLUP_HOURS complete hours; daily runs the whole analyzed day (up to `at` when that day is today).
+ */
 export async function planAnalysis(deps: Pick<LedgerDependencies, 'measurements'>, input: z.output<typeof analysisInputSchema>, nowMs: number): Promise<AnalysisPlan> {
   const at = input.at ? Date.parse(input.at) : nowMs;
-  const to = hourOf(at);
-  const from = to - ROLLUP_HOURS * HOUR_MS;
-  // Daily: the day that just ended; hourly: the day of the hour that just ended.
-  const date = input.mode === 'daily' ? dayOf(Math.floor(at / DAY_MS) * DAY_MS - DAY_MS) : dayOf(to - HOUR_MS);
+  let from: number;
+  let to: number;
+  let date: string;
+  if (input.mode === 'daily') {
+    const day = input.date ? Date.parse(`${input.date}T00:00:00Z`) : Math.floor(at / DAY_MS) * DAY_MS - DAY_MS;
+    date = dayOf(day);
+    from = day;
+    to = Math.max(day + HOUR_MS, Math.min(day + DAY_MS, hourOf(at) + HOUR_MS));
+  } else {
+    to = hourOf(at);
+    from = to - ROLLUP_HOURS * HOUR_MS;
+    date = dayOf(to - HOUR_MS);
+  }
   const days = [...new Set([dayOf(from), dayOf(to - 1)])];
   const pools = new Set<string>();
   for (const day of days) for (const pool of await deps.measurements.poolsOfDay(day)) pools.add(pool);
