@@ -189,6 +189,15 @@ describe('move', () => {
     expect(ofType('move', computeSignals(inputs({ pools: [pool()], latestPrices: [usEast1OnDemand, westOnDemand], capacity: quota }), settings))).toEqual([]);
   });
 
+  it('halves the confidence of a GPU-only SKU price, which leaves out the machine', () => {
+    const gcpOnDemand = point({ provider: 'gcp', region: 'us-central1', instanceType: null, sku: 'ABCD-1234-EF56', gpuCount: 1, category: 'on-demand', variant: null, pricePerHour: '3.0' });
+    const [signal] = ofType('move', computeSignals(inputs({ pools: [pool()], latestPrices: [usEast1OnDemand, gcpOnDemand] }), settings));
+    // (6.88 − 3.00) × 11,680 = 45,318.40; capacity unknown 0.6 × agreement 1 × GPU-only 0.5.
+    expect(signal).toMatchObject({ monthlyImpact: '45318.40', confidence: 0.3 });
+    expect(signal!.evidence.alternativePriceIsGpuOnly).toBe(true);
+    expect(signal!.summary).toContain('GPU price only');
+  });
+
   it('maps placement scores to interruption rates from 5% to 50%', () => {
     expect([10, 9, 5, 1].map(interruptionRate)).toEqual([0.05, 0.1, 0.3, 0.5]);
   });

@@ -434,7 +434,7 @@ function alternativeCapacity(offer: MarketOffer, score: number | null, needed: n
  * or a quota or reservation that fits the pool, where known). The current price is what the pool actually pays.
  * Impact: (current − alternative) × paid GPU-hours a month. Committed pools cannot move before their term ends.
  * Confidence: capacity (fits 1, unknown 0.6) × agreement of the pool's actual price with its own offer's market price
- * (0.8 when that offer has no price).
+ * (0.8 when that offer has no price) × 0.5 when the alternative is a GPU-only SKU price (Google Cloud).
  */
 function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capacity: readonly CapacityObservation[], settings: SignalSettings): RaisedSignal | null {
   if (pool.pricingCategory === 'Committed') return null;
@@ -478,7 +478,10 @@ function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capac
   const own = pool.provider && pool.region && ownCategory ? cheapest(offersLike(pool, offers, { provider: pool.provider, region: pool.region, category: ownCategory })) : undefined;
   const priceAgreement = own ? agreement(current, own.pricePerGpuHour) : 0.8;
   const capacityFactor = best.capacity.status === 'fits' ? 1 : 0.6;
-  const confidence = clampConfidence(capacityFactor * priceAgreement);
+  // Google Cloud prices GPUs as SKUs apart from the machine's vCPUs and memory, so such an offer understates the move's cost.
+  const gpuOnly = best.offer.instanceType === null;
+  const priceScopeFactor = gpuOnly ? 0.5 : 1;
+  const confidence = clampConfidence(capacityFactor * priceAgreement * priceScopeFactor);
   const target = offerLabel(best.offer);
   const adjusted =
     best.interruptionRate === null
@@ -491,7 +494,7 @@ function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capac
     title: `Move pool ${pool.pool} to ${target}`,
     summary:
       `Pool ${pool.pool} pays ${dollars(current)} per ${pool.gpuModel} GPU-hour; ${target} costs ${dollars(best.effectivePerGpuHour)}${adjusted}, ` +
-      `${percent(saving)} less (capacity: ${best.capacity.basis}). Moving its ${count(Number(formatDecimal(hoursPerMonth)))} paid GPU-hours a month would save about ${dollars(impact)} a month.`,
+      `${percent(saving)} less (capacity: ${best.capacity.basis}${gpuOnly ? '; GPU price only, the machine is extra' : ''}). Moving its ${count(Number(formatDecimal(hoursPerMonth)))} paid GPU-hours a month would save about ${dollars(impact)} a month.`,
     monthlyImpact: cents(impact),
     currency: CURRENCY,
     confidence,
@@ -501,6 +504,7 @@ function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capac
       alternativeOffer: target,
       alternativeListPerGpuHour: formatDecimal(best.offer.pricePerGpuHour),
       alternativeZones: best.offer.zones,
+      alternativePriceIsGpuOnly: gpuOnly,
       alternativeEffectivePerGpuHour: formatDecimal(best.effectivePerGpuHour),
       placementScore: best.placementScore,
       placementScoreAssumed: best.offer.category === 'spot' && best.placementScore === null,
@@ -513,7 +517,7 @@ function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capac
       marginPercent: settings.moveMarginPercent,
       paidGpuHoursPerMonth: formatDecimal(hoursPerMonth),
       alternativesConsidered: alternatives.length,
-      confidenceBasis: `capacity ${capacityFactor} × price agreement ${round(priceAgreement, 2)}`,
+      confidenceBasis: `capacity ${capacityFactor} × price agreement ${round(priceAgreement, 2)} × price scope ${priceScopeFactor}`,
     },
     team: pool.team,
   };
