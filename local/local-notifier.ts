@@ -16,7 +16,7 @@ export function bindLocalNotifier(bus: LocalEventBus): () => void {
     try {
       await deliverNotification(deps, busEventOf(event), notificationSenders(deps.config));
     } catch (error) {
-      logger.error('local notification failed', { event: event.name, error: error as Error });
+      logger.error('local notification failed', { event: event.name, message: (error as Error).message });
     }
   });
 }

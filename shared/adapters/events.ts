@@ -43,8 +43,13 @@ export class LocalEventBus implements EventPublisher {
   readonly published: LedgerEvent[] = [];
   private readonly subscribers: ((event: LedgerEvent) => Promise<void> | void)[] = [];
 
-  subscribe(fn: (event: LedgerEvent) => Promise<void> | void): void {
+  /** Returns the function that unsubscribes `fn` again. */
+  subscribe(fn: (event: LedgerEvent) => Promise<void> | void): () => void {
     this.subscribers.push(fn);
+    return () => {
+      const at = this.subscribers.indexOf(fn);
+      if (at >= 0) this.subscribers.splice(at, 1);
+    };
   }
 
   async publish(events: LedgerEvent[]): Promise<void> {

@@ -53,10 +53,11 @@ export const ledgerKeyAttributes = {
  * | execution budget reservation             | table | pk = XBRESERVATION#<reservationId>, sk = RESERVATION            |
  * | open reservations of a counter by expiry | gsi1  | gsi1pk = XBOPEN#<counter pk>, gsi1sk < <nowMs + 1> (set only while open) |
  * | model prices (all)                       | table | pk = MODELPRICE, sk = <model>                                   |
- * | recontracting signal by id               | table | pk = SIGNAL#<signalId>, sk = SIGNAL                             |
- * | signals by status, largest impact first  | gsi1  | gsi1pk = SIGNALS#<open|resolved>, gsi1sk = <impact cents, 16 digits>#<signalId> (descending) |
+ * | daily digest of a day                    | table | pk = DIGEST, sk = <yyyy-mm-dd>                                  |
  * | budget by id                             | table | pk = BUDGET, sk = <budgetId>                                    |
  * | budgets (all)                            | table | pk = BUDGET                                                     |
+ * | recontracting signal by id               | table | pk = SIGNAL#<signalId>, sk = SIGNAL                             |
+ * | signals by status, largest impact first  | gsi1  | gsi1pk = SIGNALS#<open|resolved>, gsi1sk = <impact cents, 16 digits>#<signalId> (descending) |
  *
  * Time inside keys is epoch milliseconds, zero-padded to 13 digits so that string order is time order.
  */
@@ -85,10 +86,11 @@ export const accessPatterns = [
   { name: 'executionBudgetReservation', index: 'table', pk: 'XBRESERVATION#<reservationId>', sk: 'RESERVATION' },
   { name: 'openReservationsByExpiry', index: 'gsi1', pk: 'XBOPEN#<counterPk>', sk: '<releaseAtMs>#<reservationId>' },
   { name: 'modelPrices', index: 'table', pk: 'MODELPRICE', sk: '<model>' },
-  { name: 'signalById', index: 'table', pk: 'SIGNAL#<signalId>', sk: 'SIGNAL' },
-  { name: 'signalsByStatus', index: 'gsi1', pk: 'SIGNALS#<status>', sk: '<impactCents>#<signalId>' },
+  { name: 'digestByDate', index: 'table', pk: 'DIGEST', sk: '<yyyy-mm-dd>' },
   { name: 'budgetById', index: 'table', pk: 'BUDGET', sk: '<budgetId>' },
   { name: 'allBudgets', index: 'table', pk: 'BUDGET', sk: '<budgetId>' },
+  { name: 'signalById', index: 'table', pk: 'SIGNAL#<signalId>', sk: 'SIGNAL' },
+  { name: 'signalsByStatus', index: 'gsi1', pk: 'SIGNALS#<status>', sk: '<impactCents>#<signalId>' },
 ] as const;
 
 export function epochKey(ms: number): string {
