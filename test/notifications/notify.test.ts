@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeDigestFiles } from '../../shared/adapters/digest-files.js';
+import type { DynamoDigestStore } from '../../shared/adapters/dynamo/digest-store.js';
 import { SesEmailSender, SmtpEmailSender } from '../../shared/adapters/email.js';
 import { postSlackMessage, slackChannelKey } from '../../shared/adapters/slack.js';
 import { deliverNotification, NotificationDeliveryError, type BusEvent, type NotificationSenders, type NotifyDependencies } from '../../shared/analysis/notify.js';
@@ -23,6 +24,7 @@ let slack: SlackWebhookServer;
 let smtp: SmtpTestServer;
 let ses: SesServer;
 let deps: NotifyDependencies;
+let digests: DynamoDigestStore;
 let senders: NotificationSenders;
 const addressing = { from: 'ledger@example.com', to: ['finops@example.com'] };
 
@@ -35,6 +37,7 @@ afterAll(async () => {
 beforeEach(async () => {
   // A fresh table for each test: claims of one test never hide deliveries of another.
   const stores = await notificationStores();
+  digests = stores.digests;
   deps = {
     config: { LEDGER_SLACK_WEBHOOK_URL: slack.webhook('default'), LEDGER_SLACK_TEAM_WEBHOOKS: { search: slack.webhook('search') } },
     alerts: stores.alerts,
@@ -141,7 +144,7 @@ describe('deliverNotification: digest.ready', () => {
   const ready = (date = '2026-11-20') => busEvent('digest.ready', { alertKey: `digest:${date}`, date, totalSpend: '12345.67', currency: 'USD', text: 'short', at: '2026-11-21T06:00:00Z' });
 
   it('sends the stored digest: Slack blocks with the top signal first, and an email with the chart inline', async () => {
-    await deps.digests.putDigest(digestModel());
+    await digests.putDigest(digestModel());
     const result = await deliverNotification(deps, ready(), senders);
     expect(result.deliveries.map((d) => d.status)).toEqual(['sent', 'sent']);
     const [post] = slack.postsTo('default') as [(typeof slack.posts)[number]];
@@ -162,7 +165,7 @@ describe('deliverNotification: digest.ready', () => {
   it('writes the digest files where configured', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'digests-'));
     try {
-      await deps.digests.putDigest(digestModel());
+      await digests.putDigest(digestModel());
       const result = await deliverNotification(deps, ready(), { ...senders, digestFiles: (model) => writeDigestFiles(dir, model) });
       expect(result.digestFiles).toEqual({ htmlPath: join(dir, '2026-11-20.html'), pngPath: join(dir, '2026-11-20.png') });
       expect(await readFile(join(dir, '2026-11-20.html'), 'utf8')).toContain('src="2026-11-20.png"');
@@ -173,7 +176,7 @@ describe('deliverNotification: digest.ready', () => {
 
   it('throws while the digest is not stored, claiming nothing, and sends once it is', async () => {
     await expect(deliverNotification(deps, ready('2026-11-19'), senders)).rejects.toThrow('digest.ready for 2026-11-19: no digest is stored for that day');
-    await deps.digests.putDigest(digestModel({ date: '2026-11-19' }));
+    await digests.putDigest(digestModel({ date: '2026-11-19' }));
     const result = await deliverNotification(deps, ready('2026-11-19'), senders);
     expect(result.deliveries.map((d) => d.status)).toEqual(['sent', 'sent']);
   });
