@@ -10,6 +10,7 @@ const benches: Record<string, { file: string; fn: string }> = {
   agent: { file: 'agent.ts', fn: 'benchAgent' },
   normalize: { file: 'normalize.ts', fn: 'benchNormalize' },
   usage: { file: 'usage.ts', fn: 'benchUsage' },
+  analysis: { file: 'analysis.ts', fn: 'benchAnalysis' },
 };
 
 const wanted = process.argv.slice(2);

@@ -1,6 +1,6 @@
 import type { GpuObservation, PoolObservation } from './fleet-observations.js';
 import type { FocusRecord } from './focus.js';
-import type { CloudProvider } from './gpu-catalog.js';
+import { type CloudProvider, gpuModelFromText } from './gpu-catalog.js';
 import { DAY_MS, HOUR_MS, type HostHour } from './host-hours.js';
 import { ZERO, type Decimal, divideDecimal, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal, tryParseDecimal } from './money.js';
 import type { UnitEconomicsRow, UnitEconomicsScopeKind } from './unit-economics-row.js';
@@ -15,7 +15,8 @@ import type { UsageMinute } from './usage-rollup.js';
  * - Paid GPU-hours of a host-day are the larger of what the agent observed and what was billed (the records'
  *   consumed hours × GPUs per instance): a host billed while its agent was down is still paid for.
  * - Effective GPU-hours come from the host-hours (SM active basis). Idle cost = host cost × (1 − effective / paid),
- *   computed per host-day and summed, so a busy host does not hide an idle one.
+ *   computed per host-day and summed, so a busy host does not hide an idle one. A host-day billed but never
+ *   reported on by its agent is paid and idle in cost, but left out of effective utilization (nothing is known).
  * - Hour rows share a host-day's cost and paid hours by the hours it was observed (evenly when never observed).
  * - Cost per million tokens and per 1,000 requests divide the cost that produced tokens (host cost plus priced API
  *   usage) by the tokens (self-hosted tokens served plus API tokens) and requests.
@@ -95,6 +96,8 @@ class RowAccumulator {
   apiCost: Decimal = ZERO;
   idleCost: Decimal = ZERO;
   paid = 0;
+  /** Paid GPU-hours of host-days the agent reported on at all (the denominator of effective utilization). */
+  observedPaid = 0;
   effective = 0;
   tokens = 0;
   requests = 0;
@@ -128,7 +131,8 @@ export class UnitEconomicsFold {
   addHostHour(h: HostHour): void {
     if (h.hour < this.window.from || h.hour >= this.window.to) return;
     const info = this.hosts.get(h.hostId);
-    const gpuModels = new Set(h.gpus.map((g) => g.model));
+    // The catalog's names (H100, A100-80GB), which prices use, from what the driver reports (NVIDIA H100 80GB HBM3).
+    const gpuModels = new Set(h.gpus.map((g) => catalogModel(g.model)));
     const gpuModel = gpuModels.size === 1 ? [...gpuModels][0]! : null;
     this.hosts.set(h.hostId, {
       hostId: h.hostId,
@@ -166,7 +170,7 @@ export class UnitEconomicsFold {
     }
     for (const g of h.gpus) {
       let agg = this.gpus.get(g.uuid);
-      if (!agg) this.gpus.set(g.uuid, (agg = { pool: h.pool ?? NO_POOL, hostId: h.hostId, model: g.model, observed: 0, smWeighted: 0, smObserved: 0 }));
+      if (!agg) this.gpus.set(g.uuid, (agg = { pool: h.pool ?? NO_POOL, hostId: h.hostId, model: catalogModel(g.model), observed: 0, smWeighted: 0, smObserved: 0 }));
       agg.observed += g.observedGpuHours;
       if (g.smActive !== null) {
         agg.smWeighted += g.smActive * g.observedGpuHours;
@@ -314,7 +318,8 @@ export class UnitEconomicsFold {
       for (const c of rd?.pricingCategories ?? []) facts.categories.add(c);
       if (team) facts.teams.add(team);
       const d = facts.days.get(day) ?? { paid: 0, effective: 0 };
-      d.paid += paid;
+      // A host-day the agent never reported on is paid (and idle in cost) but says nothing of utilization.
+      if (hd) d.paid += paid;
       d.effective += effective;
       facts.days.set(day, d);
       facts.cost += cost;
@@ -331,7 +336,7 @@ export class UnitEconomicsFold {
       ];
       for (const [kind, scope] of scopes) {
         const acc = row(kind, scope, 'day', day);
-        addHostShare(acc, { cost, idle, paid, effective, energyKwh: hd?.energyKwh ?? 0, tokens: hd?.tokens ?? 0, requests: hd?.requests ?? 0 });
+        addHostShare(acc, { cost, idle, paid, effective, energyKwh: hd?.energyKwh ?? 0, tokens: hd?.tokens ?? 0, requests: hd?.requests ?? 0, observed: hd !== undefined });
       }
       // Self-hosted models: the host's cost shared by each model's share of the tokens it served.
       if (hd && hd.tokens > 0) {
@@ -345,6 +350,7 @@ export class UnitEconomicsFold {
             energyKwh: hd.energyKwh * share,
             tokens: served.tokens,
             requests: served.requests,
+            observed: true,
           });
         }
       }
@@ -360,7 +366,7 @@ export class UnitEconomicsFold {
           const hourEffective = h?.effective ?? 0;
           const hourIdle = hourPaid > 0 ? multiplyByRatio(hourCost, 1 - Math.min(1, hourEffective / hourPaid)) : hourCost;
           for (const [kind, scope] of scopes) {
-            addHostShare(row(kind, scope, 'hour', hour), { cost: hourCost, idle: hourIdle, paid: hourPaid, effective: hourEffective, energyKwh: h?.energyKwh ?? 0, tokens: h?.tokens ?? 0, requests: h?.requests ?? 0 });
+            addHostShare(row(kind, scope, 'hour', hour), { cost: hourCost, idle: hourIdle, paid: hourPaid, effective: hourEffective, energyKwh: h?.energyKwh ?? 0, tokens: h?.tokens ?? 0, requests: h?.requests ?? 0, observed: h !== undefined });
           }
         }
       }
@@ -436,7 +442,7 @@ export class UnitEconomicsFold {
       apiCost: money(acc.apiCost),
       paidGpuHours: round(acc.paid, 6),
       effectiveGpuHours: round(acc.effective, 6),
-      effectiveUtilization: acc.paid > 0 ? round(Math.min(1, acc.effective / acc.paid), 6) : null,
+      effectiveUtilization: acc.observedPaid > 0 ? round(Math.min(1, acc.effective / acc.observedPaid), 6) : null,
       idleCost: money(acc.idleCost),
       costPerEffectiveGpuHour: acc.effective > 0 ? money(divideByNumber(acc.gpuCost, acc.effective)) : null,
       tokens: acc.tokens,
@@ -518,12 +524,13 @@ export class UnitEconomicsFold {
 
 function addHostShare(
   acc: RowAccumulator,
-  share: { cost: Decimal; idle: Decimal; paid: number; effective: number; energyKwh: number; tokens: number; requests: number },
+  share: { cost: Decimal; idle: Decimal; paid: number; effective: number; energyKwh: number; tokens: number; requests: number; observed: boolean },
 ): void {
   acc.cost += share.cost;
   acc.gpuCost += share.cost;
   acc.idleCost += share.idle;
   acc.paid += share.paid;
+  if (share.observed) acc.observedPaid += share.paid;
   acc.effective += share.effective;
   acc.energyKwh += share.energyKwh;
   acc.tokens += share.tokens;
@@ -537,6 +544,10 @@ function addHostShare(
 function addServed(models: Map<string, { tokens: number; requests: number }>, model: string, served: { tokens: number; requests: number }): void {
   const previous = models.get(model) ?? { tokens: 0, requests: 0 };
   models.set(model, { tokens: previous.tokens + served.tokens, requests: previous.requests + served.requests });
+}
+
+function catalogModel(reported: string): string {
+  return gpuModelFromText(reported) ?? reported;
 }
 
 /** `i-0abc`, `/subscriptions/.../virtualMachines/gpu-01` and `projects/p/zones/z/instances/gpu-01` join on their last segment. */
