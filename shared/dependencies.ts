@@ -5,7 +5,9 @@ import { DynamoBudgetStore } from './adapters/dynamo/budget-store.js';
 import { DynamoAnomalyStore } from './adapters/dynamo/anomaly-store.js';
 import { DynamoCapacityStore } from './adapters/dynamo/capacity-store.js';
 import { DynamoCostStore } from './adapters/dynamo/cost-store.js';
+import { DynamoDigestStore } from './adapters/dynamo/digest-store.js';
 import { DynamoExecutionBudgetStore } from './adapters/dynamo/execution-budget-store.js';
+import { DynamoEconomicsStore } from './adapters/dynamo/economics-store.js';
 import { DynamoMeasurementStore } from './adapters/dynamo/measurement-store.js';
 import { DynamoPriceStore } from './adapters/dynamo/price-store.js';
 import { DynamoRunStore } from './adapters/dynamo/run-store.js';
@@ -31,14 +33,18 @@ export interface LedgerDependencies {
   usage: DynamoUsageStore;
   /** Once-only claims of alerts (analysis) and their deliveries (notifier). */
   alerts: DynamoAlertStore;
-  /** Execution budgets: definitions, per-window counters, reservations (atomic reserve and settle). */
-  executionBudgets: DynamoExecutionBudgetStore;
-  /** Recontracting signals: open and resolved, by id and by impact. */
-  signals: DynamoSignalStore;
+  /** Daily digests by day (written by the digest step, read by the notifier). */
+  digests: DynamoDigestStore;
   /** Budgets (spend per scope and period, with thresholds). */
   budgets: DynamoBudgetStore;
   /** Spend anomalies and usage drift, with the feedback given on them. */
   anomalies: DynamoAnomalyStore;
+  /** Execution budgets: definitions, per-window counters, reservations (atomic reserve and settle). */
+  executionBudgets: DynamoExecutionBudgetStore;
+  /** Recontracting signals: open and resolved, by id and by impact. */
+  signals: DynamoSignalStore;
+  /** Analysis: host-hours, unit-economics rows, fleet observations, analysis runs. */
+  economics: DynamoEconomicsStore;
 }
 
 let built: LedgerDependencies | undefined;
@@ -61,10 +67,12 @@ export function ledgerDependencies(): LedgerDependencies {
     events: createEventPublisher({ busName: settings.LEDGER_EVENT_BUS_NAME, region: settings.AWS_REGION }),
     usage: new DynamoUsageStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
     alerts: new DynamoAlertStore(db, settings.LEDGER_TABLE_NAME),
-    executionBudgets: new DynamoExecutionBudgetStore(db, settings.LEDGER_TABLE_NAME),
-    signals: new DynamoSignalStore(db, settings.LEDGER_TABLE_NAME),
+    digests: new DynamoDigestStore(db, settings.LEDGER_TABLE_NAME),
     budgets: new DynamoBudgetStore(db, settings.LEDGER_TABLE_NAME),
     anomalies: new DynamoAnomalyStore(db, settings.LEDGER_TABLE_NAME),
+    executionBudgets: new DynamoExecutionBudgetStore(db, settings.LEDGER_TABLE_NAME),
+    signals: new DynamoSignalStore(db, settings.LEDGER_TABLE_NAME),
+    economics: new DynamoEconomicsStore(db, settings.LEDGER_TABLE_NAME, settings.LEDGER_ROLLUP_RETENTION_DAYS),
   };
   return built;
 }
