@@ -91,6 +91,13 @@ describe('digest text', () => {
     expect(lines.at(-1)).toMatch(/^Failed scopes \(9\): pool p0 \(boom\); pool p1 \(boom\); pool p2 \(boom\) and 6 more$/);
   });
 
+  it('leaves out the fleet measures it does not have', () => {
+    const apiOnly = digestModel({ unitEconomics: [unitEconomicsRow({ paidGpuHours: 0, effectiveGpuHours: 0, effectiveUtilization: null, idleCost: '0', costPerEffectiveGpuHour: null })] });
+    expect(renderDigestText(apiOnly)).toContain('\nFleet: $4.00 per million tokens\n');
+    const gpuOnly = digestModel({ unitEconomics: [unitEconomicsRow({ tokens: 0, costPerMillionTokens: null })] });
+    expect(renderDigestText(gpuOnly)).toContain('\nFleet: $6.25 per effective GPU-hour, 40.0% effective utilization, idle cost $288.00\n');
+  });
+
   it('says when there is nothing to say', () => {
     const quiet = digestModel({ signals: [], budgets: [], anomalies: [], failedScopes: [], totals: { current: '10', previous: '0', changePercent: null } });
     const text = renderDigestText(quiet);

@@ -201,11 +201,14 @@ export function renderDigestText(model: DigestModel): string {
 
   const fleet = fleetRow(model);
   if (fleet) {
-    lines.push(
-      `Fleet: ${formatUnitPrice(fleet.costPerEffectiveGpuHour, model.currency)} per effective GPU-hour, ` +
-        `${formatRatio(fleet.effectiveUtilization)} effective utilization, idle cost ${money(fleet.idleCost)}, ` +
-        `${formatUnitPrice(fleet.costPerMillionTokens, model.currency)} per million tokens`,
-    );
+    // Only the measures the fleet has: no GPUs measured, or no tokens served, leaves theirs out.
+    const parts = [
+      fleet.costPerEffectiveGpuHour !== null ? `${formatUnitPrice(fleet.costPerEffectiveGpuHour, model.currency)} per effective GPU-hour` : null,
+      fleet.effectiveUtilization !== null ? `${formatRatio(fleet.effectiveUtilization)} effective utilization` : null,
+      fleet.paidGpuHours > 0 ? `idle cost ${money(fleet.idleCost)}` : null,
+      fleet.costPerMillionTokens !== null ? `${formatUnitPrice(fleet.costPerMillionTokens, model.currency)} per million tokens` : null,
+    ].filter((part) => part !== null);
+    if (parts.length) lines.push(`Fleet: ${parts.join(', ')}`);
   }
 
   const signals = signalsByImpact(model.signals);
