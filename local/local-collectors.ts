@@ -10,6 +10,7 @@ import { formatTable } from './summary-table.js';
 export async function collectEverything(payload: { from?: string; to?: string } = {}): Promise<CollectorRun[]> {
   const runs: CollectorRun[] = [];
   for (const job of scheduledJobs) {
+    if (job.startsAnalysis) continue;
     const result = (await invokeJob(job, payload)) as { runs: CollectorRun[] };
     runs.push(...result.runs);
   }

@@ -20,6 +20,8 @@ describe('schedule expressions', () => {
       'collect-gcp-costs': 6,
       'collect-prices': 1,
       'collect-capacity': 1,
+      'analyze-hourly': 1,
+      'analyze-daily': 24,
     });
     expect(scheduleIntervalMs('rate(15 minutes)')).toBe(900_000);
     expect(scheduleIntervalMs('cron(0 4 * * ? *)')).toBe(86_400_000);

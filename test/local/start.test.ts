@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -58,6 +58,16 @@ describe('npm start -- --once', () => {
     expect(result.stdout).toMatch(/^H100 +Azure +on-demand +USD +\d+ +12\.2900 /m);
     expect(result.stdout).toMatch(/^H100 +Google Cloud +on-demand +USD +\d+ +9\.7966 /m);
     expect(result.stdout).toMatch(/^H100 +AWS +spot +USD /m);
+
+    // Then the analysis state machine for today, and the digest: printed as text and written with its chart.
+    expect(result.stdout).toContain('Analysis (local state machine): SUCCEEDED');
+    const today = new Date().toISOString().slice(0, 10);
+    expect(result.stdout).toMatch(new RegExp(`^Compute Ledger digest for ${today} \\(compared with \\d{4}-\\d{2}-\\d{2}\\)$`, 'm'));
+    expect(result.stdout).toMatch(/^Total spend: \$[\d,]+\.\d\d/m);
+    expect(result.stdout).toMatch(/^ {2}AWS +\$[\d,]+\.\d\d/m);
+    const html = readFileSync(join(scratch, 'state', 'digests', `${today}.html`), 'utf8');
+    expect(html).toContain(`<img src="${today}.png"`);
+    expect(readFileSync(join(scratch, 'state', 'digests', `${today}.png`)).subarray(1, 4).toString()).toBe('PNG');
   });
 
   it('says clearly that Java is missing when it must start the embedded DynamoDB', async () => {
