@@ -142,6 +142,13 @@ try {
   process.stderr.write(`collectors: ${(error as Error).message}\n`);
 }
 if (!values.once) {
+  // The analysis once now (today so far, with its digest), so unit economics and signals answer at once; then
+  // the hourly and daily schedules run it.
+  const today = new Date(now).toISOString().slice(0, 10);
+  runtime.analysis
+    .start(`start-${now}`, { mode: 'daily', at: new Date().toISOString(), date: today })
+    .then(() => out(`Analysis: ${runtime.analysis.executions.at(-1)?.status ?? 'not run'} (GET /v1/unit-economics, /v1/signals; digest in ${process.env.LEDGER_DIGEST_DIR})`))
+    .catch((error) => process.stderr.write(`analysis: ${(error as Error).message}\n`));
   schedule = startLocalSchedule({ everyMs: collectEveryMs, onError: (job, error) => process.stderr.write(`${job.name}: ${(error as Error).message}\n`) });
   out(`Collectors run again ${collectEveryMs ? `every ${collectEveryMs / 1000} s` : 'on the cadence of shared/schedules.ts'}.`);
 }

@@ -153,3 +153,25 @@ describe('the analysis state machine, run locally', () => {
     expect(runs.body.runs[0]).toMatchObject({ status: 'failed', steps: [{ step: 'PlanAnalysis', status: 'failed', error: 'Lambda.ServiceException: Service unavailable' }] });
   });
 });
+
+describe('GET /v1/unit-economics and /v1/analysis-runs refuse bad queries, naming the field', () => {
+  it.each([
+    ['/v1/unit-economics?period=week', 'period'],
+    ['/v1/unit-economics?from=2026-13-01', 'from'],
+    ['/v1/unit-economics?from=2026-11-10&to=2026-11-01', 'to'],
+    ['/v1/unit-economics?from=2026-01-01&to=2026-11-01', 'to'],
+    ['/v1/unit-economics?scope=gpu-a', 'scope'],
+    ['/v1/unit-economics?scopeKind=galaxy', 'scopeKind'],
+    ['/v1/analysis-runs?limit=0', 'limit'],
+    ['/v1/analysis-runs?limit=abc', 'limit'],
+  ])('%s → 400 naming %s', async (path, field) => {
+    const response = await api('GET', path);
+    expect(response.status).toBe(400);
+    expect(response.body.error.code).toBe('validation_failed');
+    expect(response.body.error.message).toContain(field);
+  });
+
+  it('answers 401 without a token', async () => {
+    expect((await api('GET', '/v1/unit-economics', { token: null })).status).toBe(401);
+  });
+});
