@@ -174,8 +174,8 @@ function medianDecimal(values: readonly Decimal[]): Decimal {
 const poolCategory = { Standard: 'on-demand', Dynamic: 'spot', Committed: 'reserved' } as const satisfies Record<string, GpuPriceCategory>;
 const categoryWords: Record<GpuPriceCategory, string> = { 'on-demand': 'on-demand', spot: 'spot', reserved: 'committed', 'capacity-block': 'capacity block' };
 
-interface MarketOffer {
-  key: string;
+/** What an offer sells, apart from its price: the same in every zone of the offer. */
+interface OfferIdentity {
   provider: GpuPricePoint['provider'];
   region: string;
   instanceType: string | null;
@@ -185,6 +185,10 @@ interface MarketOffer {
   category: GpuPriceCategory;
   term: GpuPricePoint['term'];
   variant: string | null;
+}
+
+interface MarketOffer extends OfferIdentity {
+  key: string;
   /** Median over zones of the latest price per GPU-hour. */
   pricePerGpuHour: Decimal;
   zones: number;
@@ -192,6 +196,20 @@ interface MarketOffer {
 
 function offerKeyOf(p: GpuPricePoint): string {
   return [p.provider, p.region, p.instanceType ?? p.sku ?? '-', p.pricingCategory, p.term ?? '-', p.variant ?? '-'].join('#');
+}
+
+function offerIdentityOf(p: GpuPricePoint): OfferIdentity {
+  return {
+    provider: p.provider,
+    region: p.region,
+    instanceType: p.instanceType,
+    sku: p.sku,
+    gpuModel: p.gpuModel,
+    gpuCount: p.gpuCount,
+    category: p.pricingCategory,
+    term: p.term,
+    variant: p.variant,
+  };
 }
 
 function offerLabel(o: Pick<MarketOffer, 'provider' | 'region' | 'instanceType' | 'sku' | 'gpuModel' | 'category' | 'term'>): string {
@@ -212,18 +230,9 @@ function marketOffers(points: readonly GpuPricePoint[]): MarketOffer[] {
   }
   return [...byOffer].map(([key, zones]) => {
     const list = [...zones.values()];
-    const first = list[0]!;
     return {
       key,
-      provider: first.provider,
-      region: first.region,
-      instanceType: first.instanceType,
-      sku: first.sku,
-      gpuModel: first.gpuModel,
-      gpuCount: first.gpuCount,
-      category: first.pricingCategory,
-      term: first.term,
-      variant: first.variant,
+      ...offerIdentityOf(list[0]!),
       pricePerGpuHour: medianDecimal(list.map((p) => parseDecimal(p.pricePerGpuHour))),
       zones: list.length,
     };
@@ -674,7 +683,7 @@ function replaceSignals(gpus: readonly GpuObservation[], pools: readonly PoolObs
 
 interface PriceSeries {
   key: string;
-  offer: Omit<MarketOffer, 'pricePerGpuHour' | 'zones' | 'key'>;
+  offer: OfferIdentity;
   /** Price per GPU-hour in effect from `t` on (median over zones), oldest first. */
   steps: { t: number; price: Decimal }[];
 }
@@ -699,22 +708,7 @@ function priceSeries(points: readonly GpuPricePoint[]): PriceSeries[] {
       if (steps.at(-1)?.t === t) steps[steps.length - 1] = { t, price };
       else steps.push({ t, price });
     }
-    const first = list[0]!;
-    return {
-      key,
-      offer: {
-        provider: first.provider,
-        region: first.region,
-        instanceType: first.instanceType,
-        sku: first.sku,
-        gpuModel: first.gpuModel,
-        gpuCount: first.gpuCount,
-        category: first.pricingCategory,
-        term: first.term,
-        variant: first.variant,
-      },
-      steps,
-    };
+    return { key, offer: offerIdentityOf(list[0]!), steps };
   });
 }
 
