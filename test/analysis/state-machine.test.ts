@@ -1,13 +1,12 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { invokeJob } from '../../local/scheduler.js';
-import type { LedgerRuntime } from '../../local/runtime.js';
 import { localBus } from '../../shared/adapters/events.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { keyedFocusRecord } from '../../shared/domain/focus.js';
 import { scheduledJobs } from '../../shared/schedules.js';
 import { focusRecord } from '../support/focus.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { useTestLedger } from '../support/ledger.js';
 
 /**
  * The analysis state machine run locally end to end: the deployed ASL definition, interpreted by
@@ -21,8 +20,7 @@ const date = new Date(yesterday).toISOString().slice(0, 10);
 /** The daily run for yesterday: it rolls up yesterday's last three hours. */
 const at = new Date(today + 15 * 60_000).toISOString();
 
-let ledger: LedgerRuntime;
-let api: ReturnType<typeof apiClient>;
+const { ledger, api } = useTestLedger();
 let failSummaryOnce = true;
 
 function hostBatch(hostId: string, pool: string, instanceId: string, smActive: number) {
@@ -40,16 +38,14 @@ function hostBatch(hostId: string, pool: string, instanceId: string, smActive: n
 }
 
 beforeAll(async () => {
-  ledger = await startTestLedger({});
   // Lambda's own transient failure has no local form: the first SummarizeEconomics call fails as Lambda would.
-  ledger.analysis.options.fault = (state: string) => {
+  ledger().analysis.options.fault = (state: string) => {
     if (state === 'SummarizeEconomics' && failSummaryOnce) {
       failSummaryOnce = false;
       return Object.assign(new Error('Rate exceeded'), { name: 'Lambda.TooManyRequestsException' });
     }
     return undefined;
   };
-  api = apiClient(ledger);
   for (const [host, pool, instance, sm] of [
     ['e2e-host-1', 'inference-a', 'i-0e2e00000000001', 0.4],
     ['e2e-host-2', 'training-b', 'i-0e2e00000000002', 0.9],
@@ -68,20 +64,18 @@ beforeAll(async () => {
   const minute = today - 2 * HOUR;
   await deps.db.send(
     new PutCommand({
-      TableName: ledger.tableName,
+      TableName: ledger().tableName,
       Item: { pk: 'HOST#e2e-bad', sk: `MIN#${String(minute).padStart(13, '0')}`, gsi1pk: `ROLLUP#${date}`, gsi1sk: `POOL#broken#HOST#e2e-bad#${String(minute).padStart(13, '0')}`, hostId: 'e2e-bad', m: minute, v: 1, h: '{}', g: '{not json' },
     }),
   );
 }, 120_000);
-
-afterAll(async () => ledger?.stop());
 
 describe('the analysis state machine, run locally', () => {
   it('fans out over pools, retries a throttled task, catches the failing pool, and records the run as partial', async () => {
     const job = scheduledJobs.find((j) => j.name === 'analyze-daily')!;
     const started = (await invokeJob(job, { mode: 'daily', at })) as { executionName: string; alreadyStarted: boolean };
     expect(started).toMatchObject({ executionName: `daily-${new Date(today).toISOString().slice(0, 10)}`, alreadyStarted: false });
-    const execution = ledger.analysis.executions.at(-1)!;
+    const execution = ledger().analysis.executions.at(-1)!;
     expect(execution.status).toBe('SUCCEEDED');
 
     const output = execution.output as { run: { status: string }; plan: { date: string; pools: { pool: string }[] }; pools: { pool: string; status: string; error?: string }[]; assessments: { step: string; status: string }[] };
@@ -135,16 +129,16 @@ describe('the analysis state machine, run locally', () => {
 
   it('does not start the same scheduled slot twice', async () => {
     const job = scheduledJobs.find((j) => j.name === 'analyze-daily')!;
-    const before = ledger.analysis.executions.length;
+    const before = ledger().analysis.executions.length;
     const again = (await invokeJob(job, { mode: 'daily', at })) as { alreadyStarted: boolean };
     expect(again.alreadyStarted).toBe(true);
-    expect(ledger.analysis.executions.length).toBe(before);
+    expect(ledger().analysis.executions.length).toBe(before);
   });
 
   it('fails the execution when a step outside the caught scopes keeps failing, and records why', async () => {
-    ledger.analysis.options.fault = (state: string) => (state === 'PlanAnalysis' ? Object.assign(new Error('Service unavailable'), { name: 'Lambda.ServiceException' }) : undefined);
-    await ledger.analysis.start('hourly-failing', { mode: 'hourly', at });
-    const execution = ledger.analysis.executions.at(-1)!;
+    ledger().analysis.options.fault = (state: string) => (state === 'PlanAnalysis' ? Object.assign(new Error('Service unavailable'), { name: 'Lambda.ServiceException' }) : undefined);
+    await ledger().analysis.start('hourly-failing', { mode: 'hourly', at });
+    const execution = ledger().analysis.executions.at(-1)!;
     expect(execution.status).toBe('FAILED');
     expect(execution.error?.name).toBe('AnalysisFailed');
     // MaxAttempts 3: the first attempt and three retries, then caught and recorded.

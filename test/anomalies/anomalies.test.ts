@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRuntime } from '../../local/runtime.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { anomalyDetected, type AnomalyView } from '../../events/analysis.js';
 import type { LedgerEvent } from '../../events/define.js';
 import { DynamoAlertStore } from '../../shared/adapters/dynamo/alert-store.js';
@@ -17,7 +16,7 @@ import { parseDecimal } from '../../shared/domain/money.js';
 import { createToken } from '../../shared/domain/tokens.js';
 import { emptyTotals, type UsageMinute } from '../../shared/domain/usage-rollup.js';
 import { focusRecord } from '../support/focus.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { useTestLedger } from '../support/ledger.js';
 
 const DAY_MS = 86_400_000;
 const dayAt = (date: string, offset: number) => new Date(Date.parse(`${date}T00:00:00Z`) + offset * DAY_MS).toISOString().slice(0, 10);
@@ -31,8 +30,7 @@ const X = '2026-11-09';
 const D = '2026-11-16';
 const ec2Cost = (day: string) => (day === X ? 11_000 : day === D ? 1_500 : 1_000);
 
-let ledger: LedgerRuntime;
-let api: ReturnType<typeof apiClient>;
+const { ledger, api } = useTestLedger();
 let deps: AnomalyDetectionDependencies;
 let bus: LocalEventBus;
 let readToken: string;
@@ -43,19 +41,18 @@ const detect = (date: string, events: EventPublisher = bus) => detectAnomalies({
 const names = (anomalies: AnomalyView[]) => anomalies.map((a) => `${a.dimension}:${a.key}${a.kind === 'drift' ? `:${a.metric}` : ''}`).sort();
 
 beforeAll(async () => {
-  ledger = await startTestLedger();
-  api = apiClient(ledger);
-  const db = createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint });
+  const { dynamoEndpoint, tableName } = ledger();
+  const db = createDocumentClient({ region: 'us-east-1', endpoint: dynamoEndpoint });
   bus = new LocalEventBus();
   deps = {
-    config: readConfig({ LEDGER_TABLE_NAME: ledger.tableName }), // the defaults: $50, 20%, score 3.5, tag `team`
-    costs: new DynamoCostStore(db, ledger.tableName),
-    usage: new DynamoUsageStore(db, ledger.tableName),
-    anomalies: new DynamoAnomalyStore(db, ledger.tableName),
-    alerts: new DynamoAlertStore(db, ledger.tableName),
+    config: readConfig({ LEDGER_TABLE_NAME: tableName }), // the defaults: $50, 20%, score 3.5, tag `team`
+    costs: new DynamoCostStore(db, tableName),
+    usage: new DynamoUsageStore(db, tableName),
+    anomalies: new DynamoAnomalyStore(db, tableName),
+    alerts: new DynamoAlertStore(db, tableName),
     events: bus,
   };
-  readToken = (await createToken(new DynamoTokenStore(db, ledger.tableName), { name: 'reader', scopes: ['read'], now: new Date() })).token;
+  readToken = (await createToken(new DynamoTokenStore(db, tableName), { name: 'reader', scopes: ['read'], now: new Date() })).token;
 
   const records = [];
   for (let day = dayAt(X, -56); day <= D; day = dayAt(day, 1)) {
@@ -66,7 +63,6 @@ beforeAll(async () => {
   }
   await deps.costs.putRecords('seed', records.map((r) => keyedFocusRecord('aws', r)));
 });
-afterAll(async () => ledger?.stop());
 
 describe('detectAnomalies on the cost store', () => {
   it('stores the anomalies even when publishing fails, and releases the claims so a later run alerts', async () => {

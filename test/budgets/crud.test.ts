@@ -1,21 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRuntime } from '../../local/runtime.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo/token-store.js';
 import { createToken } from '../../shared/domain/tokens.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { useTestLedger } from '../support/ledger.js';
 
-let ledger: LedgerRuntime;
-let api: ReturnType<typeof apiClient>;
+const { ledger, api } = useTestLedger();
 let readToken: string;
 
 beforeAll(async () => {
-  ledger = await startTestLedger();
-  api = apiClient(ledger);
-  const tokens = new DynamoTokenStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
+  const tokens = new DynamoTokenStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger().dynamoEndpoint }), ledger().tableName);
   readToken = (await createToken(tokens, { name: 'reader', scopes: ['read'], now: new Date() })).token;
 });
-afterAll(async () => ledger?.stop());
 
 const valid = {
   name: 'Search GPUs',

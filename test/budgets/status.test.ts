@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetStatusView } from '../../events/analysis.js';
-import type { LedgerRuntime } from '../../local/runtime.js';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoCostStore } from '../../shared/adapters/dynamo/cost-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo/usage-store.js';
 import { LocalEventBus } from '../../shared/adapters/events.js';
 import { budgetStatuses, createBudget, evaluateBudgets } from '../../shared/analysis/budgets.js';
 import { addDays, budgetInputSchema } from '../../shared/domain/budgets.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { useTestLedger } from '../support/ledger.js';
 import { budgetTestTable, costOn, days, usageOn, type BudgetTestTable } from './spend.js';
 
 const at = (iso: string) => Date.parse(iso);
@@ -20,17 +19,14 @@ async function awayFromMidnight(): Promise<void> {
 }
 
 describe('GET /v1/budgets/{id}/status', () => {
-  let ledger: LedgerRuntime;
-  let api: ReturnType<typeof apiClient>;
+  const { ledger, api } = useTestLedger();
   let today: string;
 
   beforeAll(async () => {
     await awayFromMidnight();
-    ledger = await startTestLedger();
-    api = apiClient(ledger);
-    const db = createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint });
-    const costs = new DynamoCostStore(db, ledger.tableName);
-    const usage = new DynamoUsageStore(db, ledger.tableName);
+    const db = createDocumentClient({ region: 'us-east-1', endpoint: ledger().dynamoEndpoint });
+    const costs = new DynamoCostStore(db, ledger().tableName);
+    const usage = new DynamoUsageStore(db, ledger().tableName);
     today = dayOf(Date.now());
     const history = days(addDays(today, -28), today);
     // Team search: 100 a day of EC2 (EffectiveCost; BilledCost is twice that, to show which one counts), 40 so far today.
@@ -49,7 +45,6 @@ describe('GET /v1/budgets/{id}/status', () => {
       ...history.map((d) => usageOn(d, '50', { model: 'claude-sonnet-4-5', workflow: 'ad-copy', team: 'ads' })),
     ]);
   });
-  afterAll(async () => ledger?.stop());
 
   async function status(body: Record<string, unknown>): Promise<BudgetStatusView> {
     const created = await api('POST', '/v1/budgets', { body });

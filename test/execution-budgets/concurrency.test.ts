@@ -1,23 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRuntime } from '../../local/runtime.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoExecutionBudgetStore } from '../../shared/adapters/dynamo/execution-budget-store.js';
 import { budgetWindowAt } from '../../shared/domain/execution-budgets.js';
 import { compareDecimal, formatDecimal, parseDecimal, sumDecimalStrings } from '../../shared/domain/money.js';
 import { seededRandom } from '../../shared/seeded-random.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { useTestLedger } from '../support/ledger.js';
 import { createBudget, status } from './support.js';
 
-let ledger: LedgerRuntime;
-let api: ReturnType<typeof apiClient>;
+const { ledger, api } = useTestLedger();
 let store: DynamoExecutionBudgetStore;
 
-beforeAll(async () => {
-  ledger = await startTestLedger();
-  api = apiClient(ledger);
-  store = new DynamoExecutionBudgetStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
+beforeAll(() => {
+  store = new DynamoExecutionBudgetStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger().dynamoEndpoint }), ledger().tableName);
 });
-afterAll(async () => ledger?.stop());
 
 const CONCURRENT = 200;
 

@@ -1,18 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRuntime } from '../../local/runtime.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestLedger } from '../support/ledger.js';
 import { createBudget } from './support.js';
 
-let ledger: LedgerRuntime;
-let api: ReturnType<typeof apiClient>;
+const { api } = useTestLedger();
 let budgetId: string;
 
 beforeAll(async () => {
-  ledger = await startTestLedger();
-  api = apiClient(ledger);
   budgetId = await createBudget(api, { name: 'target', ceilings: { cost: '5', tokens: 1000 }, window: 'day' });
 });
-afterAll(async () => ledger?.stop());
 
 const definition = { name: 'b', ceilings: { cost: '1' }, window: 'day' };
 const reserveBody = { requestId: 'r', estimate: { cost: '0.1' } };

@@ -1,25 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRuntime } from '../../local/runtime.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { reserveExecutionBudget, settleExecutionBudget } from '../../shared/analysis/execution-budgets.js';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoExecutionBudgetStore } from '../../shared/adapters/dynamo/execution-budget-store.js';
 import { createToken } from '../../shared/domain/tokens.js';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo/token-store.js';
 import { reserveRequestSchema, settleRequestSchema } from '../../shared/domain/execution-budgets.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { useTestLedger } from '../support/ledger.js';
 import { createBudget, reserve, settle, status } from './support.js';
 
-let ledger: LedgerRuntime;
-let api: ReturnType<typeof apiClient>;
+const { ledger, api } = useTestLedger();
 let store: DynamoExecutionBudgetStore;
 
-beforeAll(async () => {
-  ledger = await startTestLedger();
-  api = apiClient(ledger);
-  const db = createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint });
-  store = new DynamoExecutionBudgetStore(db, ledger.tableName);
+beforeAll(() => {
+  const db = createDocumentClient({ region: 'us-east-1', endpoint: ledger().dynamoEndpoint });
+  store = new DynamoExecutionBudgetStore(db, ledger().tableName);
 });
-afterAll(async () => ledger?.stop());
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -230,7 +225,7 @@ describe('definitions', () => {
   });
 
   it('lets an ingest token reserve and settle but not create or change budgets', async () => {
-    const tokens = new DynamoTokenStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
+    const tokens = new DynamoTokenStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger().dynamoEndpoint }), ledger().tableName);
     const agent = (await createToken(tokens, { name: 'agent', scopes: ['ingest'], now: new Date() })).token;
     const reader = (await createToken(tokens, { name: 'reader', scopes: ['read'], now: new Date() })).token;
     const id = await createBudget(api, { name: 'scopes', ceilings: { tokens: 10 }, window: 'day' });

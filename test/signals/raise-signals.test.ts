@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LedgerRuntime } from '../../local/runtime.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signalRaised } from '../../events/analysis.js';
 import { DynamoAlertStore } from '../../shared/adapters/dynamo/alert-store.js';
 import { DynamoCapacityStore } from '../../shared/adapters/dynamo/capacity-store.js';
@@ -12,7 +11,7 @@ import { readConfig } from '../../shared/config.js';
 import { spotPlacementScoreObservations } from '../../shared/domain/capacity.js';
 import type { GpuObservation, PoolObservation } from '../../shared/domain/fleet-observations.js';
 import { pricePointsFromAwsPriceList, spotPricePointsFromEc2 } from '../../shared/domain/price-points.js';
-import { apiClient, startTestLedger } from '../support/ledger.js';
+import { useTestLedger } from '../support/ledger.js';
 
 const HOUR_MS = 3_600_000;
 const RUN_1 = Date.parse('2026-11-21T00:00:00.000Z');
@@ -20,8 +19,7 @@ const RUN_2 = RUN_1 + HOUR_MS;
 const RUN_3 = RUN_1 + 2 * HOUR_MS;
 const RUN_4 = RUN_1 + 3 * HOUR_MS;
 
-let ledger: LedgerRuntime;
-let api: ReturnType<typeof apiClient>;
+const { ledger, api } = useTestLedger();
 let deps: SignalDependencies & { signals: DynamoSignalStore };
 let prices: DynamoPriceStore;
 let capacity: DynamoCapacityStore;
@@ -101,18 +99,17 @@ function trainAGpus(slow: Record<number, number>): GpuObservation[] {
 }
 
 beforeAll(async () => {
-  ledger = await startTestLedger();
-  api = apiClient(ledger);
-  const db = createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint });
+  const { dynamoEndpoint, tableName } = ledger();
+  const db = createDocumentClient({ region: 'us-east-1', endpoint: dynamoEndpoint });
   bus = new LocalEventBus();
-  prices = new DynamoPriceStore(db, ledger.tableName);
-  capacity = new DynamoCapacityStore(db, ledger.tableName);
+  prices = new DynamoPriceStore(db, tableName);
+  capacity = new DynamoCapacityStore(db, tableName);
   deps = {
-    config: readConfig({ LEDGER_TABLE_NAME: ledger.tableName }), // the defaults: move 15%, idle 60%, renegotiate 10%
+    config: readConfig({ LEDGER_TABLE_NAME: tableName }), // the defaults: move 15%, idle 60%, renegotiate 10%
     prices,
     capacity,
-    signals: new DynamoSignalStore(db, ledger.tableName),
-    alerts: new DynamoAlertStore(db, ledger.tableName),
+    signals: new DynamoSignalStore(db, tableName),
+    alerts: new DynamoAlertStore(db, tableName),
     events: bus,
   };
   // On-demand $55.04/h ($6.88 per GPU-hour) since September, $60.544 ($7.568, +10%) from 2026-11-18; 1-year committed $34.40/h ($4.30).
@@ -139,7 +136,6 @@ beforeAll(async () => {
     }),
   );
 });
-afterAll(async () => ledger?.stop());
 
 const raisedEvents = () => bus.published.filter((e) => e.name === signalRaised.name).map((e) => e.detail as { signalId: string; alertKey: string; type: string; monthlyImpact: string });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { startLedger, type LedgerRuntime } from '../../local/runtime.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -13,6 +13,34 @@ export async function startTestLedger(options: { devToken?: string } = {}): Prom
     tableName: `test-${randomUUID().slice(0, 8)}`,
     ...options,
   });
+}
+
+/**
+ * A test ledger for the tests of the calling file (or describe block): started in `beforeAll`, stopped in
+ * `afterAll`. `ledger()` answers the runtime once started; `api` can be taken at once, as it reads the runtime's
+ * address and token on each call.
+ */
+export function useTestLedger(options: { devToken?: string } = {}): { ledger: () => LedgerRuntime; api: ReturnType<typeof apiClient> } {
+  let runtime: LedgerRuntime | undefined;
+  beforeAll(async () => {
+    runtime = await startTestLedger(options);
+  });
+  afterAll(async () => runtime?.stop());
+  const ledger = () => {
+    if (!runtime) throw new Error('the test ledger is not started: use it in a test or in a beforeAll after useTestLedger()');
+    return runtime;
+  };
+  return {
+    ledger,
+    api: apiClient({
+      get url() {
+        return ledger().url;
+      },
+      get token() {
+        return ledger().token;
+      },
+    }),
+  };
 }
 
 export interface ApiResponse<T = any> {
