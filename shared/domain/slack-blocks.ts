@@ -49,7 +49,6 @@ export function truncateText(text: string, max: number): string {
 }
 
 export const mrkdwn = (text: string): SlackText => ({ type: 'mrkdwn', text });
-export const plainText = (text: string): SlackText => ({ type: 'plain_text', text, emoji: true });
 
 export function headerBlock(text: string): SlackBlock {
   return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
