@@ -16,11 +16,15 @@ export interface AssessmentOutcome {
   detail: Record<string, string | number | null>;
 }
 
-/** Signals over the observations the economics step stored for the day. */
+/**
+ * Signals over the 30-day observations of the latest daily run (hourly runs bring fresh prices and capacity to
+ * them). With no observations yet, nothing is raised and nothing open is resolved.
+ */
 export async function assessSignals(deps: LedgerDependencies, input: AssessmentInput): Promise<AssessmentOutcome> {
-  const { pools, gpus } = await deps.economics.observations(input.date);
+  const { date, pools, gpus } = await deps.economics.latestObservations(input.date);
+  if (date === null) return { step: 'RaiseSignals', status: 'ok', count: 0, detail: { observations: null } };
   const signals = await raiseSignals(deps, { pools, gpus, nowMs: Date.parse(input.at) });
-  return { step: 'RaiseSignals', status: 'ok', count: signals.length, detail: { pools: pools.length, gpus: gpus.length, topImpact: signals[0]?.monthlyImpact ?? null } };
+  return { step: 'RaiseSignals', status: 'ok', count: signals.length, detail: { observations: date, pools: pools.length, gpus: gpus.length, topImpact: signals[0]?.monthlyImpact ?? null } };
 }
 
 export async function assessBudgets(deps: LedgerDependencies, input: AssessmentInput): Promise<AssessmentOutcome> {

@@ -95,9 +95,10 @@ export interface EconomicsSummary {
 }
 
 /**
- * Unit economics of the trailing window up to the analyzed day: rows for the recent days (and the hours of the
- * analyzed day), and the pool and GPU observations the signals read. Streams host-hours, costs and usage into the
- * fold; nothing but aggregates is held.
+ * Unit economics up to the analyzed day. Daily runs fold the trailing OBSERVATION_DAYS (rows of every day for the
+ * fleet, all rows of the days providers may still restate, and the pool and GPU observations the signals read);
+ * hourly runs fold only those restated days and the hours of the analyzed day, so an hourly run reads days, not a
+ * month. Streams host-hours, costs and usage into the fold; nothing but aggregates is held.
  */
 export async function summarizeEconomics(
   deps: Pick<LedgerDependencies, 'economics' | 'costs' | 'usage' | 'config'>,
@@ -105,7 +106,7 @@ export async function summarizeEconomics(
 ): Promise<EconomicsSummary> {
   const dayStart = Date.parse(`${input.date}T00:00:00Z`);
   const to = dayStart + DAY_MS;
-  const from = to - OBSERVATION_DAYS * DAY_MS;
+  const from = to - (input.mode === 'daily' ? OBSERVATION_DAYS : RESTATED_DAYS) * DAY_MS;
   const fold = new UnitEconomicsFold({ from, to, hours: { from: dayStart, to } }, { teamTag: deps.config.LEDGER_TEAM_TAG });
   for await (const h of deps.economics.hostHours({ from, to })) fold.addHostHour(h);
   for await (const r of deps.costs.records({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })) fold.addCost(r);
@@ -115,6 +116,6 @@ export async function summarizeEconomics(
   const restatedFrom = to - RESTATED_DAYS * DAY_MS;
   const rows = result.rows.filter((r) => r.scopeKind === 'fleet' || Date.parse(r.start) >= restatedFrom);
   await deps.economics.putRows(rows);
-  await deps.economics.putObservations(input.date, { pools: result.pools, gpus: result.gpus });
+  if (input.mode === 'daily') await deps.economics.putObservations(input.date, { pools: result.pools, gpus: result.gpus });
   return { date: input.date, rows: rows.length, pools: result.pools.length, gpus: result.gpus.length, allocation: result.allocation };
 }

@@ -127,6 +127,17 @@ describe('the analysis state machine, run locally', () => {
     expect(announced).toHaveLength(1);
   });
 
+  it("runs hourly over the restated days, with the signals reading the daily run's 30-day observations", async () => {
+    await ledger().analysis.start('hourly-after-daily', { mode: 'hourly', at });
+    const execution = ledger().analysis.executions.at(-1)!;
+    expect(execution.status).toBe('SUCCEEDED');
+    const output = execution.output as { plan: { mode: string; date: string }; assessments: { step: string; detail: Record<string, unknown> }[]; digest?: unknown; run: { status: string } };
+    expect(output.plan).toMatchObject({ mode: 'hourly', date });
+    expect(output.assessments[0]).toMatchObject({ step: 'RaiseSignals', detail: { observations: date, pools: 2, gpus: 16 } });
+    expect(output.digest).toBeUndefined(); // the Choice skips the digest on hourly runs
+    expect(output.run.status).toBe('partial'); // the corrupt pool is still there
+  });
+
   it('does not start the same scheduled slot twice', async () => {
     const job = scheduledJobs.find((j) => j.name === 'analyze-daily')!;
     const before = ledger().analysis.executions.length;

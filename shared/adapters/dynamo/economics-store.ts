@@ -128,6 +128,16 @@ export class DynamoEconomicsStore {
     ]);
   }
 
+  /** The observations of the latest daily run on or before `date`, looking back `lookbackDays`; empty when none. */
+  async latestObservations(date: string, lookbackDays = 3): Promise<{ date: string | null; pools: PoolObservation[]; gpus: GpuObservation[] }> {
+    for (let back = 0; back <= lookbackDays; back++) {
+      const day = dayOf(Date.parse(`${date}T00:00:00Z`) - back * DAY_MS);
+      const found = await this.observations(day);
+      if (found.pools.length || found.gpus.length) return { date: day, ...found };
+    }
+    return { date: null, pools: [], gpus: [] };
+  }
+
   async observations(date: string): Promise<{ pools: PoolObservation[]; gpus: GpuObservation[] }> {
     const pools: PoolObservation[] = [];
     const gpus: GpuObservation[] = [];
