@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { analysisStateMachine, taskStateHandlers, type TaskArns } from '../stacks/analysis-state-machine.js';
 import type { AnalysisStart, AnalysisStarter, StartedAnalysis } from '../shared/adapters/analysis-starter.js';
@@ -27,6 +28,9 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
     },
   });
 }
+
+/** Which task the code running now belongs to (as its own Lambda function would know), for tests that check IAM. */
+export const runningTask = new AsyncLocalStorage<{ task: WorkflowTaskName; handler: string }>();
 
 const LOCAL_ACCOUNT = '000000000000';
 const LOCAL_REGION = 'us-east-1';
@@ -80,7 +84,8 @@ export async function runAnalysisLocally(input: unknown, options: LocalRunOption
       if (injected) throw injected;
       const handler = await loadHandler(task.handler);
       // Lambda returns JSON: what the handler returns crosses the wire as JSON.
-      return JSON.parse(JSON.stringify((await handler(taskInput, lambdaContext(`compute-ledger-local-${task.name}`, task.timeoutSeconds))) ?? null));
+      const output = await runningTask.run({ task: task.name, handler: task.handler }, () => handler(taskInput, lambdaContext(`compute-ledger-local-${task.name}`, task.timeoutSeconds)));
+      return JSON.parse(JSON.stringify(output ?? null));
     };
   }
   const retryIntervals = Object.fromEntries(Object.keys(taskStateHandlers).map((state) => [state, (options.retryIntervalSeconds ?? 0) * 1000]));

@@ -88,8 +88,17 @@ export const permissionProfiles = {
     { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['table'] },
     { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
   ],
+  /** Analysis plan: the pools that reported, found by a loose index scan of gsi1 (Query on the index only). */
+  analysisPlan: [{ actions: ['dynamodb:Query'], resources: ['tableIndexes'] }],
+  /** Analysis folds: minutes, host-hours, costs and usage read (Query); host-hours, rows and observations written in batches. */
+  analysisFold: [
+    { actions: ['dynamodb:Query', 'dynamodb:BatchWriteItem'], resources: ['table'] },
+    { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
+  ],
+  /** Analysis run record: one item written. */
+  analysisRecord: [{ actions: ['dynamodb:PutItem'], resources: ['table'] }],
   /**
-   * Analysis tasks: minute rollups, costs, usage, prices and capacity read (Query, GetItem on the table and gsi1);
+   * Analysis assessments and the digest: minute rollups, costs, usage, prices and capacity read (Query, GetItem on the table and gsi1);
    * host-hours, unit-economics rows, observations, signals, anomalies, digests and run records written (PutItem,
    * BatchWriteItem, UpdateItem); alert claims made with conditional puts and released (DeleteItem).
    */
@@ -152,14 +161,14 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/cron/start-analysis.handler': 'static',
   'functions/http/unit-economics.handler': 'read',
   'functions/http/analysis-runs.handler': 'read',
-  'functions/workflow/plan-analysis.handler': 'analysis',
-  'functions/workflow/rollup-pool.handler': 'analysis',
-  'functions/workflow/summarize-economics.handler': 'analysis',
+  'functions/workflow/plan-analysis.handler': 'analysisPlan',
+  'functions/workflow/rollup-pool.handler': 'analysisFold',
+  'functions/workflow/summarize-economics.handler': 'analysisFold',
   'functions/workflow/raise-signals.handler': 'analysis',
   'functions/workflow/evaluate-budgets.handler': 'analysis',
   'functions/workflow/detect-anomalies.handler': 'analysis',
   'functions/workflow/build-digest.handler': 'analysis',
-  'functions/workflow/record-analysis.handler': 'analysis',
+  'functions/workflow/record-analysis.handler': 'analysisRecord',
   'functions/subscribers/notify.handler': 'notifier',
 };
 

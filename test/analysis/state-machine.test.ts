@@ -1,9 +1,11 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runningTask } from '../../local/analysis-runner.js';
 import { invokeJob } from '../../local/scheduler.js';
 import { localBus } from '../../shared/adapters/events.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { keyedFocusRecord } from '../../shared/domain/focus.js';
+import { permissionsFor } from '../../shared/permissions.js';
 import { scheduledJobs } from '../../shared/schedules.js';
 import { focusRecord } from '../support/focus.js';
 import { useTestLedger } from '../support/ledger.js';
@@ -22,6 +24,8 @@ const at = new Date(today + 15 * 60_000).toISOString();
 
 const { ledger, api } = useTestLedger();
 let failSummaryOnce = true;
+/** DynamoDB actions each task's handler called, with the resource kind, as IAM would see them. */
+const calledByTask = new Map<string, Set<string>>();
 
 function hostBatch(hostId: string, pool: string, instanceId: string, smActive: number) {
   const samples = [];
@@ -38,6 +42,20 @@ function hostBatch(hostId: string, pool: string, instanceId: string, smActive: n
 }
 
 beforeAll(async () => {
+  ledgerDependencies().db.middlewareStack.add(
+    (next, context) => async (args) => {
+      const task = runningTask.getStore();
+      if (task) {
+        const action = `dynamodb:${(context.commandName ?? 'Unknown').replace(/Command$/, '')}`;
+        const onIndex = (args.input as { IndexName?: string }).IndexName !== undefined;
+        const calls = calledByTask.get(task.handler) ?? new Set<string>();
+        calls.add(`${action} ${onIndex ? 'tableIndexes' : 'table'}`);
+        calledByTask.set(task.handler, calls);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordTaskCalls' },
+  );
   // Lambda's own transient failure has no local form: the first SummarizeEconomics call fails as Lambda would.
   ledger().analysis.options.fault = (state: string) => {
     if (state === 'SummarizeEconomics' && failSummaryOnce) {
@@ -60,6 +78,8 @@ beforeAll(async () => {
     keyedFocusRecord('aws', focusRecord({ ...day, ResourceId: 'i-0e2e00000000002', EffectiveCost: '300', BilledCost: '300', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8 })),
     keyedFocusRecord('aws', focusRecord({ ...day, ServiceName: 'Amazon Simple Storage Service', ServiceCategory: 'Storage', EffectiveCost: '12.5', BilledCost: '12.5' })),
   ]);
+  // A budget the day's spend breaks, so the budget step claims and publishes a breach.
+  expect((await api('POST', '/v1/budgets', { body: { name: 'AWS daily', scope: { provider: 'aws' }, amount: '100', period: 'daily' } })).status).toBe(201);
   // A pool whose stored minute is corrupt: its Map iteration fails, is caught, and the others go on.
   const minute = today - 2 * HOUR;
   await deps.db.send(
@@ -156,6 +176,28 @@ describe('the analysis state machine, run locally', () => {
     expect(execution.events.filter((e) => e.type === 'StateRetried' && e.state === 'PlanAnalysis')).toHaveLength(3);
     const runs = await api('GET', '/v1/analysis-runs?limit=1');
     expect(runs.body.runs[0]).toMatchObject({ status: 'failed', steps: [{ step: 'PlanAnalysis', status: 'failed', error: 'Lambda.ServiceException: Service unavailable' }] });
+  });
+});
+
+describe('least privilege, checked against what the tasks really did', () => {
+  it('each task called only DynamoDB actions its permission profile grants, on the resources it grants them', () => {
+    expect([...calledByTask.keys()].sort()).toEqual(
+      [
+        'functions/workflow/build-digest.handler',
+        'functions/workflow/detect-anomalies.handler',
+        'functions/workflow/evaluate-budgets.handler',
+        'functions/workflow/plan-analysis.handler',
+        'functions/workflow/raise-signals.handler',
+        'functions/workflow/record-analysis.handler',
+        'functions/workflow/rollup-pool.handler',
+        'functions/workflow/summarize-economics.handler',
+      ],
+    );
+    for (const [handler, calls] of calledByTask) {
+      if (process.env.LEDGER_PRINT_TASK_CALLS) process.stdout.write(`${handler}: ${[...calls].sort().join(', ')}\n`);
+      const granted = new Set(permissionsFor(handler).flatMap((grant) => grant.actions.flatMap((action) => grant.resources.map((resource) => `${action} ${resource}`))));
+      for (const call of calls) expect(granted.has(call), `${handler} called ${call}`).toBe(true);
+    }
   });
 });
 
