@@ -78,6 +78,27 @@ beforeAll(async () => {
     keyedFocusRecord('aws', focusRecord({ ...day, ResourceId: 'i-0e2e00000000002', EffectiveCost: '300', BilledCost: '300', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8 })),
     keyedFocusRecord('aws', focusRecord({ ...day, ServiceName: 'Amazon Simple Storage Service', ServiceCategory: 'Storage', EffectiveCost: '12.5', BilledCost: '12.5' })),
   ]);
+  // A cheaper offer of the same GPU elsewhere, so the signals step raises (and stores, and alerts) a move.
+  await deps.prices.putPoints([
+    {
+      key: `aws#us-west-2#-#p5.48xlarge#on-demand#-#-#${new Date(yesterday).toISOString()}`,
+      provider: 'aws',
+      region: 'us-west-2',
+      zone: null,
+      instanceType: 'p5.48xlarge',
+      sku: null,
+      gpuModel: 'H100',
+      gpuCount: 8,
+      pricingCategory: 'on-demand',
+      term: null,
+      variant: null,
+      pricePerHour: '12',
+      pricePerGpuHour: '1.5',
+      currency: 'USD',
+      observedAt: new Date(yesterday).toISOString(),
+      source: 'pricing:GetProducts',
+    },
+  ]);
   // A budget the day's spend breaks, so the budget step claims and publishes a breach.
   expect((await api('POST', '/v1/budgets', { body: { name: 'AWS daily', scope: { provider: 'aws' }, amount: '100', period: 'daily' } })).status).toBe(201);
   // A pool whose stored minute is corrupt: its Map iteration fails, is caught, and the others go on.
@@ -107,6 +128,8 @@ describe('the analysis state machine, run locally', () => {
       { pool: 'inference-a', status: 'ok', hosts: 1, hostHours: 3 },
       { pool: 'training-b', status: 'ok', hosts: 1, hostHours: 3 },
     ]);
+    expect(localBus.published.filter((e) => e.name === 'signal.raised').map((e) => (e.detail as { type: string; subject: string }).type)).toContain('move');
+    expect(localBus.published.some((e) => e.name === 'budget.breached' && (e.detail as { name: string }).name === 'AWS daily')).toBe(true);
     expect(output.assessments.map((a) => [a.step, a.status])).toEqual([
       ['RaiseSignals', 'ok'],
       ['EvaluateBudgets', 'ok'],
