@@ -24,7 +24,7 @@ const { values } = parseArgs({
     port: { type: 'string' },
     hosts: { type: 'string' },
     gpus: { type: 'string' },
-    minutes: { type: 'string', default: '60' },
+    minutes: { type: 'string' },
     interval: { type: 'string', default: '15' },
     'no-fleet': { type: 'boolean', default: false },
     'collect-every': { type: 'string' },
@@ -48,7 +48,10 @@ const fleet: FleetOptions = {
   hosts: positiveInt('hosts', values.hosts ?? process.env.LEDGER_FLEET_HOSTS, defaultFleet.hosts),
   gpusPerHost: positiveInt('gpus', values.gpus ?? process.env.LEDGER_FLEET_GPUS, defaultFleet.gpusPerHost),
 };
-const backfillMinutes = positiveInt('minutes', values.minutes, 60);
+// --once analyzes today so far: by default the fleet backfills since midnight UTC (at least an hour), so the
+// digest's utilization is measured over the hours that were billed; a running system backfills the last hour.
+const minutesSinceMidnight = Math.floor((Date.now() % 86_400_000) / 60_000);
+const backfillMinutes = positiveInt('minutes', values.minutes, values.once ? Math.max(60, minutesSinceMidnight) : 60);
 const intervalSec = Math.max(1, positiveInt('interval', values.interval, 15));
 const port = positiveInt('port', values.port ?? process.env.PORT, 8787);
 const collectEverySec = values['collect-every'] ?? process.env.LEDGER_COLLECT_EVERY;
