@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnomalyView } from '../../events/analysis.js';
 import { focusProviderNames, type FocusRecord } from './focus.js';
 import { formatDecimal, parseDecimal, roundDecimal, ZERO, type Decimal } from './money.js';
+import { median } from './statistics.js';
 import type { UsageMinute } from './usage-rollup.js';
 
 /**
@@ -135,13 +136,6 @@ export interface SeasonalBaseline {
   scale: number;
   /** Indices (into the window) of the days the expected value rests on; root-cause shares use the same days. */
   days: number[];
-}
-
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new RangeError('median of nothing');
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / values.length;

@@ -3,6 +3,7 @@ import type { BudgetStatusView } from '../../events/analysis.js';
 import { focusProviderNames, type FocusProviderName, type FocusRecord } from './focus.js';
 import type { CloudProvider } from './gpu-catalog.js';
 import { formatDecimal, parseDecimal, type Decimal } from './money.js';
+import { median } from './statistics.js';
 import type { UsageDimensions } from './usage-rollup.js';
 
 /**
@@ -283,12 +284,6 @@ export interface DailySpendModel {
   intercept: number;
   /** Monday first; all 1 under two weeks of data. */
   weekdayFactors: number[];
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /**

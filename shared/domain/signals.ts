@@ -4,6 +4,7 @@ import type { CapacityObservation, CapacityReservationObservation, GpuQuotaObser
 import type { GpuObservation, PoolObservation } from './fleet-observations.js';
 import { type Decimal, compareDecimal, divideDecimal, divideDecimalByInteger, formatDecimal, formatDecimalFixed, multiplyDecimal, parseDecimal } from './money.js';
 import type { GpuPriceCategory, GpuPricePoint } from './price-points.js';
+import { median } from './statistics.js';
 
 /**
  * Recontracting signals: which contracts to change, with the numbers used, the dollars a month at stake and how
@@ -155,10 +156,6 @@ export function percentile(values: readonly number[], q: number): number {
   const lower = Math.floor(h);
   const upper = Math.min(lower + 1, sorted.length - 1);
   return sorted[lower]! + (h - lower) * (sorted[upper]! - sorted[lower]!);
-}
-
-export function median(values: readonly number[]): number {
-  return percentile(values, 0.5);
 }
 
 function medianDecimal(values: readonly Decimal[]): Decimal {
