@@ -128,6 +128,17 @@ describe('unit economics', () => {
     expect(pool.dailyEffectiveUtilization).toEqual([0.2]);
   });
 
+  it('a denominator too small to read to 9 places gives no ratio instead of a division by zero', () => {
+    const fold = new UnitEconomicsFold({ from: DAY, to: DAY + 24 * HOUR }, { teamTag: 'team' });
+    const gpu = { uuid: 'GPU-0', model: 'H100', observedGpuHours: 1, effectiveGpuHours: 2e-10, smActive: 2e-10 };
+    fold.addHostHour(hostHour(DAY, { gpus: [gpu], observedGpuHours: 1, effectiveGpuHours: 2e-10, inference: {} }));
+    fold.addCost(focusRecord({ ResourceId: 'i-0a1b2c3d4e5f60001', EffectiveCost: '10' }));
+    const host = fold.result().rows.find((r) => r.period === 'day' && r.scopeKind === 'host')!;
+    expect(host.effectiveGpuHours).toBe(0);
+    expect(host.costPerEffectiveGpuHour).toBeNull();
+    expect(host.cost).toBe('10');
+  });
+
   it('joins Azure and Google Cloud resource ids on their last segment', () => {
     const fold = new UnitEconomicsFold({ from: DAY, to: DAY + 24 * HOUR }, { teamTag: 'team' });
     fold.addHostHour(hostHour(DAY, { hostId: 'az-1', instanceId: 'gpu-vm-01' }));

@@ -444,11 +444,11 @@ export class UnitEconomicsFold {
       effectiveGpuHours: round(acc.effective, 6),
       effectiveUtilization: acc.observedPaid > 0 ? round(Math.min(1, acc.effective / acc.observedPaid), 6) : null,
       idleCost: money(acc.idleCost),
-      costPerEffectiveGpuHour: acc.effective > 0 ? money(divideByNumber(acc.gpuCost, acc.effective)) : null,
+      costPerEffectiveGpuHour: moneyPer(acc.gpuCost, acc.effective),
       tokens: acc.tokens,
       requests: acc.requests,
-      costPerMillionTokens: acc.tokens > 0 ? money(divideByNumber(tokenCost * 1_000_000n, acc.tokens)) : null,
-      costPer1kRequests: acc.requests > 0 ? money(divideByNumber(tokenCost * 1000n, acc.requests)) : null,
+      costPerMillionTokens: moneyPer(tokenCost * 1_000_000n, acc.tokens),
+      costPer1kRequests: moneyPer(tokenCost * 1000n, acc.requests),
       energyKwh: round(acc.energyKwh, 6),
       kwhPerMillionTokens: acc.selfHostedTokens > 0 ? round((acc.tokenEnergyKwh / acc.selfHostedTokens) * 1e6, 6) : null,
     };
@@ -481,7 +481,7 @@ export class UnitEconomicsFold {
         paidGpuHours: round(f.paid, 6),
         effectiveGpuHours: round(f.effective, 6),
         cost: money(f.cost),
-        costPerPaidGpuHour: f.paid > 0 ? money(divideByNumber(f.cost, f.paid)) : null,
+        costPerPaidGpuHour: moneyPer(f.cost, f.paid),
         dailyEffectiveUtilization: daily,
       });
     }
@@ -573,8 +573,14 @@ function multiplyByRatio(value: Decimal, ratio: number): Decimal {
   return multiplyDecimal(value, parseDecimal(ratio.toFixed(12)));
 }
 
-function divideByNumber(value: Decimal, by: number): Decimal {
-  return divideDecimal(value, parseDecimal(by.toFixed(9)));
+/**
+ * value ÷ by as an amount, `by` read to 9 places; null when that reads 0: nothing to divide by, or so little (a model's
+ * sliver of a host's effective hours) that it would be a division by zero.
+ */
+function moneyPer(value: Decimal, by: number): string | null {
+  if (!(by > 0)) return null;
+  const divisor = parseDecimal(by.toFixed(9));
+  return divisor === ZERO ? null : money(divideDecimal(value, divisor));
 }
 
 function money(value: Decimal): string {
