@@ -1,4 +1,4 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../../concurrency.js';
 import type { GpuObservation, PoolObservation } from '../../domain/fleet-observations.js';
 import { DAY_MS, dayOf, type HostHour } from '../../domain/host-hours.js';
@@ -157,10 +157,19 @@ export class DynamoEconomicsStore {
     );
   }
 
+  /** The newest `limit` runs, page after page: one page stops at 1 MB, which a few large run records can fill. */
   async runs(limit: number): Promise<AnalysisRun[]> {
-    const out = await this.db.send(
-      new QueryCommand({ TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'ANALYSIS' }, ScanIndexForward: false, Limit: limit }),
-    );
-    return (out.Items ?? []).map((item) => JSON.parse(item.run as string));
+    const out: AnalysisRun[] = [];
+    for await (const item of queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'ANALYSIS' },
+      ScanIndexForward: false,
+      Limit: limit,
+    })) {
+      out.push(JSON.parse(item.run as string));
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 }
