@@ -98,7 +98,7 @@ export interface EconomicsSummary {
  * Unit economics up to the analyzed day. Daily runs fold the trailing OBSERVATION_DAYS (rows of every day for the
  * fleet, all rows of the days providers may still restate, and the pool and GPU observations the signals read);
  * hourly runs fold only those restated days and the hours of the analyzed day, so an hourly run reads days, not a
- * month. Streams host-hours, costs and usage into the fold; nothing but aggregates is held.
+ * month. Streams host-hours and costs into the fold, and usage a day at a time; nothing but aggregates is held.
  */
 export async function summarizeEconomics(
   deps: Pick<LedgerDependencies, 'economics' | 'costs' | 'usage' | 'config'>,
@@ -110,7 +110,8 @@ export async function summarizeEconomics(
   const fold = new UnitEconomicsFold({ from, to, hours: { from: dayStart, to } }, { teamTag: deps.config.LEDGER_TEAM_TAG });
   for await (const h of deps.economics.hostHours({ from, to })) fold.addHostHour(h);
   for await (const r of deps.costs.records({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })) fold.addCost(r);
-  for (const m of await deps.usage.usageMinutes({ from, to })) fold.addUsage(m);
+  // The usage store answers a list: one day at a time, so a 30-day window of minute rollups is never held at once.
+  for (let day = from; day < to; day += DAY_MS) for (const m of await deps.usage.usageMinutes({ from: day, to: day + DAY_MS })) fold.addUsage(m);
   const result = fold.result();
   // Fleet rows of every day (the digest chart); all rows of the days providers may still restate.
   const restatedFrom = to - RESTATED_DAYS * DAY_MS;
