@@ -1,4 +1,4 @@
-import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AnomalyView } from '../../../events/analysis.js';
 import type { AnomalyVerdict } from '../../domain/anomalies.js';
 import { mapWithConcurrency } from '../../concurrency.js';
@@ -87,11 +87,6 @@ export class DynamoAnomalyStore {
         }),
       );
     });
-  }
-
-  async getAnomaly(anomalyId: string): Promise<StoredAnomaly | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: anomalyKey(anomalyId) }));
-    return Item ? fromItem(Item) : null;
   }
 
   /** Anomalies of the days [from, to] (both included, yyyy-mm-dd), oldest day first: one query per month. */

@@ -106,7 +106,7 @@ export type SettleOutcome =
   | { kind: 'not-found' }
   | { kind: 'contended' };
 
-export function counterPk(scope: CounterScope): string {
+function counterPk(scope: CounterScope): string {
   const { kind, start } = scope.window;
   const windowPart = kind === 'lifetime' ? 'lifetime' : epochKey(start);
   const conversationPart = scope.conversationId === null ? 'ALL' : `C#${scope.conversationId}`;
