@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SignalType, SignalView } from '../../events/analysis.js';
 import type { CapacityObservation, CapacityReservationObservation, GpuQuotaObservation, SpotPlacementScoreObservation } from './capacity.js';
+import { formatMoney } from './display-format.js';
 import type { GpuObservation, PoolObservation } from './fleet-observations.js';
 import { type Decimal, compareDecimal, divideDecimal, divideDecimalByInteger, formatDecimal, formatDecimalFixed, multiplyDecimal, parseDecimal } from './money.js';
 import type { GpuPriceCategory, GpuPricePoint } from './price-points.js';
@@ -139,12 +140,7 @@ const round = (value: number, places: number) => Math.round(value * 10 ** places
 const clampConfidence = (value: number) => round(Math.min(1, Math.max(0, value)), 2);
 
 /** `$12,345.67`, exact. */
-function dollars(value: Decimal): string {
-  const text = cents(value);
-  const negative = text.startsWith('-');
-  const [whole, fraction] = (negative ? text.slice(1) : text).split('.');
-  return `${negative ? '-' : ''}$${whole!.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${fraction}`;
-}
+const dollars = (value: Decimal) => formatMoney(value, CURRENCY);
 
 const percent = (share: number, places = 1) => `${(share * 100).toFixed(places)}%`;
 const count = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 1 });
