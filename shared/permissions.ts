@@ -98,15 +98,29 @@ export const permissionProfiles = {
   /** Analysis run record: one item written. */
   analysisRecord: [{ actions: ['dynamodb:PutItem'], resources: ['table'] }],
   /**
-   * Analysis assessments and the digest: minute rollups, costs, usage, prices and capacity read (Query, GetItem on the table and gsi1);
-   * host-hours, unit-economics rows, observations, signals, anomalies, digests and run records written (PutItem,
-   * BatchWriteItem, UpdateItem); alert claims made with conditional puts and released (DeleteItem).
+   * Analysis budgets and digest: budgets, costs, usage, unit-economics rows, signals and anomalies read (Query on
+   * the table and gsi1); the digest written (PutItem); alert claims made with conditional puts and released when
+   * the publish fails (PutItem, DeleteItem).
    */
-  analysis: [
-    {
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
-      resources: ['table'],
-    },
+  analysisAlerts: [
+    { actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: ['table'] },
+    { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
+  ],
+  /**
+   * Analysis anomalies: costs, usage and stored anomalies read (Query on the table and gsi1); anomalies stored
+   * (UpdateItem); alert claims made and released (PutItem, DeleteItem).
+   */
+  analysisAnomalies: [
+    { actions: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: ['table'] },
+    { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
+  ],
+  /**
+   * Analysis signals: observations, prices, capacity and open signals read (Query on the table and gsi1); signals
+   * upserted and resolved (UpdateItem, conditional), one read back when a newer run updated it first (GetItem);
+   * alert claims made and released (PutItem, DeleteItem).
+   */
+  analysisSignals: [
+    { actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: ['table'] },
     { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
   ],
   /**
@@ -164,10 +178,10 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/workflow/plan-analysis.handler': 'analysisPlan',
   'functions/workflow/rollup-pool.handler': 'analysisFold',
   'functions/workflow/summarize-economics.handler': 'analysisFold',
-  'functions/workflow/raise-signals.handler': 'analysis',
-  'functions/workflow/evaluate-budgets.handler': 'analysis',
-  'functions/workflow/detect-anomalies.handler': 'analysis',
-  'functions/workflow/build-digest.handler': 'analysis',
+  'functions/workflow/raise-signals.handler': 'analysisSignals',
+  'functions/workflow/evaluate-budgets.handler': 'analysisAlerts',
+  'functions/workflow/detect-anomalies.handler': 'analysisAnomalies',
+  'functions/workflow/build-digest.handler': 'analysisAlerts',
   'functions/workflow/record-analysis.handler': 'analysisRecord',
   'functions/subscribers/notify.handler': 'notifier',
 };
