@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { formatDecimal, type Decimal } from './money.js';
+import { formatDecimal, parseDecimal, type Decimal } from './money.js';
 
 /**
  * Execution budgets: ceilings that agents ask before they spend. A budget caps cost (USD), tokens, model calls
@@ -39,16 +39,12 @@ export type ReservationStatus = (typeof reservationStatuses)[number];
 
 const MAX_COST_DIGITS = 15; // a trillion dollars: more is a unit mistake
 const USD_PATTERN = new RegExp(`^\\d{1,${MAX_COST_DIGITS}}(\\.\\d{1,12})?$`);
-const PICO_PER_UNIT = 10n ** 12n;
 
 /** "12.50" → 12_500_000_000_000n pico-dollars; only plain non-negative decimals with at most 12 places. */
 const usdAmount = z
   .string({ error: 'must be a decimal string of USD such as "12.50"' })
   .regex(USD_PATTERN, 'must be a non-negative decimal string of USD such as "12.50", with at most 12 decimal places')
-  .transform((text): Decimal => {
-    const [whole, fraction = ''] = text.split('.');
-    return BigInt(whole!) * PICO_PER_UNIT + BigInt(fraction.padEnd(12, '0'));
-  })
+  .transform((text): Decimal => parseDecimal(text))
   .describe('USD, exact decimal string such as "12.50"');
 
 const wholeCount = z
