@@ -1,6 +1,6 @@
-import { permissionsFor, type TableResource } from '../shared/permissions.js';
+import { permissionsFor } from '../shared/permissions.js';
 import { httpRoutes, routeKey, type HttpRoute } from '../shared/routes.js';
-import { table } from './storage.js';
+import { table, tableGrants } from './storage.js';
 
 /**
  * The HTTP API: one Lambda function per route in `shared/routes.ts`, each with the IAM grants listed for its
@@ -8,11 +8,6 @@ import { table } from './storage.js';
  * DynamoDB), so there is no API Gateway authorizer. The table is passed by name in the environment rather
  * than with `link`, because linking a Dynamo component grants every DynamoDB action on the table.
  */
-const tableResources: Record<TableResource, $util.Input<string>> = {
-  table: table.arn,
-  tableIndexes: $interpolate`${table.arn}/index/*`,
-};
-
 /** Ingest parses and merges batches of up to thousands of samples; readers and the rest stay small. */
 function sizing(route: HttpRoute): { memory: `${number} MB`; timeout: `${number} seconds` } {
   return route.scope === 'ingest' ? { memory: '1024 MB', timeout: '29 seconds' } : { memory: '512 MB', timeout: '15 seconds' };
@@ -34,10 +29,7 @@ for (const route of httpRoutes) {
       LEDGER_STAGE: $app.stage,
       POWERTOOLS_SERVICE_NAME: 'compute-ledger',
     },
-    permissions: permissionsFor(route.handler).map((grant) => ({
-      actions: [...grant.actions],
-      resources: grant.resources.map((resource) => tableResources[resource]),
-    })),
+    permissions: tableGrants(permissionsFor(route.handler)),
     logging: { retention: '1 month', format: 'json' },
   });
 }

@@ -1,7 +1,7 @@
 import { scheduledJobs, type ScheduledJob } from '../shared/schedules.js';
-import { permissionsFor, type TableResource } from '../shared/permissions.js';
+import { permissionsFor } from '../shared/permissions.js';
 import { bus } from './notifications.js';
-import { table } from './storage.js';
+import { table, tableGrants } from './storage.js';
 import { analysis } from './workflows.js';
 
 /**
@@ -12,11 +12,6 @@ import { analysis } from './workflows.js';
  *
  * Azure and Google Cloud credentials come from SST secrets (`npx sst secret set AzureClientSecret ...`).
  */
-const tableResources: Record<TableResource, $util.Input<string>> = {
-  table: table.arn,
-  tableIndexes: $interpolate`${table.arn}/index/*`,
-};
-
 const azureTenantId = new sst.Secret('AzureTenantId', '');
 const azureClientId = new sst.Secret('AzureClientId', '');
 const azureClientSecret = new sst.Secret('AzureClientSecret', '');
@@ -63,10 +58,7 @@ export const jobs = scheduledJobs.map(
           ...(job.startsAnalysis ? { LEDGER_ANALYSIS_STATE_MACHINE_ARN: analysis.arn } : {}),
         },
         permissions: [
-          ...permissionsFor(job.handler).map((grant) => ({
-            actions: [...grant.actions],
-            resources: grant.resources.map((resource) => tableResources[resource]),
-          })),
+          ...tableGrants(permissionsFor(job.handler)),
           { actions: ['events:PutEvents'], resources: [bus.arn] },
           ...(job.providerActions.length ? [{ actions: [...job.providerActions], resources: ['*'] }] : []),
           ...(job.startsAnalysis ? [{ actions: ['states:StartExecution'], resources: [analysis.arn] }] : []),

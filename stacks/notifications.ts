@@ -1,7 +1,7 @@
 import { analysisEvents } from '../events/analysis.js';
 import { EVENT_SOURCE } from '../events/define.js';
-import { permissionsFor, type TableResource } from '../shared/permissions.js';
-import { table } from './storage.js';
+import { permissionsFor } from '../shared/permissions.js';
+import { table, tableGrants } from './storage.js';
 
 /**
  * The ledger's event bus: `collector.failed` today, and the analysis events that subscribers deliver to
@@ -18,10 +18,6 @@ export const bus = new sst.aws.Bus('LedgerEvents');
  * as the account's verified identities in the stack's region.
  */
 const notifierHandler = 'functions/subscribers/notify.handler';
-const tableResources: Record<TableResource, $util.Input<string>> = {
-  table: table.arn,
-  tableIndexes: $interpolate`${table.arn}/index/*`,
-};
 const slackWebhookUrl = new sst.Secret('SlackWebhookUrl', '');
 const slackTeamWebhooks = new sst.Secret('SlackTeamWebhooks', '');
 const smtpUrl = new sst.Secret('SmtpUrl', '');
@@ -49,10 +45,7 @@ export const notifier = bus.subscribe(
       ...deployedNotifierSettings,
     },
     permissions: [
-      ...permissionsFor(notifierHandler).map((grant) => ({
-        actions: [...grant.actions],
-        resources: grant.resources.map((resource) => tableResources[resource]),
-      })),
+      ...tableGrants(permissionsFor(notifierHandler)),
       { actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [sesIdentities] },
     ],
     logging: { retention: '1 month', format: 'json' },

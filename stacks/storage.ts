@@ -1,4 +1,5 @@
 import { ledgerKeyAttributes, ledgerTable } from '../shared/adapters/dynamo/table.js';
+import type { TableGrant, TableResource } from '../shared/permissions.js';
 
 /**
  * The single DynamoDB table, built from its one definition in `shared/adapters/dynamo/table.ts` (the same
@@ -31,3 +32,13 @@ export const table = new sst.aws.Dynamo(ledgerTable.name, {
     },
   },
 });
+
+const tableResources: Record<TableResource, $util.Input<string>> = {
+  table: table.arn,
+  tableIndexes: $interpolate`${table.arn}/index/*`,
+};
+
+/** A handler's grants of `shared/permissions.ts` as IAM statements on this table's ARN and on its indexes. */
+export function tableGrants(grants: readonly TableGrant[]): { actions: string[]; resources: $util.Input<string>[] }[] {
+  return grants.map((grant) => ({ actions: [...grant.actions], resources: grant.resources.map((resource) => tableResources[resource]) }));
+}

@@ -1,19 +1,14 @@
-import { permissionsFor, type TableResource } from '../shared/permissions.js';
+import { permissionsFor } from '../shared/permissions.js';
 import { workflowTasks, type WorkflowTaskName } from '../shared/workflow-tasks.js';
 import { analysisStateMachine } from './analysis-state-machine.js';
 import { bus } from './notifications.js';
-import { table } from './storage.js';
+import { table, tableGrants } from './storage.js';
 
 /**
  * The analysis: one Lambda function per task of `shared/workflow-tasks.ts`, and the state machine of
  * `stacks/analysis-state-machine.ts` (ASL, JSONPath) deployed with the AWS provider's `aws.sfn.StateMachine`,
  * whose role may invoke those functions and nothing else. The scheduled starters (`stacks/jobs.ts`) start it.
  */
-const tableResources: Record<TableResource, $util.Input<string>> = {
-  table: table.arn,
-  tableIndexes: $interpolate`${table.arn}/index/*`,
-};
-
 /** Analysis settings that are not secret come from the deploying shell, as the collectors' do. */
 const passThrough = [
   'LEDGER_TEAM_TAG',
@@ -44,10 +39,7 @@ export const workflowFunctions = Object.fromEntries(
         ...deployedSettings,
       },
       permissions: [
-        ...permissionsFor(task.handler).map((grant) => ({
-          actions: [...grant.actions],
-          resources: grant.resources.map((resource) => tableResources[resource]),
-        })),
+        ...tableGrants(permissionsFor(task.handler)),
         ...(task.publishes ? [{ actions: ['events:PutEvents'], resources: [bus.arn] }] : []),
       ],
       logging: { retention: '1 month', format: 'json' },
