@@ -4,7 +4,7 @@ import type { LedgerDependencies } from '../dependencies.js';
 import type { DigestModel } from '../domain/digest-model.js';
 import { renderDigestText } from '../domain/digest-render.js';
 import { DAY_MS } from '../domain/host-hours.js';
-import { ZERO, type Decimal, formatDecimal, parseDecimal, tryParseDecimal } from '../domain/money.js';
+import { ZERO, type Decimal, compareDecimal, formatDecimal, parseDecimal, sumDecimals, tryParseDecimal } from '../domain/money.js';
 import type { UnitEconomicsRow, UnitEconomicsScopeKind } from '../domain/unit-economics-row.js';
 import { describeFailure } from './analysis-runs.js';
 import { budgetStatuses } from './budgets.js';
@@ -44,9 +44,9 @@ export async function buildDigest(deps: DigestDependencies, input: DigestInput):
       const before = previous.get(provider) ?? ZERO;
       return { provider, current: formatDecimal(now), previous: formatDecimal(before), changePercent: change(now, before) };
     })
-    .sort((a, b) => Number(parseDecimal(b.current) - parseDecimal(a.current)));
-  const total = sum(current.values());
-  const totalBefore = sum(previous.values());
+    .sort((a, b) => compareDecimal(parseDecimal(b.current), parseDecimal(a.current)));
+  const total = sumDecimals(current.values());
+  const totalBefore = sumDecimals(previous.values());
 
   const rows = await deps.economics.rows({ period: 'day', from: day, to: day + DAY_MS });
   const fleetDays = await deps.economics.rows({ period: 'day', from: day - (OBSERVATION_DAYS - 1) * DAY_MS, to: day + DAY_MS, scopeKind: 'fleet', scope: '*' });
@@ -102,7 +102,7 @@ async function spendByProvider(deps: Pick<DigestDependencies, 'costs' | 'usage'>
 function digestRows(rows: readonly UnitEconomicsRow[]): UnitEconomicsRow[] {
   const out: UnitEconomicsRow[] = [];
   for (const kind of DIGEST_KINDS) {
-    const ofKind = rows.filter((r) => r.scopeKind === kind).sort((a, b) => Number(parseDecimal(b.cost) - parseDecimal(a.cost)));
+    const ofKind = rows.filter((r) => r.scopeKind === kind).sort((a, b) => compareDecimal(parseDecimal(b.cost), parseDecimal(a.cost)));
     out.push(...ofKind.slice(0, ROWS_PER_KIND));
   }
   return out;
@@ -118,12 +118,6 @@ function chartPoints(fleetDays: readonly UnitEconomicsRow[], lastDay: number): D
     points.push({ date, spend: row?.cost ?? '0', effectiveUtilization: row?.effectiveUtilization ?? null });
   }
   return points;
-}
-
-function sum(values: Iterable<Decimal>): Decimal {
-  let total = ZERO;
-  for (const v of values) total += v;
-  return total;
 }
 
 function change(now: Decimal, before: Decimal): number | null {
