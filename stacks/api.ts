@@ -8,6 +8,14 @@ import { table, tableGrants } from './storage.js';
  * DynamoDB), so there is no API Gateway authorizer. The table is passed by name in the environment rather
  * than with `link`, because linking a Dynamo component grants every DynamoDB action on the table.
  */
+
+/**
+ * Settings of the deploying shell that handlers read as the analysis does: a budget's status counts team spend
+ * by the same tag as the analysis that raises its breaches, and reserve applies the reservation TTL set.
+ */
+const passThrough = ['LEDGER_TEAM_TAG', 'LEDGER_RESERVATION_TTL_SECONDS'];
+const deployedSettings = Object.fromEntries(passThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+
 /** Ingest parses and merges batches of up to thousands of samples; readers and the rest stay small. */
 function sizing(route: HttpRoute): { memory: `${number} MB`; timeout: `${number} seconds` } {
   return route.scope === 'ingest' ? { memory: '1024 MB', timeout: '29 seconds' } : { memory: '512 MB', timeout: '15 seconds' };
@@ -28,6 +36,7 @@ for (const route of httpRoutes) {
       LEDGER_TABLE_NAME: table.name,
       LEDGER_STAGE: $app.stage,
       POWERTOOLS_SERVICE_NAME: 'compute-ledger',
+      ...deployedSettings,
     },
     permissions: tableGrants(permissionsFor(route.handler)),
     logging: { retention: '1 month', format: 'json' },
