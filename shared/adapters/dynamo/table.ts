@@ -58,6 +58,13 @@ export const ledgerKeyAttributes = {
  * | budgets (all)                            | table | pk = BUDGET                                                     |
  * | recontracting signal by id               | table | pk = SIGNAL#<signalId>, sk = SIGNAL                             |
  * | signals by status, largest impact first  | gsi1  | gsi1pk = SIGNALS#<open|resolved>, gsi1sk = <impact cents, 16 digits>#<signalId> (descending) |
+ * | analysis host-hours of a day             | table | pk = HOURS#<yyyy-mm-dd>, sk = <pool>#<hostId>#<hourMs>          |
+ * | unit-economics rows of a period and day  | table | pk = ECON#<hour|day>#<yyyy-mm-dd>, sk begins_with <scopeKind>#  |
+ * | one scope's unit-economics rows, by time | gsi1  | gsi1pk = ECON#<period>#<scopeKind>#<scope>, gsi1sk BETWEEN <fromMs> AND <toMs> |
+ * | fleet observations of a daily run        | table | pk = OBS#<yyyy-mm-dd>, sk = POOL#<pool> / GPU#<uuid>            |
+ * | analysis runs, newest first              | table | pk = ANALYSIS, sk = <startedAt>#<executionId>                   |
+ * | alert raised once                        | table | pk = ALERT#<alertKey>, sk = ALERT (claimed conditionally)       |
+ * | alert delivered once per channel         | table | pk = DELIVERY#<alertKey>, sk = <channel> (claimed conditionally) |
  *
  * Time inside keys is epoch milliseconds, zero-padded to 13 digits so that string order is time order.
  */
@@ -91,6 +98,13 @@ export const accessPatterns = [
   { name: 'allBudgets', index: 'table', pk: 'BUDGET', sk: '<budgetId>' },
   { name: 'signalById', index: 'table', pk: 'SIGNAL#<signalId>', sk: 'SIGNAL' },
   { name: 'signalsByStatus', index: 'gsi1', pk: 'SIGNALS#<status>', sk: '<impactCents>#<signalId>' },
+  { name: 'hostHoursByDay', index: 'table', pk: 'HOURS#<yyyy-mm-dd>', sk: '<pool>#<hostId>#<hourMs>' },
+  { name: 'economicsRowsByDay', index: 'table', pk: 'ECON#<period>#<yyyy-mm-dd>', sk: '<scopeKind>#<scope>#<startMs>' },
+  { name: 'economicsRowsByScope', index: 'gsi1', pk: 'ECON#<period>#<scopeKind>#<scope>', sk: '<startMs>' },
+  { name: 'fleetObservationsByDay', index: 'table', pk: 'OBS#<yyyy-mm-dd>', sk: 'POOL#<pool>|GPU#<uuid>' },
+  { name: 'analysisRuns', index: 'table', pk: 'ANALYSIS', sk: '<startedAt>#<executionId>' },
+  { name: 'alertClaim', index: 'table', pk: 'ALERT#<alertKey>', sk: 'ALERT' },
+  { name: 'deliveryClaim', index: 'table', pk: 'DELIVERY#<alertKey>', sk: '<channel>' },
 ] as const;
 
 export function epochKey(ms: number): string {
