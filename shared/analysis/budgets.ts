@@ -27,6 +27,7 @@ import {
   type PeriodSpan,
   type ThresholdKind,
 } from '../domain/budgets.js';
+import { DAY_MS, dayOf } from '../domain/host-hours.js';
 import { parseDecimal, type Decimal } from '../domain/money.js';
 import { notFound } from '../errors.js';
 import { logger } from '../logger.js';
@@ -35,7 +36,6 @@ import { logger } from '../logger.js';
  * The budget service: CRUD for the API, the status of one budget for `GET /v1/budgets/{id}/status`, and the
  * analysis step that evaluates every budget and raises each crossed threshold once per period.
  */
-const DAY_MS = 86_400_000;
 /** Days read at once; each day is one query stream on the cost day index and one on the usage day partition. */
 const READ_CONCURRENCY = 4;
 
@@ -165,7 +165,7 @@ interface PeriodCheck {
 
 /** The periods an analysis run checks: the current one, and recent ones that late bills may still push over. */
 function periodChecks(budget: Budget, nowMs: number): { current: PeriodCheck; settling: PeriodCheck[] } | null {
-  const today = new Date(nowMs).toISOString().slice(0, 10);
+  const today = dayOf(nowMs);
   const span = budgetPeriodAt(budget.period, nowMs);
   const ended = span.end <= today;
   // A custom period over for longer than bills arrive late is final: no need to read it every run.

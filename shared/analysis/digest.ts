@@ -3,7 +3,7 @@ import { digestReady, signalViewSchema, type BudgetStatusView } from '../../even
 import type { LedgerDependencies } from '../dependencies.js';
 import type { DigestModel } from '../domain/digest-model.js';
 import { renderDigestText } from '../domain/digest-render.js';
-import { DAY_MS } from '../domain/host-hours.js';
+import { DAY_MS, dayOf } from '../domain/host-hours.js';
 import { ZERO, type Decimal, compareDecimal, formatDecimal, parseDecimal, sumDecimals, tryParseDecimal } from '../domain/money.js';
 import type { UnitEconomicsRow, UnitEconomicsScopeKind } from '../domain/unit-economics-row.js';
 import { describeFailure } from './analysis-runs.js';
@@ -112,7 +112,7 @@ function chartPoints(fleetDays: readonly UnitEconomicsRow[], lastDay: number): D
   const byDay = new Map(fleetDays.map((r) => [r.start.slice(0, 10), r]));
   const points: DigestModel['chart'] = [];
   for (let d = lastDay - (OBSERVATION_DAYS - 1) * DAY_MS; d <= lastDay; d += DAY_MS) {
-    const date = new Date(d).toISOString().slice(0, 10);
+    const date = dayOf(d);
     const row = byDay.get(date);
     if (!row && points.length === 0) continue; // start the chart at the first day with data
     points.push({ date, spend: row?.cost ?? '0', effectiveUtilization: row?.effectiveUtilization ?? null });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AnomalyView } from '../../events/analysis.js';
 import { focusProviderNames, type FocusRecord } from './focus.js';
+import { DAY_MS, dayOf } from './host-hours.js';
 import { formatDecimal, parseDecimal, roundDecimal, ZERO, type Decimal } from './money.js';
 import { median } from './statistics.js';
 import type { UsageMinute } from './usage-rollup.js';
@@ -48,7 +49,6 @@ export const BASELINE_DAYS = 56;
 /** Days read for one day under test: the baseline and the day itself. */
 export const WINDOW_DAYS = BASELINE_DAYS + 1;
 const TARGET = BASELINE_DAYS;
-const DAY_MS = 86_400_000;
 const SAME_WEEKDAY_MIN_DAYS = 3;
 const YOUNG_SERIES_DAYS = 28;
 const YOUNG_SERIES_MIN_DAYS = 7;
@@ -122,8 +122,8 @@ export interface AnomalyWindow {
 export function anomalyWindow(date: string): AnomalyWindow {
   const target = Date.parse(`${date}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || Number.isNaN(target)) throw new RangeError(`not a date (YYYY-MM-DD): ${date}`);
-  const days = Array.from({ length: WINDOW_DAYS }, (_, i) => new Date(target - (TARGET - i) * DAY_MS).toISOString().slice(0, 10));
-  return { date, days, from: days[0]!, to: new Date(target + DAY_MS).toISOString().slice(0, 10) };
+  const days = Array.from({ length: WINDOW_DAYS }, (_, i) => dayOf(target - (TARGET - i) * DAY_MS));
+  return { date, days, from: days[0]!, to: dayOf(target + DAY_MS) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { anomalyViewSchema } from '../../events/analysis.js';
 import { badRequest } from '../errors.js';
 import { ANOMALY_ID_PATTERN } from './anomalies.js';
+import { DAY_MS, dayOf } from './host-hours.js';
 
 /** `GET /v1/anomalies` and `POST /v1/anomalies/{id}/feedback`. */
 const day = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
-const DAY_MS = 86_400_000;
 export const DEFAULT_ANOMALY_WINDOW_DAYS = 7;
 export const MAX_ANOMALY_WINDOW_DAYS = 400;
 
@@ -23,17 +23,15 @@ export interface AnomalyQuery {
   kind?: 'spend' | 'drift' | undefined;
 }
 
-const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-
 /** Defaults filled and the window checked; `to` turned inclusive for the store. */
 export function resolveAnomalyQuery(input: AnomalyQueryInput, nowMs: number): { from: string; to: string; query: AnomalyQuery } {
-  const to = input.to ?? dateOf(Math.floor(nowMs / DAY_MS) * DAY_MS + DAY_MS);
+  const to = input.to ?? dayOf(Math.floor(nowMs / DAY_MS) * DAY_MS + DAY_MS);
   const toMs = Date.parse(`${to}T00:00:00Z`);
-  const from = input.from ?? dateOf(toMs - DEFAULT_ANOMALY_WINDOW_DAYS * DAY_MS);
+  const from = input.from ?? dayOf(toMs - DEFAULT_ANOMALY_WINDOW_DAYS * DAY_MS);
   const fromMs = Date.parse(`${from}T00:00:00Z`);
   if (fromMs >= toMs) throw badRequest('from: must be before to', { path: 'from' });
   if ((toMs - fromMs) / DAY_MS > MAX_ANOMALY_WINDOW_DAYS) throw badRequest(`from: the window may span at most ${MAX_ANOMALY_WINDOW_DAYS} days`, { path: 'from' });
-  return { from, to, query: { from, to: dateOf(toMs - DAY_MS), kind: input.kind } };
+  return { from, to, query: { from, to: dayOf(toMs - DAY_MS), kind: input.kind } };
 }
 
 export const anomalyIdSchema = z.string().regex(ANOMALY_ID_PATTERN, 'must be an anomaly id (24 hexadecimal digits)');

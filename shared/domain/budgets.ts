@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { BudgetStatusView } from '../../events/analysis.js';
 import { focusProviderNames, type FocusProviderName, type FocusRecord } from './focus.js';
 import type { CloudProvider } from './gpu-catalog.js';
+import { DAY_MS, dayOf } from './host-hours.js';
 import { formatDecimal, parseDecimal, type Decimal } from './money.js';
 import { median } from './statistics.js';
 import type { UsageDimensions } from './usage-rollup.js';
@@ -28,7 +29,6 @@ import type { UsageDimensions } from './usage-rollup.js';
  * History starts at the first day with spend in the trailing 28 days, so a new scope is not forecast as if
  * it had spent nothing before it existed.
  */
-const DAY_MS = 86_400_000;
 /** Days of history the forecast fits on. */
 export const FORECAST_HISTORY_DAYS = 28;
 /** Weekday factors and the seasonal slope need two of each weekday. */
@@ -183,11 +183,10 @@ export interface PeriodSpan {
   end: string;
 }
 
-const dayText = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** Epoch ms of 00:00 UTC of a yyyy-mm-dd day. */
 export const dayStartMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
 const startOfDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
-export const addDays = (day: string, n: number) => dayText(dayStartMs(day) + n * DAY_MS);
+export const addDays = (day: string, n: number) => dayOf(dayStartMs(day) + n * DAY_MS);
 /** 0 = Monday ... 6 = Sunday. */
 export const isoWeekdayOf = (day: string) => (new Date(dayStartMs(day)).getUTCDay() + 6) % 7;
 
@@ -196,14 +195,14 @@ export function budgetPeriodAt(period: BudgetPeriod, nowMs: number): PeriodSpan 
   const day = startOfDay(nowMs);
   switch (period) {
     case 'daily':
-      return { start: dayText(day), end: dayText(day + DAY_MS) };
+      return { start: dayOf(day), end: dayOf(day + DAY_MS) };
     case 'weekly': {
-      const monday = day - isoWeekdayOf(dayText(day)) * DAY_MS;
-      return { start: dayText(monday), end: dayText(monday + 7 * DAY_MS) };
+      const monday = day - isoWeekdayOf(dayOf(day)) * DAY_MS;
+      return { start: dayOf(monday), end: dayOf(monday + 7 * DAY_MS) };
     }
     case 'monthly': {
       const d = new Date(day);
-      return { start: dayText(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)), end: dayText(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) };
+      return { start: dayOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)), end: dayOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) };
     }
     default:
       return { start: period.custom.start, end: period.custom.end };
@@ -216,7 +215,7 @@ export function budgetPeriodAt(period: BudgetPeriod, nowMs: number): PeriodSpan 
  */
 export function settlingPeriods(period: BudgetPeriod, nowMs: number): PeriodSpan[] {
   if (typeof period !== 'string') return [];
-  const oldestEnd = addDays(dayText(nowMs), -LATE_COST_DAYS);
+  const oldestEnd = addDays(dayOf(nowMs), -LATE_COST_DAYS);
   const out: PeriodSpan[] = [];
   for (let span = budgetPeriodAt(period, dayStartMs(budgetPeriodAt(period, nowMs).start) - DAY_MS); span.end > oldestEnd; span = budgetPeriodAt(period, dayStartMs(span.start) - DAY_MS)) {
     out.push(span);
@@ -226,13 +225,13 @@ export function settlingPeriods(period: BudgetPeriod, nowMs: number): PeriodSpan
 
 export function daysOf(span: PeriodSpan): string[] {
   const out: string[] = [];
-  for (let t = dayStartMs(span.start); t < dayStartMs(span.end); t += DAY_MS) out.push(dayText(t));
+  for (let t = dayStartMs(span.start); t < dayStartMs(span.end); t += DAY_MS) out.push(dayOf(t));
   return out;
 }
 
 /** The days whose spend the status of `span` needs at `nowMs`: its days up to today, and the forecast history while it runs. */
 export function spendDaysFor(span: PeriodSpan, nowMs: number): string[] {
-  const today = dayText(nowMs);
+  const today = dayOf(nowMs);
   const tomorrow = addDays(today, 1);
   const days = daysOf({ start: span.start, end: span.end < tomorrow ? span.end : tomorrow });
   if (span.end > today) days.push(...daysOf({ start: addDays(today, -FORECAST_HISTORY_DAYS), end: today }));
@@ -373,7 +372,7 @@ export function computeBudgetStatus(
   spendOn: (day: string) => Decimal,
   nowMs: number,
 ): BudgetStatus {
-  const today = dayText(nowMs);
+  const today = dayOf(nowMs);
   const amount = parseDecimal(budget.amount);
   let actual = 0n;
   for (const day of daysOf(span)) if (day <= today) actual += spendOn(day);

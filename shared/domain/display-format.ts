@@ -1,3 +1,4 @@
+import { DAY_MS, dayOf } from './host-hours.js';
 import { formatDecimalFixed, parseDecimal, type Decimal } from './money.js';
 
 /**
@@ -74,8 +75,6 @@ export function formatConfidence(confidence: number): string {
   return `${Math.round(confidence * 100)}%`;
 }
 
-const DAY_MS = 86_400_000;
-
 /**
  * A half-open period [from, to) of days as people say it, inclusive: `2026-11-20` for one day,
  * `2026-11-14 to 2026-11-20` for a week. Timestamps that are not at midnight keep their date.
@@ -90,5 +89,5 @@ export function periodLabel(from: string, to: string): string {
 export function lastDayBefore(to: string): string {
   const endMs = Date.parse(to.length === 10 ? `${to}T00:00:00Z` : to);
   const midnight = Number.isFinite(endMs) && endMs % DAY_MS === 0;
-  return midnight ? new Date(endMs - DAY_MS).toISOString().slice(0, 10) : to.slice(0, 10);
+  return midnight ? dayOf(endMs - DAY_MS) : to.slice(0, 10);
 }
