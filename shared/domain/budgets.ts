@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { BudgetStatusView } from '../../events/analysis.js';
+import { budgetWindowAt } from './execution-budgets.js';
 import { focusProviderNames, type FocusProviderName, type FocusRecord } from './focus.js';
 import type { CloudProvider } from './gpu-catalog.js';
 import { DAY_MS, dayOf } from './host-hours.js';
@@ -185,28 +186,17 @@ export interface PeriodSpan {
 
 /** Epoch ms of 00:00 UTC of a yyyy-mm-dd day. */
 export const dayStartMs = (day: string) => Date.parse(`${day}T00:00:00Z`);
-const startOfDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;
 export const addDays = (day: string, n: number) => dayOf(dayStartMs(day) + n * DAY_MS);
 /** 0 = Monday ... 6 = Sunday. */
 export const isoWeekdayOf = (day: string) => (new Date(dayStartMs(day)).getUTCDay() + 6) % 7;
 
+const windowKinds = { daily: 'day', weekly: 'week', monthly: 'month' } as const;
+
 /** The period of the budget that contains the instant (a custom period is its one span, whatever the instant). */
 export function budgetPeriodAt(period: BudgetPeriod, nowMs: number): PeriodSpan {
-  const day = startOfDay(nowMs);
-  switch (period) {
-    case 'daily':
-      return { start: dayOf(day), end: dayOf(day + DAY_MS) };
-    case 'weekly': {
-      const monday = day - isoWeekdayOf(dayOf(day)) * DAY_MS;
-      return { start: dayOf(monday), end: dayOf(monday + 7 * DAY_MS) };
-    }
-    case 'monthly': {
-      const d = new Date(day);
-      return { start: dayOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1)), end: dayOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)) };
-    }
-    default:
-      return { start: period.custom.start, end: period.custom.end };
-  }
+  if (typeof period !== 'string') return { start: period.custom.start, end: period.custom.end };
+  const window = budgetWindowAt(windowKinds[period], nowMs);
+  return { start: dayOf(window.start), end: dayOf(window.end!) };
 }
 
 /**
