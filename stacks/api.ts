@@ -1,5 +1,6 @@
 import { permissionsFor } from '../shared/permissions.js';
 import { httpRoutes, routeKey, type HttpRoute } from '../shared/routes.js';
+import { shellSettings } from './shell-settings.js';
 import { table, tableGrants } from './storage.js';
 
 /**
@@ -13,8 +14,7 @@ import { table, tableGrants } from './storage.js';
  * Settings of the deploying shell that handlers read as the analysis does: a budget's status counts team spend
  * by the same tag as the analysis that raises its breaches, and reserve applies the reservation TTL set.
  */
-const passThrough = ['LEDGER_TEAM_TAG', 'LEDGER_RESERVATION_TTL_SECONDS'];
-const deployedSettings = Object.fromEntries(passThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+const deployedSettings = shellSettings(['LEDGER_TEAM_TAG', 'LEDGER_RESERVATION_TTL_SECONDS']);
 
 /** Ingest parses and merges batches of up to thousands of samples; readers and the rest stay small. */
 function sizing(route: HttpRoute): { memory: `${number} MB`; timeout: `${number} seconds` } {

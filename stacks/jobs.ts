@@ -1,6 +1,7 @@
 import { scheduledJobs, type ScheduledJob } from '../shared/schedules.js';
 import { permissionsFor } from '../shared/permissions.js';
 import { bus } from './notifications.js';
+import { shellSettings } from './shell-settings.js';
 import { table, tableGrants } from './storage.js';
 import { analysis } from './workflows.js';
 
@@ -20,8 +21,7 @@ const gcpProjectId = new sst.Secret('GcpProjectId', '');
 const gcpBillingExportTable = new sst.Secret('GcpBillingExportTable', '');
 
 /** Collector settings that are not secret come from the deploying shell (see docs/deploy.md). */
-const passThrough = ['LEDGER_AWS_BILLING_ACCOUNT_ID', 'LEDGER_AWS_BILLING_ACCOUNT_NAME', 'LEDGER_AWS_REGIONS', 'LEDGER_AWS_COST_TAGS', 'LEDGER_AZURE_COST_TAGS', 'LEDGER_GCP_BILLING_ACCOUNT_ID'];
-const deployedSettings = Object.fromEntries(passThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+const deployedSettings = shellSettings(['LEDGER_AWS_BILLING_ACCOUNT_ID', 'LEDGER_AWS_BILLING_ACCOUNT_NAME', 'LEDGER_AWS_REGIONS', 'LEDGER_AWS_COST_TAGS', 'LEDGER_AZURE_COST_TAGS', 'LEDGER_GCP_BILLING_ACCOUNT_ID']);
 
 function jobName(job: ScheduledJob): string {
   return job.name

@@ -1,6 +1,7 @@
 import { analysisEvents } from '../events/analysis.js';
 import { EVENT_SOURCE } from '../events/define.js';
 import { permissionsFor } from '../shared/permissions.js';
+import { shellSettings } from './shell-settings.js';
 import { table, tableGrants } from './storage.js';
 
 /**
@@ -21,8 +22,7 @@ const notifierHandler = 'functions/subscribers/notify.handler';
 const slackWebhookUrl = new sst.Secret('SlackWebhookUrl', '');
 const slackTeamWebhooks = new sst.Secret('SlackTeamWebhooks', '');
 const smtpUrl = new sst.Secret('SmtpUrl', '');
-const notifierSettings = ['LEDGER_EMAIL_FROM', 'LEDGER_EMAIL_TO'];
-const deployedNotifierSettings = Object.fromEntries(notifierSettings.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+const deployedNotifierSettings = shellSettings(['LEDGER_EMAIL_FROM', 'LEDGER_EMAIL_TO']);
 const sesIdentities = $interpolate`arn:aws:ses:${aws.getRegionOutput().region}:${aws.getCallerIdentityOutput().accountId}:identity/*`;
 
 export const notifier = bus.subscribe(

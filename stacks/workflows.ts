@@ -2,6 +2,7 @@ import { permissionsFor } from '../shared/permissions.js';
 import { workflowTasks, type WorkflowTaskName } from '../shared/workflow-tasks.js';
 import { analysisStateMachine } from './analysis-state-machine.js';
 import { bus } from './notifications.js';
+import { shellSettings } from './shell-settings.js';
 import { table, tableGrants } from './storage.js';
 
 /**
@@ -9,8 +10,9 @@ import { table, tableGrants } from './storage.js';
  * `stacks/analysis-state-machine.ts` (ASL, JSONPath) deployed with the AWS provider's `aws.sfn.StateMachine`,
  * whose role may invoke those functions and nothing else. The scheduled starters (`stacks/jobs.ts`) start it.
  */
+
 /** Analysis settings that are not secret come from the deploying shell, as the collectors' do. */
-const passThrough = [
+const deployedSettings = shellSettings([
   'LEDGER_TEAM_TAG',
   'LEDGER_MOVE_MARGIN_PERCENT',
   'LEDGER_CONSOLIDATE_IDLE_PERCENT',
@@ -18,8 +20,7 @@ const passThrough = [
   'LEDGER_ANOMALY_MIN_DOLLARS',
   'LEDGER_ANOMALY_MIN_PERCENT',
   'LEDGER_ANOMALY_MIN_SCORE',
-];
-const deployedSettings = Object.fromEntries(passThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : [])));
+]);
 
 export const workflowFunctions = Object.fromEntries(
   workflowTasks.map((task) => [
