@@ -139,6 +139,17 @@ describe('unit economics', () => {
     expect(host.cost).toBe('10');
   });
 
+  it('a resource no host joins gives each team row the cost of the records tagged with that team', () => {
+    const fold = new UnitEconomicsFold({ from: DAY, to: DAY + 24 * HOUR }, { teamTag: 'team' });
+    fold.addCost(focusRecord({ ResourceId: 'vol-0123', EffectiveCost: '30', Tags: { team: 'search' } }));
+    fold.addCost(focusRecord({ ResourceId: 'vol-0123', EffectiveCost: '12', Tags: { team: 'ranking' } }));
+    const teams = fold.result().rows.filter((r) => r.period === 'day' && r.scopeKind === 'team');
+    expect(teams.map((r) => [r.scope, r.cost])).toEqual([
+      ['search', '30'],
+      ['ranking', '12'],
+    ]);
+  });
+
   it('joins Azure and Google Cloud resource ids on their last segment', () => {
     const fold = new UnitEconomicsFold({ from: DAY, to: DAY + 24 * HOUR }, { teamTag: 'team' });
     fold.addHostHour(hostHour(DAY, { hostId: 'az-1', instanceId: 'gpu-vm-01' }));

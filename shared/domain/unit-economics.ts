@@ -212,9 +212,9 @@ export class UnitEconomicsFold {
         list.push(piece);
         meta.pieces.set(day, list);
         // Team-tagged cost of a resource is also kept for the team row, whether or not a host joins it.
-        if (team) this.addOrphan(`team\u0000${day}\u0000${resource}`, day, record, team, piece, true);
+        if (team) this.addTeamResourceCost(day, team, resource, piece.cost);
       } else {
-        this.addOrphan(`${day}\u0000${record.ProviderName}\u0000${record.ServiceName}\u0000${team ?? ''}`, day, record, team, piece, false);
+        this.addOrphan(`${day}\u0000${record.ProviderName}\u0000${record.ServiceName}\u0000${team ?? ''}`, day, record, team, piece);
       }
     }
   }
@@ -245,14 +245,15 @@ export class UnitEconomicsFold {
     }
   }
 
-  private addOrphan(key: string, day: number, record: FocusRecord, team: string | null, piece: { start: number; end: number; cost: Decimal }, teamOnly: boolean): void {
-    if (teamOnly) {
-      const resource = key.split('\u0000')[2]!;
-      const entry = this.teamResourceCosts.get(key) ?? { day, team: team!, resource, cost: ZERO };
-      entry.cost += piece.cost;
-      this.teamResourceCosts.set(key, entry);
-      return;
-    }
+  /** One team's share of a resource-day: a resource's records may carry different team tags. */
+  private addTeamResourceCost(day: number, team: string, resource: string, cost: Decimal): void {
+    const key = `${day}\u0000${team}\u0000${resource}`;
+    let entry = this.teamResourceCosts.get(key);
+    if (!entry) this.teamResourceCosts.set(key, (entry = { day, team, resource, cost: ZERO }));
+    entry.cost += cost;
+  }
+
+  private addOrphan(key: string, day: number, record: FocusRecord, team: string | null, piece: { start: number; end: number; cost: Decimal }): void {
     let orphan = this.orphanCosts.get(key);
     if (!orphan) this.orphanCosts.set(key, (orphan = { day, provider: record.ProviderName, service: record.ServiceName, team, cost: ZERO, pieces: [] }));
     orphan.cost += piece.cost;
