@@ -604,7 +604,9 @@ function replaceSignals(gpus: readonly GpuObservation[], pools: readonly PoolObs
   for (const gpu of gpus) {
     if (!gpu.gpuModel) continue;
     const key = `${gpu.pool}\u0000${gpu.gpuModel}`;
-    groups.set(key, [...(groups.get(key) ?? []), gpu]);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(gpu);
   }
   const signals: RaisedSignal[] = [];
   for (const group of groups.values()) {
@@ -688,7 +690,9 @@ function priceSeries(points: readonly GpuPricePoint[]): PriceSeries[] {
   const byOffer = new Map<string, GpuPricePoint[]>();
   for (const p of unique.values()) {
     const key = offerKeyOf(p);
-    byOffer.set(key, [...(byOffer.get(key) ?? []), p]);
+    let list = byOffer.get(key);
+    if (!list) byOffer.set(key, (list = []));
+    list.push(p);
   }
   return [...byOffer].map(([key, list]) => {
     list.sort((a, b) => a.observedAt.localeCompare(b.observedAt) || a.key.localeCompare(b.key));
@@ -749,7 +753,9 @@ function renegotiateSignals(inputs: SignalInputs, settings: SignalSettings): Rai
       return actual === null ? 0n : latest > actual ? latest - actual : actual - latest;
     };
     const chosen = [...matching].sort((a, b) => compareDecimal(distance(a), distance(b)) || a.key.localeCompare(b.key))[0]!;
-    assigned.set(chosen.key, [...(assigned.get(chosen.key) ?? []), pool]);
+    let payers = assigned.get(chosen.key);
+    if (!payers) assigned.set(chosen.key, (payers = []));
+    payers.push(pool);
   }
 
   const to = inputs.nowMs;
