@@ -52,7 +52,8 @@ export async function buildDigest(deps: DigestDependencies, input: DigestInput):
   const fleetDays = await deps.economics.rows({ period: 'day', from: day - (OBSERVATION_DAYS - 1) * DAY_MS, to: day + DAY_MS, scopeKind: 'fleet', scope: '*' });
   const signals = (await deps.signals.list({ status: 'open', limit: 10 })).map((s) => signalViewSchema.parse(s));
   const budgets: BudgetStatusView[] = await budgetStatuses(deps, nowMs);
-  const anomalies = (await deps.anomalies.listAnomalies({ from: input.date, to: input.date })).map((a) => ({ ...a.anomaly, feedback: a.feedback?.verdict ?? a.anomaly.feedback }));
+  // The store sets each anomaly's feedback from the verdict people gave.
+  const anomalies = (await deps.anomalies.listAnomalies({ from: input.date, to: input.date })).map((a) => a.anomaly);
 
   const model: DigestModel = {
     date: input.date,
