@@ -12,6 +12,7 @@ import {
 } from '../domain/anomalies.js';
 import { compareDecimal, parseDecimal } from '../domain/money.js';
 import { notFound } from '../errors.js';
+import { raiseOnce } from './raise-once.js';
 
 const DAY_MS = 86_400_000;
 
@@ -51,21 +52,16 @@ export async function detectAnomalies(deps: AnomalyDetectionDependencies, input:
   return anomalies;
 }
 
-/** Claim each alert, publish the claimed ones together; when the publish fails, release them so a later run retries. */
+/** Alerts each anomaly not marked `expected` once. */
 async function publishNewAnomalies(deps: Pick<AnomalyDetectionDependencies, 'alerts' | 'events'>, anomalies: readonly AnomalyView[], nowMs: number): Promise<void> {
-  const claimed: AnomalyView[] = [];
-  for (const anomaly of anomalies) {
-    if (anomaly.feedback === 'expected') continue;
-    if (await deps.alerts.claimAlert(anomalyAlertKey(anomaly.anomalyId), nowMs)) claimed.push(anomaly);
-  }
-  if (claimed.length === 0) return;
   const at = new Date(nowMs).toISOString();
-  try {
-    await deps.events.publish(claimed.map((anomaly) => anomalyDetected.create({ ...anomaly, alertKey: anomalyAlertKey(anomaly.anomalyId), at })));
-  } catch (error) {
-    await Promise.all(claimed.map((anomaly) => deps.alerts.releaseAlert(anomalyAlertKey(anomaly.anomalyId))));
-    throw error;
-  }
+  const alerts = anomalies
+    .filter((anomaly) => anomaly.feedback !== 'expected')
+    .map((anomaly) => {
+      const alertKey = anomalyAlertKey(anomaly.anomalyId);
+      return { alertKey, event: anomalyDetected.create({ ...anomaly, alertKey, at }) };
+    });
+  await raiseOnce(deps, alerts, nowMs);
 }
 
 /** `GET /v1/anomalies`: the stored anomalies of the days, newest day first, largest dollar delta first within a day. */

@@ -31,6 +31,7 @@ import { DAY_MS, dayOf } from '../domain/host-hours.js';
 import { parseDecimal, type Decimal } from '../domain/money.js';
 import { notFound } from '../errors.js';
 import { logger } from '../logger.js';
+import { raiseOnce } from './raise-once.js';
 
 /**
  * The budget service: CRUD for the API, the status of one budget for `GET /v1/budgets/{id}/status`, and the
@@ -238,7 +239,7 @@ async function planAndRead(
   return { planned, spend: await readDailySpend(deps, needs) };
 }
 
-/** Claims each crossed threshold not raised before in the period and publishes it; releases the claims if the publish fails. */
+/** Raises each crossed threshold once per period. */
 async function raiseBreaches(
   deps: Pick<BudgetEvaluationDependencies, 'alerts' | 'events'>,
   budget: Budget,
@@ -246,19 +247,11 @@ async function raiseBreaches(
   kinds: readonly ThresholdKind[],
   nowMs: number,
 ): Promise<void> {
-  const claimed: string[] = [];
-  const events = [];
   const view = budgetStatusView(budget, status);
   const at = new Date(nowMs).toISOString();
-  try {
-    for (const breach of budgetBreaches(budget.id, status, kinds)) {
-      if (!(await deps.alerts.claimAlert(breach.alertKey, nowMs))) continue;
-      claimed.push(breach.alertKey);
-      events.push(budgetBreached.create({ ...view, alertKey: breach.alertKey, kind: breach.kind, thresholdPercent: breach.percent, at }));
-    }
-    if (events.length) await deps.events.publish(events);
-  } catch (error) {
-    await Promise.allSettled(claimed.map((key) => deps.alerts.releaseAlert(key)));
-    throw error;
-  }
+  const alerts = budgetBreaches(budget.id, status, kinds).map((breach) => ({
+    alertKey: breach.alertKey,
+    event: budgetBreached.create({ ...view, alertKey: breach.alertKey, kind: breach.kind, thresholdPercent: breach.percent, at }),
+  }));
+  await raiseOnce(deps, alerts, nowMs);
 }

@@ -9,6 +9,7 @@ import type { UnitEconomicsRow, UnitEconomicsScopeKind } from '../domain/unit-ec
 import { describeFailure } from './analysis-runs.js';
 import { budgetStatuses } from './budgets.js';
 import { OBSERVATION_DAYS } from './economics.js';
+import { raiseOnce } from './raise-once.js';
 
 const failedOutcome = z.object({ status: z.literal('failed'), error: z.string(), cause: z.unknown().optional() });
 
@@ -78,14 +79,9 @@ export async function buildDigest(deps: DigestDependencies, input: DigestInput):
   await deps.digests.putDigest(model);
 
   const alertKey = `digest:${input.date}`;
-  if (!(await deps.alerts.claimAlert(alertKey, nowMs))) return { date: input.date, totalSpend: model.totals.current, announced: false };
-  try {
-    await deps.events.publish([digestReady.create({ alertKey, date: input.date, totalSpend: model.totals.current, currency: 'USD', text: renderDigestText(model), at: model.generatedAt })]);
-  } catch (error) {
-    await deps.alerts.releaseAlert(alertKey);
-    throw error;
-  }
-  return { date: input.date, totalSpend: model.totals.current, announced: true };
+  const event = digestReady.create({ alertKey, date: input.date, totalSpend: model.totals.current, currency: 'USD', text: renderDigestText(model), at: model.generatedAt });
+  const announced = (await raiseOnce(deps, [{ alertKey, event }], nowMs)) > 0;
+  return { date: input.date, totalSpend: model.totals.current, announced };
 }
 
 /** EffectiveCost by FOCUS provider name, plus priced LLM API usage, for [from, to). */

@@ -7,6 +7,7 @@ import type { DynamoSignalStore } from '../adapters/dynamo/signal-store.js';
 import type { LedgerConfig } from '../config.js';
 import type { GpuObservation, PoolObservation } from '../domain/fleet-observations.js';
 import { computeSignals, signalSettings } from '../domain/signals.js';
+import { raiseOnce } from './raise-once.js';
 
 const DAY_MS = 86_400_000;
 /**
@@ -52,15 +53,10 @@ export async function raiseSignals(
   const gone = (await deps.signals.list({ status: 'open' })).filter((s) => !raisedIds.has(s.signalId)).map((s) => s.signalId);
   await deps.signals.resolve(gone, input.nowMs);
 
-  for (const view of views) {
+  const alerts = views.map((view) => {
     const alertKey = `signal:${view.signalId}`;
-    if (!(await deps.alerts.claimAlert(alertKey, input.nowMs))) continue;
-    try {
-      await deps.events.publish([signalRaised.create({ ...view, alertKey })]);
-    } catch (error) {
-      await deps.alerts.releaseAlert(alertKey);
-      throw error;
-    }
-  }
+    return { alertKey, event: signalRaised.create({ ...view, alertKey }) };
+  });
+  await raiseOnce(deps, alerts, input.nowMs);
   return views;
 }
