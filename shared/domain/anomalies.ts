@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AnomalyView } from '../../events/analysis.js';
 import { focusProviderNames, type FocusRecord } from './focus.js';
 import { DAY_MS, dayOf } from './host-hours.js';
-import { formatDecimal, parseDecimal, roundDecimal, ZERO, type Decimal } from './money.js';
+import { compareDecimal, formatDecimal, parseDecimal, roundDecimal, ZERO, type Decimal } from './money.js';
 import { median } from './statistics.js';
 import type { UsageMinute } from './usage-rollup.js';
 
@@ -316,7 +316,7 @@ export class SpendSeriesFold {
       const view = this.evaluate(series, thresholds, feedback);
       if (view) out.push(view);
     }
-    return out.sort((a, b) => dollarsOf(parseDecimal(b.delta)) - dollarsOf(parseDecimal(a.delta)) || a.anomalyId.localeCompare(b.anomalyId));
+    return out.sort((a, b) => compareDecimal(parseDecimal(b.delta), parseDecimal(a.delta)) || a.anomalyId.localeCompare(b.anomalyId));
   }
 
   private seriesOf(identity: SeriesIdentity, day: number): SpendSeries {
