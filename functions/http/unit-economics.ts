@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { economicsWindow, unitEconomicsQuerySchema } from '../../shared/domain/economics-query.js';
+import { economicsPage, economicsWindow, unitEconomicsQuerySchema } from '../../shared/domain/economics-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 
@@ -9,6 +9,5 @@ export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
   const q = parseWith(unitEconomicsQuerySchema, query, 'query');
   const { from, to } = economicsWindow(q, Date.now());
   const rows = await ledgerDependencies().economics.rows({ period: q.period, from, to, scopeKind: q.scopeKind, scope: q.scope });
-  rows.sort((a, b) => a.start.localeCompare(b.start) || a.scopeKind.localeCompare(b.scopeKind) || a.scope.localeCompare(b.scope));
-  return { status: 200, body: { period: q.period, from: new Date(from).toISOString(), to: new Date(to).toISOString(), rows } };
+  return { status: 200, body: { period: q.period, from: new Date(from).toISOString(), to: new Date(to).toISOString(), ...economicsPage(rows, q) } };
 });

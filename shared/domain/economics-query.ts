@@ -3,6 +3,24 @@ import { unitEconomicsRowSchema, unitEconomicsScopeKinds } from './unit-economic
 
 const DAY_MS = 86_400_000;
 export const MAX_ECONOMICS_WINDOW_DAYS = 93;
+/** Hour rows are 24 times as many: at most this many days of them per request. */
+export const MAX_HOURLY_WINDOW_DAYS = 2;
+export const MAX_ECONOMICS_ROWS = 5000;
+
+/** Where the next page starts: the sort key (start, scope kind, scope) of the last row sent. */
+const cursorSchema = z
+  .string()
+  .max(2048)
+  .transform((text, ctx) => {
+    try {
+      const key = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+      if (Array.isArray(key) && key.length === 3 && key.every((part) => typeof part === 'string')) return key as [string, string, string];
+    } catch {
+      // not a cursor this API wrote
+    }
+    ctx.addIssue({ code: 'custom', message: 'must be the nextCursor of a previous answer' });
+    return z.NEVER;
+  });
 
 const day = z.iso.date({ message: 'must be a day, yyyy-mm-dd' });
 
@@ -14,26 +32,55 @@ export const unitEconomicsQuerySchema = z
     to: day.optional(),
     scopeKind: z.enum(unitEconomicsScopeKinds).optional(),
     scope: z.string().min(1).max(512).optional(),
+    limit: z.coerce.number().int().min(1).max(MAX_ECONOMICS_ROWS).default(1000),
+    cursor: cursorSchema.optional(),
   })
   .superRefine((q, ctx) => {
     if (q.scope && !q.scopeKind) ctx.addIssue({ code: 'custom', path: ['scope'], message: 'scope needs scopeKind (pool, host, team, workflow, model, fleet, unallocated)' });
     if (q.from && q.to && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
-    if (q.from && q.to && (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS > MAX_ECONOMICS_WINDOW_DAYS) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${MAX_ECONOMICS_WINDOW_DAYS} days between from and to` });
+    const maxDays = q.period === 'hour' ? MAX_HOURLY_WINDOW_DAYS : MAX_ECONOMICS_WINDOW_DAYS;
+    if (q.from && q.to && (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS > maxDays) {
+      ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${maxDays} days between from and to for ${q.period} rows` });
     }
   });
 export type UnitEconomicsQuery = z.output<typeof unitEconomicsQuerySchema>;
 
-/** Default window: the last 7 complete days and today. */
+/** Default window: the last 7 complete days and today (day rows), or today (hour rows). */
 export function economicsWindow(query: UnitEconomicsQuery, nowMs: number): { from: number; to: number } {
   const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
+  const maxDays = query.period === 'hour' ? MAX_HOURLY_WINDOW_DAYS : MAX_ECONOMICS_WINDOW_DAYS;
   const to = query.to ? Date.parse(`${query.to}T00:00:00Z`) : today + DAY_MS;
-  const from = query.from ? Date.parse(`${query.from}T00:00:00Z`) : to - 8 * DAY_MS;
-  return { from, to: Math.min(to, from + MAX_ECONOMICS_WINDOW_DAYS * DAY_MS) };
+  const from = query.from ? Date.parse(`${query.from}T00:00:00Z`) : to - (query.period === 'hour' ? 1 : 8) * DAY_MS;
+  return { from, to: Math.min(to, from + maxDays * DAY_MS) };
+}
+
+type RowKey = Pick<z.infer<typeof unitEconomicsRowSchema>, 'start' | 'scopeKind' | 'scope'>;
+
+/**
+ * One page of rows in (start, scope kind, scope) order. Host rows are many (one per host per period): they are
+ * sent only when asked for with scopeKind=host, so a fleet-wide query stays the size of its pools and teams.
+ */
+export function economicsPage<Row extends RowKey>(rows: Row[], query: UnitEconomicsQuery): { rows: Row[]; nextCursor: string | null } {
+  const key = (r: RowKey): [string, string, string] => [r.start, r.scopeKind, r.scope];
+  const compare = (a: [string, string, string], b: [string, string, string]) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]);
+  const after = query.cursor;
+  const wanted = rows
+    .filter((r) => (query.scopeKind ? true : r.scopeKind !== 'host'))
+    .filter((r) => !after || compare(key(r), after) > 0)
+    .sort((a, b) => compare(key(a), key(b)));
+  const page = wanted.slice(0, query.limit);
+  const more = wanted.length > page.length;
+  return { rows: page, nextCursor: more ? Buffer.from(JSON.stringify(key(page.at(-1)!))).toString('base64url') : null };
 }
 
 export const unitEconomicsReportSchema = z
-  .object({ period: z.enum(['hour', 'day']), from: z.string(), to: z.string(), rows: z.array(unitEconomicsRowSchema) })
+  .object({
+    period: z.enum(['hour', 'day']),
+    from: z.string(),
+    to: z.string(),
+    rows: z.array(unitEconomicsRowSchema),
+    nextCursor: z.string().nullable().describe('pass as cursor for the next page; null on the last'),
+  })
   .meta({ id: 'UnitEconomicsReport' });
 
 export const analysisRunsQuerySchema = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) });

@@ -148,16 +148,33 @@ describe('the analysis state machine, run locally', () => {
   }, 120_000);
 
   it('stores unit economics joined to the bills, with what cannot be joined unallocated', async () => {
-    const response = await api('GET', `/v1/unit-economics?period=day&from=${date}&to=${new Date(today).toISOString().slice(0, 10)}`);
+    const window = `period=day&from=${date}&to=${new Date(today).toISOString().slice(0, 10)}`;
+    const response = await api('GET', `/v1/unit-economics?${window}`);
     expect(response.status).toBe(200);
-    const rows = response.body.rows as { scopeKind: string; scope: string; cost: string; paidGpuHours: number; effectiveGpuHours: number; idleCost: string; costPerEffectiveGpuHour: string | null }[];
-    const host1 = rows.find((r) => r.scopeKind === 'host' && r.scope === 'e2e-host-1')!;
+    type Row = { scopeKind: string; scope: string; cost: string; paidGpuHours: number; effectiveGpuHours: number; idleCost: string; costPerEffectiveGpuHour: string | null };
+    const rows = response.body.rows as Row[];
+    // Host rows come only when asked for: a fleet-wide answer stays the size of its pools and teams.
+    expect(rows.some((r) => r.scopeKind === 'host')).toBe(false);
+    expect(response.body.nextCursor).toBeNull();
+    const hosts = await api('GET', `/v1/unit-economics?${window}&scopeKind=host`);
+    const host1 = (hosts.body.rows as Row[]).find((r) => r.scope === 'e2e-host-1')!;
     // Billed 24 h × 8 GPUs = 192 GPU-hours; measured 3 h × 8 GPUs at SM active 0.4 = 9.6 effective.
     expect(host1).toMatchObject({ cost: '384', paidGpuHours: 192, effectiveGpuHours: 9.6, idleCost: '364.8', costPerEffectiveGpuHour: '40' });
     const team = rows.find((r) => r.scopeKind === 'team' && r.scope === 'search')!;
     expect(team.cost).toBe('384');
     expect(rows.find((r) => r.scopeKind === 'unallocated')).toMatchObject({ scope: 'AWS Amazon Simple Storage Service', cost: '12.5' });
     expect(rows.find((r) => r.scopeKind === 'fleet')).toMatchObject({ cost: '696.5', paidGpuHours: 384 });
+
+    // Pages: the same rows, in order, two at a time.
+    const paged: Row[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { rows: Row[]; nextCursor: string | null } } = await api('GET', `/v1/unit-economics?${window}&limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      expect(page.body.rows.length).toBeLessThanOrEqual(2);
+      paged.push(...page.body.rows);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(rows);
   });
 
   it('builds the digest with the failed scope and announces it once', async () => {
@@ -232,6 +249,9 @@ describe('GET /v1/unit-economics and /v1/analysis-runs refuse bad queries, namin
     ['/v1/unit-economics?from=2026-01-01&to=2026-11-01', 'to'],
     ['/v1/unit-economics?scope=gpu-a', 'scope'],
     ['/v1/unit-economics?scopeKind=galaxy', 'scopeKind'],
+    ['/v1/unit-economics?period=hour&from=2026-11-01&to=2026-11-04', 'to'],
+    ['/v1/unit-economics?cursor=not-a-cursor', 'cursor'],
+    ['/v1/unit-economics?limit=5001', 'limit'],
     ['/v1/analysis-runs?limit=0', 'limit'],
     ['/v1/analysis-runs?limit=abc', 'limit'],
   ])('%s → 400 naming %s', async (path, field) => {
