@@ -235,6 +235,21 @@ describe('stacks/api.ts', () => {
     }
   });
 
+  it('passes the team tag and reservation TTL of the deploying shell, so handlers read them as the analysis does', async () => {
+    vi.stubEnv('LEDGER_TEAM_TAG', 'cost-center');
+    vi.stubEnv('LEDGER_RESERVATION_TTL_SECONDS', '120');
+    const recorder = await deploy('staging');
+    for (const { key, handler } of recorder.routes) {
+      expect(handler.environment, key).toEqual({
+        LEDGER_TABLE_NAME: tableName('staging'),
+        LEDGER_STAGE: 'staging',
+        POWERTOOLS_SERVICE_NAME: 'compute-ledger',
+        LEDGER_TEAM_TAG: 'cost-center',
+        LEDGER_RESERVATION_TTL_SECONDS: '120',
+      });
+    }
+  });
+
   it('grants each function exactly its shared/permissions.ts entry on the table ARN, never via link', async () => {
     const recorder = await deploy();
     for (const [index, route] of httpRoutes.entries()) {
