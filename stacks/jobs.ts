@@ -30,6 +30,21 @@ function jobName(job: ScheduledJob): string {
     .join('');
 }
 
+/** What a collector needs and an analysis starter does not: the provider credentials and settings, and the bus. */
+function collectorEnvironment(job: ScheduledJob) {
+  if (job.startsAnalysis) return {};
+  return {
+    LEDGER_EVENT_BUS_NAME: bus.name,
+    AZURE_TENANT_ID: azureTenantId.value,
+    AZURE_CLIENT_ID: azureClientId.value,
+    AZURE_CLIENT_SECRET: azureClientSecret.value,
+    LEDGER_AZURE_SCOPE: azureScope.value,
+    LEDGER_GCP_PROJECT_ID: gcpProjectId.value,
+    LEDGER_GCP_BILLING_EXPORT_TABLE: gcpBillingExportTable.value,
+    ...deployedSettings,
+  };
+}
+
 export const jobs = scheduledJobs.map(
   (job) =>
     new sst.aws.CronV2(jobName(job), {
@@ -46,22 +61,16 @@ export const jobs = scheduledJobs.map(
         environment: {
           LEDGER_TABLE_NAME: table.name,
           LEDGER_STAGE: $app.stage,
-          LEDGER_EVENT_BUS_NAME: bus.name,
           POWERTOOLS_SERVICE_NAME: 'compute-ledger',
-          AZURE_TENANT_ID: azureTenantId.value,
-          AZURE_CLIENT_ID: azureClientId.value,
-          AZURE_CLIENT_SECRET: azureClientSecret.value,
-          LEDGER_AZURE_SCOPE: azureScope.value,
-          LEDGER_GCP_PROJECT_ID: gcpProjectId.value,
-          LEDGER_GCP_BILLING_EXPORT_TABLE: gcpBillingExportTable.value,
-          ...deployedSettings,
+          ...collectorEnvironment(job),
           ...(job.startsAnalysis ? { LEDGER_ANALYSIS_STATE_MACHINE_ARN: analysis.arn } : {}),
         },
         permissions: [
           ...tableGrants(permissionsFor(job.handler)),
-          { actions: ['events:PutEvents'], resources: [bus.arn] },
+          ...(job.startsAnalysis
+            ? [{ actions: ['states:StartExecution'], resources: [analysis.arn] }]
+            : [{ actions: ['events:PutEvents'], resources: [bus.arn] }]),
           ...(job.providerActions.length ? [{ actions: [...job.providerActions], resources: ['*'] }] : []),
-          ...(job.startsAnalysis ? [{ actions: ['states:StartExecution'], resources: [analysis.arn] }] : []),
         ],
         logging: { retention: '1 month', format: 'json' },
       },

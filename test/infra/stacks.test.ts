@@ -305,19 +305,23 @@ describe('stacks/jobs.ts', () => {
     }
   });
 
-  it('runs each job on nodejs22.x with its timeout, the table, the bus and the provider secrets', async () => {
+  it('runs each job on nodejs22.x with its timeout and the table; collectors get the bus and the provider secrets, starters the state machine only', async () => {
     const recorder = await deploy('staging');
     for (const [i, job] of scheduledJobs.entries()) {
       const fn = recorder.crons[i]!.args.function;
       expect(fn.runtime).toBe('nodejs22.x');
       expect(fn.timeout).toBe(`${job.timeoutSeconds} seconds`);
-      expect(fn.environment).toMatchObject({
-        LEDGER_TABLE_NAME: tableName('staging'),
-        LEDGER_STAGE: 'staging',
-        LEDGER_EVENT_BUS_NAME: busName('staging'),
-        AZURE_CLIENT_SECRET: 'secret:AzureClientSecret',
-        LEDGER_GCP_BILLING_EXPORT_TABLE: 'secret:GcpBillingExportTable',
-      });
+      const common = { LEDGER_TABLE_NAME: tableName('staging'), LEDGER_STAGE: 'staging', POWERTOOLS_SERVICE_NAME: 'compute-ledger' };
+      if (job.startsAnalysis) {
+        expect(fn.environment, job.name).toEqual({ ...common, LEDGER_ANALYSIS_STATE_MACHINE_ARN: stateMachineArn('staging') });
+      } else {
+        expect(fn.environment, job.name).toMatchObject({
+          ...common,
+          LEDGER_EVENT_BUS_NAME: busName('staging'),
+          AZURE_CLIENT_SECRET: 'secret:AzureClientSecret',
+          LEDGER_GCP_BILLING_EXPORT_TABLE: 'secret:GcpBillingExportTable',
+        });
+      }
     }
     expect(recorder.buses).toEqual(['LedgerEvents']);
   });
@@ -326,13 +330,18 @@ describe('stacks/jobs.ts', () => {
     vi.stubEnv('LEDGER_AWS_BILLING_ACCOUNT_ID', '111122223333');
     vi.stubEnv('LEDGER_AWS_REGIONS', 'us-east-1,eu-west-1');
     const recorder = await deploy();
-    for (const cron of recorder.crons) {
-      expect(cron.args.function.environment).toMatchObject({ LEDGER_AWS_BILLING_ACCOUNT_ID: '111122223333', LEDGER_AWS_REGIONS: 'us-east-1,eu-west-1' });
-      expect(cron.args.function.environment).not.toHaveProperty('LEDGER_AWS_COST_TAGS');
+    for (const [i, job] of scheduledJobs.entries()) {
+      const environment = recorder.crons[i]!.args.function.environment;
+      if (job.startsAnalysis) {
+        expect(environment, job.name).not.toHaveProperty('LEDGER_AWS_BILLING_ACCOUNT_ID');
+        continue;
+      }
+      expect(environment, job.name).toMatchObject({ LEDGER_AWS_BILLING_ACCOUNT_ID: '111122223333', LEDGER_AWS_REGIONS: 'us-east-1,eu-west-1' });
+      expect(environment, job.name).not.toHaveProperty('LEDGER_AWS_COST_TAGS');
     }
   });
 
-  it('grants the table entry of each handler, PutEvents on the bus only, and exactly the provider actions listed', async () => {
+  it('grants the table entry of each handler, PutEvents on the bus only to collectors, StartExecution only to starters, and exactly the provider actions listed', async () => {
     const recorder = await deploy();
     for (const [i, job] of scheduledJobs.entries()) {
       const statements = recorder.crons[i]!.args.function.permissions as Array<{ actions: string[]; resources: string[] }>;
@@ -342,8 +351,8 @@ describe('stacks/jobs.ts', () => {
       }));
       const bus = { actions: ['events:PutEvents'], resources: [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/${busName('dev')}`] };
       const provider = job.providerActions.length ? [{ actions: [...job.providerActions], resources: ['*'] }] : [];
-      const starts = job.startsAnalysis ? [{ actions: ['states:StartExecution'], resources: [stateMachineArn('dev')] }] : [];
-      expect(statements, job.name).toEqual([...table, bus, ...provider, ...starts]);
+      const starts = { actions: ['states:StartExecution'], resources: [stateMachineArn('dev')] };
+      expect(statements, job.name).toEqual([...table, job.startsAnalysis ? starts : bus, ...provider]);
       for (const statement of statements) for (const action of statement.actions) expect(action, job.name).not.toMatch(/\*/);
     }
   });
