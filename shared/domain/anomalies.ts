@@ -3,7 +3,7 @@ import type { AnomalyView } from '../../events/analysis.js';
 import { focusProviderNames, type FocusRecord } from './focus.js';
 import { DAY_MS, dayOf } from './host-hours.js';
 import { compareDecimal, formatDecimal, parseDecimal, roundDecimal, ZERO, type Decimal } from './money.js';
-import { median } from './statistics.js';
+import { MAD_SCALE, median } from './statistics.js';
 import type { UsageMinute } from './usage-rollup.js';
 
 /**
@@ -144,7 +144,7 @@ const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / 
 export function robustScale(residuals: readonly number[], expected: number, resolution: number): number {
   const absolute = residuals.map(Math.abs);
   const mad = absolute.length ? median(absolute) : 0;
-  if (mad > 0) return 1.4826 * mad;
+  if (mad > 0) return MAD_SCALE * mad;
   const meanAbsolute = absolute.length ? mean(absolute) : 0;
   if (meanAbsolute > 0) return 1.2533 * meanAbsolute;
   return Math.max(0.01 * Math.abs(expected), resolution);

@@ -5,7 +5,7 @@ import { formatMoney } from './display-format.js';
 import type { GpuObservation, PoolObservation } from './fleet-observations.js';
 import { type Decimal, compareDecimal, divideDecimal, divideDecimalByInteger, formatDecimal, formatDecimalFixed, multiplyDecimal, parseDecimal } from './money.js';
 import type { GpuPriceCategory, GpuPricePoint } from './price-points.js';
-import { median } from './statistics.js';
+import { MAD_SCALE, median, roundTo } from './statistics.js';
 
 /**
  * Recontracting signals: which contracts to change, with the numbers used, the dollars a month at stake and how
@@ -136,8 +136,7 @@ function agreement(a: Decimal, b: Decimal): number {
 }
 
 const cents = (value: Decimal) => formatDecimalFixed(value, 2);
-const round = (value: number, places: number) => Math.round(value * 10 ** places) / 10 ** places;
-const clampConfidence = (value: number) => round(Math.min(1, Math.max(0, value)), 2);
+const clampConfidence = (value: number) => roundTo(Math.min(1, Math.max(0, value)), 2);
 
 /** `$12,345.67`, exact. */
 const dollars = (value: Decimal) => formatMoney(value, CURRENCY);
@@ -308,7 +307,7 @@ function commitSignal(pool: PoolObservation, offers: readonly MarketOffer[], set
   const impact = monthlySpend - monthlyCommitted;
   if (impact <= 0n) return null;
 
-  const gpus = round(pool.paidGpuHours / pool.windowHours, 2);
+  const gpus = roundTo(pool.paidGpuHours / pool.windowHours, 2);
   const actual = pool.costPerPaidGpuHour === null ? null : parseDecimal(pool.costPerPaidGpuHour);
   const priceAgreement = actual === null ? 0.8 : agreement(actual, onDemand);
   const daysFactor = Math.min(1, days.length / 30);
@@ -331,7 +330,7 @@ function commitSignal(pool: PoolObservation, offers: readonly MarketOffer[], set
     currency: CURRENCY,
     confidence,
     evidence: {
-      sustainedEffectiveUtilization: round(sustained, 4),
+      sustainedEffectiveUtilization: roundTo(sustained, 4),
       utilizationPercentile: settings.commitUtilizationPercentile,
       daysObserved: days.length,
       daysInWindow: pool.dailyEffectiveUtilization.length,
@@ -340,7 +339,7 @@ function commitSignal(pool: PoolObservation, offers: readonly MarketOffer[], set
       commitmentTerm: '1yr',
       onDemandOffer: offerLabel(prices.onDemand),
       committedOffer: `${offerLabel(prices.committed)}${prices.committed.variant ? ` ${prices.committed.variant}` : ''}`,
-      breakEvenUtilization: round(breakEven, 4),
+      breakEvenUtilization: roundTo(breakEven, 4),
       pricesRegion: prices.region,
       pricesFromOtherRegion: prices.fallback,
       actualPerPaidGpuHour: pool.costPerPaidGpuHour,
@@ -348,7 +347,7 @@ function commitSignal(pool: PoolObservation, offers: readonly MarketOffer[], set
       gpusToCommit: gpus,
       monthlySpend: cents(monthlySpend),
       monthlyCommittedCost: cents(monthlyCommitted),
-      confidenceBasis: `days ${round(daysFactor, 2)} × price agreement ${round(priceAgreement, 2)} × region ${regionFactor}`,
+      confidenceBasis: `days ${roundTo(daysFactor, 2)} × price agreement ${roundTo(priceAgreement, 2)} × region ${regionFactor}`,
     },
     team: pool.team,
   };
@@ -362,7 +361,7 @@ function commitSignal(pool: PoolObservation, offers: readonly MarketOffer[], set
  * rate = (11 − score) × 5%. The risk-adjusted spot price is price ÷ (1 − rate) = price × 20 ÷ (9 + score).
  */
 export function interruptionRate(score: number): number {
-  return round((11 - score) * 0.05, 4);
+  return roundTo((11 - score) * 0.05, 4);
 }
 
 function riskAdjusted(price: Decimal, score: number): Decimal {
@@ -515,11 +514,11 @@ function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capac
       capacity: best.capacity.status,
       capacityBasis: best.capacity.basis,
       instancesNeeded: best.instancesNeeded,
-      savingPercent: round(saving * 100, 2),
+      savingPercent: roundTo(saving * 100, 2),
       marginPercent: settings.moveMarginPercent,
       paidGpuHoursPerMonth: formatDecimal(hoursPerMonth),
       alternativesConsidered: alternatives.length,
-      confidenceBasis: `capacity ${capacityFactor} × price agreement ${round(priceAgreement, 2)} × price scope ${priceScopeFactor}`,
+      confidenceBasis: `capacity ${capacityFactor} × price agreement ${roundTo(priceAgreement, 2)} × price scope ${priceScopeFactor}`,
     },
     team: pool.team,
   };
@@ -535,12 +534,12 @@ function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capac
  */
 function consolidateSignal(pool: PoolObservation, settings: SignalSettings): RaisedSignal | null {
   if (pool.paidGpuHours <= 0 || pool.windowHours <= 0 || pool.hosts < 2 || pool.gpus <= 0) return null;
-  const idleShare = round(1 - pool.effectiveGpuHours / pool.paidGpuHours, 9);
-  if (round(idleShare * 100, 6) < settings.consolidateIdlePercent) return null;
+  const idleShare = roundTo(1 - pool.effectiveGpuHours / pool.paidGpuHours, 9);
+  if (roundTo(idleShare * 100, 6) < settings.consolidateIdlePercent) return null;
   const gpusPerHost = pool.gpus / pool.hosts;
   const target = settings.consolidateTargetUtilization;
   const effectiveGpus = pool.effectiveGpuHours / pool.windowHours;
-  const hostsFor = (gpus: number) => Math.max(1, Math.ceil(round(gpus / target / gpusPerHost, 9)));
+  const hostsFor = (gpus: number) => Math.max(1, Math.ceil(roundTo(gpus / target / gpusPerHost, 9)));
   const hostsNeeded = hostsFor(effectiveGpus);
   const released = pool.hosts - hostsNeeded;
   if (released < 1) return null;
@@ -563,28 +562,28 @@ function consolidateSignal(pool: PoolObservation, settings: SignalSettings): Rai
     title: `Consolidate pool ${pool.pool}: release ${released} of ${pool.hosts} hosts`,
     summary:
       `Pool ${pool.pool}'s GPUs were idle for ${percent(idleShare)} of ${count(pool.paidGpuHours)} paid GPU-hours (${dollars(idleCost)} a month); ` +
-      `its load (${count(round(effectiveGpus, 1))} effective GPUs on average) fits on ${hostsNeeded} of its ${pool.hosts} hosts at ${percent(target, 0)} utilization. ` +
+      `its load (${count(roundTo(effectiveGpus, 1))} effective GPUs on average) fits on ${hostsNeeded} of its ${pool.hosts} hosts at ${percent(target, 0)} utilization. ` +
       `Releasing ${released} host${released === 1 ? '' : 's'} would save about ${dollars(impact)} a month.`,
     monthlyImpact: cents(impact),
     currency: CURRENCY,
     confidence,
     evidence: {
-      idleShare: round(idleShare, 4),
+      idleShare: roundTo(idleShare, 4),
       idleThresholdPercent: settings.consolidateIdlePercent,
       paidGpuHours: pool.paidGpuHours,
       effectiveGpuHours: pool.effectiveGpuHours,
       windowHours: pool.windowHours,
       hosts: pool.hosts,
       gpus: pool.gpus,
-      averageEffectiveGpus: round(effectiveGpus, 3),
+      averageEffectiveGpus: roundTo(effectiveGpus, 3),
       targetUtilization: target,
       hostsNeeded,
       hostsReleased: released,
       costPerHostMonth: cents(perHostMonth),
       monthlyCost: cents(monthlyCost),
       monthlyIdleCost: cents(idleCost),
-      peakDayEffectiveUtilization: peak === null ? null : round(peak, 4),
-      confidenceBasis: `days with data ${round(coverage, 2)} × busiest day ${peakFits ? 'fits 1' : 'does not fit 0.7'}`,
+      peakDayEffectiveUtilization: peak === null ? null : roundTo(peak, 4),
+      confidenceBasis: `days with data ${roundTo(coverage, 2)} × busiest day ${peakFits ? 'fits 1' : 'does not fit 0.7'}`,
     },
     team: pool.team,
   };
@@ -621,7 +620,7 @@ function replaceSignals(gpus: readonly GpuObservation[], pools: readonly PoolObs
     const mid = median(values);
     if (!(mid > 0)) continue;
     const mad = median(values.map((v) => Math.abs(v - mid)));
-    const robustFloor = mid - settings.replaceMadMultiplier * 1.4826 * mad;
+    const robustFloor = mid - settings.replaceMadMultiplier * MAD_SCALE * mad;
     const shortfallFloor = mid * (1 - settings.replaceMinShortfallPercent / 100);
     const cutoff = Math.min(robustFloor, shortfallFloor);
     for (const { gpu, value } of measured) {
@@ -634,9 +633,9 @@ function replaceSignals(gpus: readonly GpuObservation[], pools: readonly PoolObs
       const impact = multiplyDecimal(monthlyCost, shortfall);
       if (impact <= 0n) continue;
       const shortfallShare = Number(formatDecimal(shortfall));
-      const score = mad > 0 ? round((value - mid) / (1.4826 * mad), 2) : null;
+      const score = mad > 0 ? roundTo((value - mid) / (MAD_SCALE * mad), 2) : null;
       const unit = basis === 'tokensPerGpuHour' ? 'tokens per GPU-hour' : 'SM active';
-      const show = (v: number) => (basis === 'tokensPerGpuHour' ? count(round(v, 1)) : round(v, 3).toString());
+      const show = (v: number) => (basis === 'tokensPerGpuHour' ? count(roundTo(v, 1)) : roundTo(v, 3).toString());
       const hoursFactor = Math.min(1, gpu.paidGpuHours / 168);
       const basisFactor = basis === 'tokensPerGpuHour' ? 1 : 0.8;
       signals.push({
@@ -653,18 +652,18 @@ function replaceSignals(gpus: readonly GpuObservation[], pools: readonly PoolObs
         confidence: clampConfidence(hoursFactor * basisFactor),
         evidence: {
           metric: basis,
-          value: round(value, 4),
-          groupMedian: round(mid, 4),
-          groupMad: round(mad, 4),
+          value: roundTo(value, 4),
+          groupMedian: roundTo(mid, 4),
+          groupMad: roundTo(mad, 4),
           groupGpus: measured.length,
           robustScore: score,
           madMultiplier: settings.replaceMadMultiplier,
-          cutoff: round(cutoff, 4),
-          shortfall: round(shortfallShare, 4),
+          cutoff: roundTo(cutoff, 4),
+          shortfall: roundTo(shortfallShare, 4),
           paidGpuHours: gpu.paidGpuHours,
           cost: gpu.cost,
           monthlyCost: cents(monthlyCost),
-          confidenceBasis: `hours ${round(hoursFactor, 2)} × metric ${basisFactor}`,
+          confidenceBasis: `hours ${roundTo(hoursFactor, 2)} × metric ${basisFactor}`,
         },
         team: pool?.team ?? null,
       });
@@ -769,7 +768,7 @@ function renegotiateSignals(inputs: SignalInputs, settings: SignalSettings): Rai
     const latest = s.steps.at(-1)!.price;
     const change = latest - trailing.median;
     const changeShare = ratio(change, trailing.median);
-    if (Math.abs(round(changeShare * 100, 9)) < settings.renegotiateThresholdPercent) continue;
+    if (Math.abs(roundTo(changeShare * 100, 9)) < settings.renegotiateThresholdPercent) continue;
     const hoursPerMonth = pools.reduce((sum, p) => sum + paidGpuHoursPerMonth(p), 0n);
     const magnitude = change < 0n ? -change : change;
     const impact = multiplyDecimal(magnitude, hoursPerMonth);
@@ -808,14 +807,14 @@ function renegotiateSignals(inputs: SignalInputs, settings: SignalSettings): Rai
         latestPerGpuHour: formatDecimal(latest),
         trailingMedianPerGpuHour: formatDecimal(trailing.median),
         changePerGpuHour: formatDecimal(change),
-        changePercent: round(changeShare * 100, 2),
+        changePercent: roundTo(changeShare * 100, 2),
         thresholdPercent: settings.renegotiateThresholdPercent,
         trailingDays: settings.renegotiateTrailingDays,
         priceChangesInWindow: trailing.changes,
-        windowCoverage: round(trailing.coverage, 4),
+        windowCoverage: roundTo(trailing.coverage, 4),
         pools: names.join(','),
         paidGpuHoursPerMonth: formatDecimal(hoursPerMonth),
-        confidenceBasis: `window coverage ${round(trailing.coverage, 2)} × price agreement ${round(priceAgreement, 2)}`,
+        confidenceBasis: `window coverage ${roundTo(trailing.coverage, 2)} × price agreement ${roundTo(priceAgreement, 2)}`,
       },
       team: teams.length === 1 ? teams[0]! : null,
     });

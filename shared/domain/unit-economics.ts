@@ -5,6 +5,7 @@ import { DAY_MS, HOUR_MS, type HostHour } from './host-hours.js';
 import { ZERO, type Decimal, divideDecimal, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal, tryParseDecimal } from './money.js';
 import type { UnitEconomicsRow, UnitEconomicsScopeKind } from './unit-economics-row.js';
 import type { UsageMinute } from './usage-rollup.js';
+import { roundTo } from './statistics.js';
 
 /**
  * Unit economics: FOCUS costs joined to what the hosts did and to priced LLM usage.
@@ -441,17 +442,17 @@ export class UnitEconomicsFold {
       currency: this.currency,
       cost: money(acc.cost),
       apiCost: money(acc.apiCost),
-      paidGpuHours: round(acc.paid, 6),
-      effectiveGpuHours: round(acc.effective, 6),
-      effectiveUtilization: acc.observedPaid > 0 ? round(Math.min(1, acc.effective / acc.observedPaid), 6) : null,
+      paidGpuHours: roundTo(acc.paid, 6),
+      effectiveGpuHours: roundTo(acc.effective, 6),
+      effectiveUtilization: acc.observedPaid > 0 ? roundTo(Math.min(1, acc.effective / acc.observedPaid), 6) : null,
       idleCost: money(acc.idleCost),
       costPerEffectiveGpuHour: moneyPer(acc.gpuCost, acc.effective),
       tokens: acc.tokens,
       requests: acc.requests,
       costPerMillionTokens: moneyPer(tokenCost * 1_000_000n, acc.tokens),
       costPer1kRequests: moneyPer(tokenCost * 1000n, acc.requests),
-      energyKwh: round(acc.energyKwh, 6),
-      kwhPerMillionTokens: acc.selfHostedTokens > 0 ? round((acc.tokenEnergyKwh / acc.selfHostedTokens) * 1e6, 6) : null,
+      energyKwh: roundTo(acc.energyKwh, 6),
+      kwhPerMillionTokens: acc.selfHostedTokens > 0 ? roundTo((acc.tokenEnergyKwh / acc.selfHostedTokens) * 1e6, 6) : null,
     };
   }
 
@@ -463,7 +464,7 @@ export class UnitEconomicsFold {
       const daily: (number | null)[] = [];
       for (let day = this.window.from; day < this.window.to; day += DAY_MS) {
         const d = f.days.get(day);
-        daily.push(d && d.paid > 0 ? round(Math.min(1, d.effective / d.paid), 6) : null);
+        daily.push(d && d.paid > 0 ? roundTo(Math.min(1, d.effective / d.paid), 6) : null);
       }
       const category = f.categories.size === 1 ? [...f.categories][0]! : null;
       out.push({
@@ -479,8 +480,8 @@ export class UnitEconomicsFold {
         windowStart: new Date(this.window.from).toISOString(),
         windowEnd: new Date(this.window.to).toISOString(),
         windowHours: (this.window.to - this.window.from) / HOUR_MS,
-        paidGpuHours: round(f.paid, 6),
-        effectiveGpuHours: round(f.effective, 6),
+        paidGpuHours: roundTo(f.paid, 6),
+        effectiveGpuHours: roundTo(f.effective, 6),
         cost: money(f.cost),
         costPerPaidGpuHour: moneyPer(f.cost, f.paid),
         dailyEffectiveUtilization: daily,
@@ -512,10 +513,10 @@ export class UnitEconomicsFold {
         hostId: g.hostId,
         uuid,
         gpuModel: g.model,
-        smActive: g.smObserved > 0 ? round(g.smWeighted / g.smObserved, 6) : null,
+        smActive: g.smObserved > 0 ? roundTo(g.smWeighted / g.smObserved, 6) : null,
         // Tokens per GPU-hour of the host: its GPUs share the host's tokens evenly (servers span GPUs).
-        tokensPerGpuHour: tokens > 0 && observed > 0 ? round(tokens / observed, 3) : null,
-        paidGpuHours: round(g.observed, 6),
+        tokensPerGpuHour: tokens > 0 && observed > 0 ? roundTo(tokens / observed, 3) : null,
+        paidGpuHours: roundTo(g.observed, 6),
         cost: money((hostCost.get(g.hostId) ?? ZERO) / BigInt(gpuCount)),
       });
     }
@@ -588,10 +589,6 @@ function money(value: Decimal): string {
   return formatDecimal(roundDecimal(value, 6));
 }
 
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
 
 const order: UnitEconomicsScopeKind[] = ['fleet', 'pool', 'team', 'workflow', 'model', 'host', 'unallocated'];
 function kindOrder(kind: UnitEconomicsScopeKind): number {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { counterStep, isCounterAggregate, MINUTE_MS, type CounterAggregate, type FieldAggregate, type GaugeAggregate, type HostMinute, type InferenceMinute } from './rollup.js';
+import { roundTo } from './statistics.js';
 
 /**
  * Paid versus effectively used GPU time. A GPU-minute with any sample is one observed (paid) GPU-minute;
@@ -87,18 +88,18 @@ class MetricsAccumulator {
 
   result(): UtilizationMetrics {
     const used = utilizationBasis.filter((b) => this.basisMinutes[b] > 0);
-    const observedGpuHours = round(this.gpuMinutes / 60, 6);
-    const effectiveGpuHours = round(this.effectiveMinutes / 60, 6);
+    const observedGpuHours = roundTo(this.gpuMinutes / 60, 6);
+    const effectiveGpuHours = roundTo(this.effectiveMinutes / 60, 6);
     return {
       observedGpuHours,
       effectiveGpuHours,
-      effectiveUtilization: this.gpuMinutes > 0 ? round(this.effectiveMinutes / this.gpuMinutes, 6) : null,
+      effectiveUtilization: this.gpuMinutes > 0 ? roundTo(this.effectiveMinutes / this.gpuMinutes, 6) : null,
       basis: used.length === 0 ? 'none' : used.length === 1 ? used[0]! : 'mixed',
       basisMinutes: { ...this.basisMinutes },
-      meanSmActive: this.smMinutes > 0 ? round(this.smSum / this.smMinutes, 6) : null,
-      meanGpuUtil: this.utilMinutes > 0 ? round(this.utilSum / this.utilMinutes, 4) : null,
-      averagePowerW: this.powerMinutes > 0 ? round(this.powerSum / this.powerMinutes, 3) : null,
-      energyKWh: round(this.energyJ / 3.6e6, 6),
+      meanSmActive: this.smMinutes > 0 ? roundTo(this.smSum / this.smMinutes, 6) : null,
+      meanGpuUtil: this.utilMinutes > 0 ? roundTo(this.utilSum / this.utilMinutes, 4) : null,
+      averagePowerW: this.powerMinutes > 0 ? roundTo(this.powerSum / this.powerMinutes, 3) : null,
+      energyKWh: roundTo(this.energyJ / 3.6e6, 6),
     };
   }
 }
@@ -108,10 +109,6 @@ function mean(a: FieldAggregate | undefined): number | null {
   return (a as GaugeAggregate).sum / a.n;
 }
 
-function round(value: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(value * f) / f;
-}
 
 export const inferenceSummarySchema = z.object({
   promptTokens: z.number().describe('input tokens the host served (from the inference server counters)'),
@@ -141,7 +138,7 @@ function summarizeInference(minutes: readonly InferenceMinute[]): InferenceSumma
     promptTokens: counterIncrease(minutes.map((m) => m.promptTokens)),
     generationTokens: counterIncrease(minutes.map((m) => m.generationTokens)),
     requests,
-    meanLatencySeconds: requests > 0 ? round(latency / requests, 6) : null,
+    meanLatencySeconds: requests > 0 ? roundTo(latency / requests, 6) : null,
   };
 }
 
@@ -152,7 +149,7 @@ function addInference(a: InferenceSummary, b: InferenceSummary): InferenceSummar
     promptTokens: a.promptTokens + b.promptTokens,
     generationTokens: a.generationTokens + b.generationTokens,
     requests,
-    meanLatencySeconds: requests > 0 ? round(latency / requests, 6) : null,
+    meanLatencySeconds: requests > 0 ? roundTo(latency / requests, 6) : null,
   };
 }
 
