@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { getHeapStatistics } from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { focusRecord } from '../test/support/focus.js';
+import { gpuPricePoint } from '../test/support/prices.js';
 import { seededRandom } from '../shared/seeded-random.js';
 import { DAY_MS, HOUR_MS, type HostHour } from '../shared/domain/host-hours.js';
 import type { GpuPricePoint } from '../shared/domain/price-points.js';
@@ -68,24 +69,9 @@ function* hostHours(hosts: number, from: number): Generator<HostHour> {
 
 /** On-demand and one-year prices of the p5 in us-east-1, and a cheaper on-demand p5 in us-west-2. */
 function market(nowMs: number): GpuPricePoint[] {
-  const point = (region: string, pricingCategory: GpuPricePoint['pricingCategory'], term: GpuPricePoint['term'], perHour: number): GpuPricePoint => ({
-    key: `aws#${region}#-#p5.48xlarge#${pricingCategory}#${term ?? '-'}#-#${new Date(nowMs).toISOString()}`,
-    provider: 'aws',
-    region,
-    zone: null,
-    instanceType: 'p5.48xlarge',
-    sku: null,
-    gpuModel: 'H100',
-    gpuCount: 8,
-    pricingCategory,
-    term,
-    variant: term ? 'standard/No Upfront' : null,
-    pricePerHour: String(perHour * 8),
-    pricePerGpuHour: String(perHour),
-    currency: 'USD',
-    observedAt: new Date(nowMs - DAY_MS).toISOString(),
-    source: 'pricing:GetProducts',
-  });
+  const observedAt = new Date(nowMs - DAY_MS).toISOString();
+  const point = (region: string, pricingCategory: GpuPricePoint['pricingCategory'], term: GpuPricePoint['term'], perHour: number) =>
+    gpuPricePoint({ region, pricingCategory, term, variant: term ? 'standard/No Upfront' : null, pricePerHour: String(perHour * 8), pricePerGpuHour: String(perHour), observedAt });
   return [point('us-east-1', 'on-demand', null, 6.88), point('us-east-1', 'reserved', '1yr', 4.3), point('us-west-2', 'on-demand', null, 5.5)];
 }
 

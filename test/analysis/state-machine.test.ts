@@ -8,6 +8,7 @@ import { keyedFocusRecord } from '../../shared/domain/focus.js';
 import { permissionsFor } from '../../shared/permissions.js';
 import { scheduledJobs } from '../../shared/schedules.js';
 import { focusRecord } from '../support/focus.js';
+import { gpuPricePoint } from '../support/prices.js';
 import { useTestLedger } from '../support/ledger.js';
 
 /**
@@ -80,24 +81,7 @@ beforeAll(async () => {
   ]);
   // A cheaper offer of the same GPU elsewhere, so the signals step raises (and stores, and alerts) a move.
   await deps.prices.putPoints([
-    {
-      key: `aws#us-west-2#-#p5.48xlarge#on-demand#-#-#${new Date(yesterday).toISOString()}`,
-      provider: 'aws',
-      region: 'us-west-2',
-      zone: null,
-      instanceType: 'p5.48xlarge',
-      sku: null,
-      gpuModel: 'H100',
-      gpuCount: 8,
-      pricingCategory: 'on-demand',
-      term: null,
-      variant: null,
-      pricePerHour: '12',
-      pricePerGpuHour: '1.5',
-      currency: 'USD',
-      observedAt: new Date(yesterday).toISOString(),
-      source: 'pricing:GetProducts',
-    },
+    gpuPricePoint({ region: 'us-west-2', pricePerHour: '12', pricePerGpuHour: '1.5', observedAt: new Date(yesterday).toISOString() }),
   ]);
   // A budget the day's spend breaks, so the budget step claims and publishes a breach.
   expect((await api('POST', '/v1/budgets', { body: { name: 'AWS daily', scope: { provider: 'aws' }, amount: '100', period: 'daily' } })).status).toBe(201);

@@ -6,38 +6,16 @@ import { DynamoPriceStore } from '../../shared/adapters/dynamo/price-store.js';
 import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
 import type { CapacityObservation } from '../../shared/domain/capacity.js';
 import { keyedFocusRecord } from '../../shared/domain/focus.js';
-import type { GpuPricePoint } from '../../shared/domain/price-points.js';
 import type { LedgerRuntime } from '../../local/runtime.js';
+import type { GpuPricePoint } from '../../shared/domain/price-points.js';
 import { focusRecord } from '../support/focus.js';
+import { gpuPricePoint } from '../support/prices.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
 
 let ledger: LedgerRuntime;
 let api: ReturnType<typeof apiClient>;
 let costs: DynamoCostStore;
 
-function price(overrides: Partial<GpuPricePoint>): GpuPricePoint {
-  const p: GpuPricePoint = {
-    key: '',
-    provider: 'aws',
-    region: 'us-east-1',
-    zone: null,
-    instanceType: 'p5.48xlarge',
-    sku: null,
-    gpuModel: 'H100',
-    gpuCount: 8,
-    pricingCategory: 'on-demand',
-    term: null,
-    variant: null,
-    pricePerHour: '55.04',
-    pricePerGpuHour: '6.88',
-    currency: 'USD',
-    observedAt: new Date(Date.now() - 3_600_000).toISOString(),
-    source: 'pricing:GetProducts',
-    ...overrides,
-  };
-  p.key = [p.provider, p.region, p.zone ?? '-', p.instanceType ?? p.sku ?? '-', p.pricingCategory, p.term ?? '-', p.variant ?? '-', p.observedAt].join('#');
-  return p;
-}
 
 beforeAll(async () => {
   ledger = await startTestLedger();
@@ -53,14 +31,14 @@ beforeAll(async () => {
   ]);
   const prices = new DynamoPriceStore(db, ledger.tableName);
   await prices.putPoints([
-    price({}),
-    price({ pricingCategory: 'spot', zone: 'us-east-1a', pricePerHour: '23.67', pricePerGpuHour: '2.95875', source: 'ec2:DescribeSpotPriceHistory' }),
-    price({ pricingCategory: 'spot', zone: 'us-east-1b', pricePerHour: '30', pricePerGpuHour: '3.75', source: 'ec2:DescribeSpotPriceHistory' }),
-    price({ provider: 'azure', region: 'eastus', instanceType: 'Standard_ND96isr_H100_v5', pricePerHour: '98.32', pricePerGpuHour: '12.29', source: 'azure:retail-prices' }),
-    price({ gpuModel: 'L4', instanceType: 'g6.xlarge', gpuCount: 1, pricePerHour: '0.8048', pricePerGpuHour: '0.8048' }),
+    gpuPricePoint({}),
+    gpuPricePoint({ pricingCategory: 'spot', zone: 'us-east-1a', pricePerHour: '23.67', pricePerGpuHour: '2.95875', source: 'ec2:DescribeSpotPriceHistory' }),
+    gpuPricePoint({ pricingCategory: 'spot', zone: 'us-east-1b', pricePerHour: '30', pricePerGpuHour: '3.75', source: 'ec2:DescribeSpotPriceHistory' }),
+    gpuPricePoint({ provider: 'azure', region: 'eastus', instanceType: 'Standard_ND96isr_H100_v5', pricePerHour: '98.32', pricePerGpuHour: '12.29', source: 'azure:retail-prices' }),
+    gpuPricePoint({ gpuModel: 'L4', instanceType: 'g6.xlarge', gpuCount: 1, pricePerHour: '0.8048', pricePerGpuHour: '0.8048' }),
   ]);
   // An older observation of the same spot offer arrives late: it must not replace the newer one.
-  await prices.putPoints([price({ pricingCategory: 'spot', zone: 'us-east-1a', pricePerHour: '40', pricePerGpuHour: '5', observedAt: new Date(Date.now() - 7_200_000).toISOString() })]);
+  await prices.putPoints([gpuPricePoint({ pricingCategory: 'spot', zone: 'us-east-1a', pricePerHour: '40', pricePerGpuHour: '5', observedAt: new Date(Date.now() - 7_200_000).toISOString() })]);
 
   const capacity = new DynamoCapacityStore(db, ledger.tableName);
   const reservation = (id: string, observedAt: string): CapacityObservation => ({
