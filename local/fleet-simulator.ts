@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import type { MeasurementBatch } from '../shared/domain/measurements.js';
+import type { Workload } from '../shared/domain/measurements/workload.js';
 import { seededRandom } from '../shared/seeded-random.js';
 import { defaultAwsInstances } from './providers/simulation.js';
 
@@ -25,6 +26,10 @@ export interface SimulatedHost {
   region: string;
   /** Typical SM active of each GPU; one GPU of a training host is a slow outlier. */
   gpuLoad: number[];
+  /** The Kubernetes pod (and job) on each GPU; an inference host's last two GPUs hold a notebook that does nothing. */
+  workloads: Workload[];
+  /** GPUs held idle: SM active near 0 with their memory in use. */
+  idleHeld: boolean[];
 }
 
 
@@ -45,13 +50,24 @@ export function simulatedHosts(options: FleetOptions): SimulatedHost[] {
     // the AWS costs the local provider server bills for them (ResourceId = instance id).
     const generated = `i-0${Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('')}`;
     const instanceId = billedP5Instances[h]?.instanceId ?? generated;
+    const idleHeld = Array.from({ length: options.gpusPerHost }, (_, g) => !training && options.gpusPerHost >= 4 && g >= options.gpusPerHost - 2);
+    const workloads = idleHeld.map((held): Workload =>
+      training
+        ? { namespace: 'training', pod: `llama-70b-ft-${h}`, container: 'trainer', job: `ft-llama-70b-${String(h + 1).padStart(3, '0')}` }
+        : held
+          ? { namespace: 'research', pod: `notebook-${h}`, container: 'jupyter' }
+          : { namespace: 'inference', pod: `vllm-llama-70b-${h}`, container: 'vllm' },
+    );
     return {
+      workloads,
+      idleHeld,
       hostId: `gpu-${training ? 'train' : 'infer'}-${String(h + 1).padStart(2, '0')}`,
       instanceId,
       instanceType: 'p5.48xlarge',
       pool: training ? 'training' : 'inference',
       region: 'us-east-1',
       gpuLoad: Array.from({ length: options.gpusPerHost }, (_, g) => {
+        if (idleHeld[g]) return 0.002;
         const base = training ? 0.72 + random() * 0.1 : 0.3 + random() * 0.15;
         return training && g === options.gpusPerHost - 1 ? base * 0.55 : base;
       }),
@@ -68,7 +84,11 @@ export function hostBatch(host: SimulatedHost, hostIndex: number, fromMs: number
     const daily = dailyFactor(host.pool, new Date(t).getUTCHours());
     host.gpuLoad.forEach((load, g) => {
       const jitter = noise(options.seed, hostIndex, g, t / step) - 0.5;
-      const sm = clamp(load * daily + jitter * 0.1, 0, 1);
+      const held = host.idleHeld[g] === true;
+      const sm = held ? round(0.002 + jitter * 0.002, 4) : clamp(load * daily + jitter * 0.1, 0, 1);
+      const workload = host.workloads[g];
+      // A training job reports an epoch every two hours since midnight UTC.
+      const epoch = workload?.job ? Math.floor((t % 86_400_000) / 7_200_000) : undefined;
       const power = 90 + sm * 560 + jitter * 20;
       const energyMJ = energySinceMidnightMJ(load, host.pool, t);
       samples.push({
@@ -81,13 +101,14 @@ export function hostBatch(host: SimulatedHost, hostIndex: number, fromMs: number
           DCGM_FI_PROF_SM_OCCUPANCY: round(sm * 0.6, 4),
           DCGM_FI_PROF_PIPE_TENSOR_ACTIVE: round(sm * 0.45, 4),
           DCGM_FI_PROF_DRAM_ACTIVE: round(sm * 0.5, 4),
-          DCGM_FI_DEV_FB_USED: Math.round(20_000 + sm * 55_000),
-          DCGM_FI_DEV_FB_FREE: Math.round(81_559 - 20_000 - sm * 55_000),
+          DCGM_FI_DEV_FB_USED: held ? 30_000 : Math.round(20_000 + sm * 55_000),
+          DCGM_FI_DEV_FB_FREE: held ? 81_559 - 30_000 : Math.round(81_559 - 20_000 - sm * 55_000),
           DCGM_FI_DEV_POWER_USAGE: round(power, 2),
           DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: energyMJ,
           DCGM_FI_DEV_GPU_TEMP: Math.round(35 + sm * 40),
           DCGM_FI_DEV_SM_CLOCK: Math.round(1755 + sm * 225),
         },
+        ...(workload ? { workload: epoch === undefined ? workload : { ...workload, epoch } } : {}),
       });
     });
   }

@@ -23,7 +23,7 @@ import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
 import { priceQuerySchema } from './domain/price-query.js';
 import { signalListSchema, signalQuerySchema } from './domain/signal-query.js';
 import { ingestResultSchema, measurementBatchSchema } from './domain/measurements.js';
-import { inferenceSummarySchema, utilizationMetricsSchema } from './domain/utilization.js';
+import { inferenceSummarySchema, utilizationMetricsSchema, workloadUtilizationSchema } from './domain/utilization.js';
 import { usageBatchSchema, usageIngestResultSchema } from './domain/usage-events.js';
 import { otlpExportResponseSchema, otlpTracesSchema } from './domain/usage-otlp.js';
 import { modelNameSchema, modelPriceInputSchema, modelPriceListSchema, modelPriceViewSchema } from './domain/usage-pricing.js';
@@ -62,6 +62,7 @@ const fleetUtilizationSchema = z
       }),
     ),
     series: z.array(utilizationMetricsSchema.extend({ start: z.string() })),
+    workloads: z.array(workloadUtilizationSchema).describe('workloads the samples named (Kubernetes pods, jobs), busiest first, at most 100'),
   })
   .meta({ id: 'FleetUtilization' });
 

@@ -1,6 +1,7 @@
 import { DCGM_FIELD_NAME } from './dcgm.js';
 import { measurementBatchSchema, type MeasurementBatch } from './measurements.js';
 import { parseWith } from '../errors.js';
+import { CONTROL_CHARACTERS, MAX_EPOCH, WORKLOAD_LIMITS } from './measurements/workload.js';
 
 /**
  * The ingest hot path checks a batch by hand in one pass and hands it on as it is; zod still decides
@@ -55,10 +56,30 @@ function validHost(host: unknown): boolean {
   return true;
 }
 
+function validWorkload(workload: unknown): boolean {
+  if (!isObject(workload)) return false;
+  for (const key in workload) {
+    const value = workload[key];
+    if (key === 'epoch') {
+      if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_EPOCH) return false;
+      continue;
+    }
+    const max = WORKLOAD_LIMITS[key as keyof typeof WORKLOAD_LIMITS];
+    if (max === undefined || !Object.hasOwn(WORKLOAD_LIMITS, key)) return false;
+    if (value === undefined) continue;
+    if (!text(value, max) || CONTROL_CHARACTERS.test(value)) return false;
+  }
+  return true;
+}
+
 function validSample(sample: unknown): boolean {
   if (!isObject(sample)) return false;
   let keys = 0;
   for (const key in sample) {
+    if (key === 'workload') {
+      if (sample.workload !== undefined && !validWorkload(sample.workload)) return false;
+      continue;
+    }
     if (key !== 'time' && key !== 'gpu' && key !== 'fields') return false;
     keys++;
   }

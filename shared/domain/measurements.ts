@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DCGM_FIELD_NAME } from './dcgm.js';
+import { workloadSchema } from './measurements/workload.js';
 
 /** Wire schema of `POST /v1/measurements`. The OpenAPI document is generated from these. */
 const identifier = (what: string) =>
@@ -75,6 +76,7 @@ export const sampleSchema = z.object({
   time: sampleTimeSchema,
   gpu: gpuSchema,
   fields: fieldsSchema,
+  workload: workloadSchema.optional(),
 });
 
 /** Cumulative counters an agent scraped from an inference server (vLLM), for tokens served per GPU-hour. */

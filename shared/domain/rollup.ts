@@ -1,6 +1,7 @@
 import { dcgmFieldSpec, rejectReading, type DcgmFieldSpec, type FieldRejection } from './dcgm.js';
 import type { HostDescription, MeasurementBatch } from './measurements.js';
 import { sampleTimeMs, sampleTimes, type InferenceReading } from './measurements.js';
+import { MAX_WORKLOADS_PER_GPU_MINUTE, namesWorkload, workloadKey, type Workload } from './measurements/workload.js';
 
 /**
  * Samples are folded into one rollup per host per minute: per GPU and field, count/sum/min/max for gauges
@@ -28,11 +29,25 @@ export interface CounterAggregate {
 
 export type FieldAggregate = GaugeAggregate | CounterAggregate;
 
+/** The samples of one GPU-minute that named one workload; its share of the minute is samples / the GPU's samples. */
+export interface WorkloadMinute {
+  namespace?: string;
+  pod?: string;
+  container?: string;
+  job?: string;
+  samples: number;
+  /** Lowest and highest completed-epoch count the job reported in the minute. */
+  epochMin?: number;
+  epochMax?: number;
+}
+
 export interface GpuMinute {
   index: number;
   model: string;
   samples: number;
   fields: Record<string, FieldAggregate>;
+  /** Keyed by workloadKey; absent when no sample named a workload. */
+  workloads?: Record<string, WorkloadMinute>;
 }
 
 /** Counters of one inference server and model within a minute. */
@@ -85,10 +100,8 @@ const traitsByName = new Map<string, FieldTraits>();
 function traitsOf(name: string): FieldTraits {
   let traits = traitsByName.get(name);
   if (!traits) {
-    let h = 2166136261;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 16777619);
     const spec = dcgmFieldSpec(name);
-    traits = { spec, counter: spec.kind === 'counter', nameHash: h >>> 0 };
+    traits = { spec, counter: spec.kind === 'counter', nameHash: textHash(name) };
     if (traitsByName.size < 10_000) traitsByName.set(name, traits);
   }
   return traits;
@@ -121,6 +134,11 @@ export function foldBatch(batch: MeasurementBatch, times: Float64Array = sampleT
     }
     gpu.samples += 1;
     digestA += at * (i + 1) + sample.gpu.index;
+    if (sample.workload && namesWorkload(sample.workload)) {
+      addWorkloadSample(gpu, sample.workload);
+      digestB = (digestB + Math.imul(textHash(workloadKey(sample.workload)), i + 1)) >>> 0;
+      if (sample.workload.epoch !== undefined) digestC += (sample.workload.epoch + 1) * ((i % 9973) + 1);
+    }
     for (const name in sample.fields) {
       const value = sample.fields[name];
       const traits = traitsOf(name);
@@ -154,6 +172,54 @@ export function foldBatch(batch: MeasurementBatch, times: Float64Array = sampleT
     rejections,
     fingerprint: `v1:${batch.samples.length}:${rejectedFields}:${digestA}:${digestB}:${digestC}`,
   };
+}
+
+function textHash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+function addWorkloadSample(gpu: GpuMinute, workload: Workload): void {
+  const key = workloadKey(workload);
+  const workloads = (gpu.workloads ??= {});
+  let entry = workloads[key];
+  if (!entry) {
+    if (Object.keys(workloads).length >= MAX_WORKLOADS_PER_GPU_MINUTE) return;
+    entry = { samples: 0 };
+    if (workload.namespace) entry.namespace = workload.namespace;
+    if (workload.pod) entry.pod = workload.pod;
+    if (workload.container) entry.container = workload.container;
+    if (workload.job) entry.job = workload.job;
+    workloads[key] = entry;
+  }
+  entry.samples += 1;
+  if (workload.epoch !== undefined) {
+    entry.epochMin = entry.epochMin === undefined ? workload.epoch : Math.min(entry.epochMin, workload.epoch);
+    entry.epochMax = entry.epochMax === undefined ? workload.epoch : Math.max(entry.epochMax, workload.epoch);
+  }
+}
+
+/** Two GPU-minutes' workloads together: samples add, epoch ranges widen; at most MAX_WORKLOADS_PER_GPU_MINUTE kept. */
+export function mergeWorkloads(
+  a: Record<string, WorkloadMinute> | undefined,
+  b: Record<string, WorkloadMinute> | undefined,
+): Record<string, WorkloadMinute> | undefined {
+  if (!a || !b) return a ?? b;
+  const out: Record<string, WorkloadMinute> = {};
+  for (const key in a) out[key] = { ...a[key]! };
+  for (const key in b) {
+    const right = b[key]!;
+    const left = out[key];
+    if (!left) {
+      if (Object.keys(out).length < MAX_WORKLOADS_PER_GPU_MINUTE) out[key] = { ...right };
+      continue;
+    }
+    left.samples += right.samples;
+    if (right.epochMin !== undefined) left.epochMin = left.epochMin === undefined ? right.epochMin : Math.min(left.epochMin, right.epochMin);
+    if (right.epochMax !== undefined) left.epochMax = left.epochMax === undefined ? right.epochMax : Math.max(left.epochMax, right.epochMax);
+  }
+  return out;
 }
 
 function isAscending(times: Float64Array): boolean {
@@ -279,9 +345,18 @@ export function mergeHostMinutes(existing: HostMinute, incoming: HostMinute): Ho
   for (const uuid in incoming.gpus) {
     const right = incoming.gpus[uuid]!;
     const left = gpus[uuid];
-    gpus[uuid] = left
-      ? { index: right.index, model: right.model, samples: left.samples + right.samples, fields: mergeFields(left.fields, right.fields) }
-      : right;
+    if (!left) {
+      gpus[uuid] = right;
+      continue;
+    }
+    const workloads = mergeWorkloads(left.workloads, right.workloads);
+    gpus[uuid] = {
+      index: right.index,
+      model: right.model,
+      samples: left.samples + right.samples,
+      fields: mergeFields(left.fields, right.fields),
+      ...(workloads ? { workloads } : {}),
+    };
   }
   const inference = mergeInference(existing.inference, incoming.inference);
   return { hostId: existing.hostId, minute: existing.minute, host: { ...existing.host, ...incoming.host }, gpus, ...(inference ? { inference } : {}) };

@@ -1,14 +1,16 @@
 import { z } from 'zod';
-import { counterStep, isCounterAggregate, MINUTE_MS, type CounterAggregate, type FieldAggregate, type GaugeAggregate, type HostMinute, type InferenceMinute } from './rollup.js';
+import { counterStep, isCounterAggregate, MINUTE_MS, type CounterAggregate, type FieldAggregate, type GpuMinute, type HostMinute, type InferenceMinute, type WorkloadMinute } from './rollup.js';
+import { gaugeMean as mean, gpuMinuteActivity, IDLE_ACTIVITY_CEILING, IDLE_HELD_MEMORY_FLOOR_MIB, utilizationBasis, type UtilizationBasis } from './measurements/gpu-activity.js';
+import { podScope, workloadKey } from './measurements/workload.js';
 import { roundTo } from './statistics.js';
 
 /**
  * Paid versus effectively used GPU time. A GPU-minute with any sample is one observed (paid) GPU-minute;
  * its effective share is mean SM active, else mean graphics-engine active, else mean GPU utilization
  * (kernel busy time, which overstates use: one kernel on one SM reads 100%), flagged by its basis.
+ * A minute at or below 1% activity is idle; idle-held when its framebuffer still held 1 GiB or more.
  */
-export const utilizationBasis = ['sm_active', 'gr_engine_active', 'gpu_util'] as const;
-export type UtilizationBasis = (typeof utilizationBasis)[number];
+export { utilizationBasis, type UtilizationBasis };
 
 export const stepSchema = z.enum(['1m', '1h', '1d']);
 export type Step = z.infer<typeof stepSchema>;
@@ -23,6 +25,10 @@ export const utilizationMetricsSchema = z.object({
   effectiveUtilization: z.number().nullable().describe('effectiveGpuHours / observedGpuHours'),
   basis: z.enum([...utilizationBasis, 'mixed', 'none']).describe('which measure weighted the hours; mixed when GPU-minutes used different ones'),
   basisMinutes: z.record(z.enum(utilizationBasis), z.number().int()),
+  idleHeldGpuHours: z
+    .number()
+    .describe(`GPU-hours at or below ${IDLE_ACTIVITY_CEILING * 100}% activity while ${IDLE_HELD_MEMORY_FLOOR_MIB} MiB or more of framebuffer stayed in use: held by someone (a notebook, a stalled job) and doing nothing`),
+  idleGpuHours: z.number().describe(`GPU-hours at or below ${IDLE_ACTIVITY_CEILING * 100}% activity with the framebuffer free (or not reported): truly idle`),
   meanSmActive: z.number().nullable(),
   meanGpuUtil: z.number().nullable().describe('mean DCGM_FI_DEV_GPU_UTIL in percent'),
   averagePowerW: z.number().nullable(),
@@ -34,6 +40,8 @@ class MetricsAccumulator {
   gpuMinutes = 0;
   effectiveMinutes = 0;
   basisMinutes: Record<UtilizationBasis, number> = { sm_active: 0, gr_engine_active: 0, gpu_util: 0 };
+  idleHeldMinutes = 0;
+  idleMinutes = 0;
   smSum = 0;
   smMinutes = 0;
   utilSum = 0;
@@ -44,19 +52,15 @@ class MetricsAccumulator {
 
   addMinute(fields: Record<string, FieldAggregate>, energyJ: number): void {
     this.gpuMinutes += 1;
-    const sm = mean(fields.DCGM_FI_PROF_SM_ACTIVE);
-    const gr = mean(fields.DCGM_FI_PROF_GR_ENGINE_ACTIVE);
-    const util = mean(fields.DCGM_FI_DEV_GPU_UTIL);
-    if (sm !== null) {
-      this.effectiveMinutes += sm;
-      this.basisMinutes.sm_active += 1;
-    } else if (gr !== null) {
-      this.effectiveMinutes += gr;
-      this.basisMinutes.gr_engine_active += 1;
-    } else if (util !== null) {
-      this.effectiveMinutes += util / 100;
-      this.basisMinutes.gpu_util += 1;
+    const { activity, basis, state } = gpuMinuteActivity(fields);
+    if (activity !== null && basis !== null) {
+      this.effectiveMinutes += activity;
+      this.basisMinutes[basis] += 1;
     }
+    if (state === 'idle_held') this.idleHeldMinutes += 1;
+    else if (state === 'idle') this.idleMinutes += 1;
+    const sm = mean(fields.DCGM_FI_PROF_SM_ACTIVE);
+    const util = mean(fields.DCGM_FI_DEV_GPU_UTIL);
     if (sm !== null) {
       this.smSum += sm;
       this.smMinutes += 1;
@@ -77,6 +81,8 @@ class MetricsAccumulator {
     this.gpuMinutes += other.gpuMinutes;
     this.effectiveMinutes += other.effectiveMinutes;
     for (const b of utilizationBasis) this.basisMinutes[b] += other.basisMinutes[b];
+    this.idleHeldMinutes += other.idleHeldMinutes;
+    this.idleMinutes += other.idleMinutes;
     this.smSum += other.smSum;
     this.smMinutes += other.smMinutes;
     this.utilSum += other.utilSum;
@@ -96,6 +102,8 @@ class MetricsAccumulator {
       effectiveUtilization: this.gpuMinutes > 0 ? roundTo(this.effectiveMinutes / this.gpuMinutes, 6) : null,
       basis: used.length === 0 ? 'none' : used.length === 1 ? used[0]! : 'mixed',
       basisMinutes: { ...this.basisMinutes },
+      idleHeldGpuHours: roundTo(this.idleHeldMinutes / 60, 6),
+      idleGpuHours: roundTo(this.idleMinutes / 60, 6),
       meanSmActive: this.smMinutes > 0 ? roundTo(this.smSum / this.smMinutes, 6) : null,
       meanGpuUtil: this.utilMinutes > 0 ? roundTo(this.utilSum / this.utilMinutes, 4) : null,
       averagePowerW: this.powerMinutes > 0 ? roundTo(this.powerSum / this.powerMinutes, 3) : null,
@@ -103,12 +111,6 @@ class MetricsAccumulator {
     };
   }
 }
-
-function mean(a: FieldAggregate | undefined): number | null {
-  if (!a || isCounterAggregate(a) || a.n === 0) return null;
-  return (a as GaugeAggregate).sum / a.n;
-}
-
 
 export const inferenceSummarySchema = z.object({
   promptTokens: z.number().describe('input tokens the host served (from the inference server counters)'),
@@ -172,6 +174,22 @@ export interface HostUtilization {
   inference: InferenceSummary | null;
 }
 
+/** The most workloads a report lists, busiest (GPU-hours) first. */
+export const MAX_REPORTED_WORKLOADS = 100;
+
+export const workloadUtilizationSchema = z.object({
+  namespace: z.string().nullable(),
+  pod: z.string().nullable(),
+  container: z.string().nullable(),
+  job: z.string().nullable(),
+  gpus: z.number().int().describe('distinct GPUs the workload used'),
+  observedGpuHours: z.number().describe("the workload's share of observed GPU-hours (its samples / the GPU-minute's samples)"),
+  effectiveGpuHours: z.number(),
+  effectiveUtilization: z.number().nullable(),
+  idleHeldGpuHours: z.number(),
+});
+export type WorkloadUtilization = z.infer<typeof workloadUtilizationSchema>;
+
 export interface UtilizationReport {
   from: string;
   to: string;
@@ -179,6 +197,53 @@ export interface UtilizationReport {
   totals: UtilizationMetrics & { hosts: number; gpus: number; inference: InferenceSummary | null };
   hosts: HostUtilization[];
   series: (UtilizationMetrics & { start: string })[];
+  /** Workloads the samples named (Kubernetes pods, jobs), busiest first, at most MAX_REPORTED_WORKLOADS. */
+  workloads: WorkloadUtilization[];
+}
+
+/** Per workload: its share of each GPU-minute it appeared in, weighted by the minute's activity and state. */
+class WorkloadAccumulator {
+  private readonly byKey = new Map<string, { first: WorkloadMinute; gpus: Set<string>; observed: number; effective: number; idleHeld: number; active: number }>();
+
+  addMinute(uuid: string, gpu: GpuMinute): void {
+    if (!gpu.workloads || gpu.samples <= 0) return;
+    const { activity, state } = gpuMinuteActivity(gpu.fields);
+    for (const key in gpu.workloads) {
+      const w = gpu.workloads[key]!;
+      const share = Math.min(1, w.samples / gpu.samples);
+      let acc = this.byKey.get(key);
+      if (!acc) this.byKey.set(key, (acc = { first: w, gpus: new Set(), observed: 0, effective: 0, idleHeld: 0, active: 0 }));
+      acc.gpus.add(uuid);
+      acc.observed += share;
+      if (activity !== null) {
+        acc.effective += share * activity;
+        acc.active += share;
+      }
+      if (state === 'idle_held') acc.idleHeld += share;
+    }
+  }
+
+  result(): WorkloadUtilization[] {
+    return [...this.byKey.values()]
+      .map((a) => ({
+        namespace: a.first.namespace ?? null,
+        pod: a.first.pod ?? null,
+        container: a.first.container ?? null,
+        job: a.first.job ?? null,
+        gpus: a.gpus.size,
+        observedGpuHours: roundTo(a.observed / 60, 6),
+        effectiveGpuHours: roundTo(a.effective / 60, 6),
+        effectiveUtilization: a.active > 0 ? roundTo(a.effective / a.active, 6) : null,
+        idleHeldGpuHours: roundTo(a.idleHeld / 60, 6),
+      }))
+      .sort((a, b) => b.observedGpuHours - a.observedGpuHours || label(a).localeCompare(label(b)))
+      .slice(0, MAX_REPORTED_WORKLOADS);
+  }
+}
+
+function label(w: WorkloadUtilization): string {
+  const identity = { namespace: w.namespace ?? undefined, pod: w.pod ?? undefined, container: w.container ?? undefined, job: w.job ?? undefined };
+  return `${podScope(identity) ?? ''}\u0000${workloadKey(identity)}`;
 }
 
 /**
@@ -202,7 +267,7 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
     string,
     {
       meta: HostMinute['host'];
-      gpus: Map<string, { index: number; model: string; minutes: HostMinute['gpus'][string]['fields'][]; times: number[] }>;
+      gpus: Map<string, { index: number; model: string; minutes: GpuMinute[]; times: number[] }>;
       inference: Map<string, InferenceMinute[]>;
     }
   >();
@@ -228,7 +293,7 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
       }
       entry.index = g.index;
       entry.model = g.model;
-      entry.minutes.push(g.fields);
+      entry.minutes.push(g);
       entry.times.push(r.minute);
     }
   }
@@ -237,6 +302,7 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
   const bucketStart = (t: number) => range.from + Math.floor((t - range.from) / size) * size;
   const series = new Map<number, MetricsAccumulator>();
   const fleet = new MetricsAccumulator();
+  const workloads = new WorkloadAccumulator();
   const hostReports: HostUtilization[] = [];
   let gpuCount = 0;
   let fleetInference: InferenceSummary | null = null;
@@ -247,7 +313,9 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
     for (const [uuid, gpu] of host.gpus) {
       const acc = new MetricsAccumulator();
       let previousCounter: { last: number; lastAt: number } | undefined;
-      gpu.minutes.forEach((fields, i) => {
+      gpu.minutes.forEach((minute, i) => {
+        const fields = minute.fields;
+        workloads.addMinute(uuid, minute);
         const energy = minuteEnergyJ(fields, previousCounter);
         const counter = fields.DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION;
         previousCounter = counter && isCounterAggregate(counter) ? counter : undefined;
@@ -294,5 +362,6 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
     series: [...series]
       .sort(([a], [b]) => a - b)
       .map(([start, acc]) => ({ start: new Date(start).toISOString(), ...acc.result() })),
+    workloads: workloads.result(),
   };
 }

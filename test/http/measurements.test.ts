@@ -130,3 +130,55 @@ describe('GET /v1/fleet/utilization', () => {
     );
   });
 });
+
+describe('workloads on samples', () => {
+  const sample = (offsetMs: number, gpu: number, fields: Record<string, number>, workload?: Record<string, unknown>) => ({
+    time: new Date(minute + offsetMs).toISOString(),
+    gpu: { index: gpu, uuid: `GPU-host-k8s-${gpu}`, model: 'NVIDIA H200' },
+    fields,
+    ...(workload ? { workload } : {}),
+  });
+
+  it('stores who used each GPU and shows the busy pod and the idle-held notebook in the utilization API', async () => {
+    const body = {
+      batchId: 'k8s-1',
+      host: { hostId: 'host-k8s', pool: 'k8s-h200' },
+      samples: [
+        sample(0, 0, { DCGM_FI_DEV_GPU_UTIL: 98, DCGM_FI_PROF_SM_ACTIVE: 0.39, DCGM_FI_DEV_FB_USED: 120_000 }, { namespace: 'train', pod: 'llama-ft-0', job: 'ft-42', epoch: 3 }),
+        sample(30_000, 0, { DCGM_FI_DEV_GPU_UTIL: 97, DCGM_FI_PROF_SM_ACTIVE: 0.41, DCGM_FI_DEV_FB_USED: 120_000 }, { namespace: 'train', pod: 'llama-ft-0', job: 'ft-42', epoch: 3 }),
+        sample(0, 1, { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 40_000 }, { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter' }),
+        sample(30_000, 1, { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 40_000 }, { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter' }),
+      ],
+    };
+    const response = await api('POST', '/v1/measurements', { body, gzip: true });
+    expect(response.status).toBe(202);
+    expect(response.body).toEqual({ batchId: 'k8s-1', accepted: 4, duplicate: false, rejectedFields: 0 });
+    const report = await utilization('host-k8s');
+    // one minute of each GPU: 2/60 GPU-hours observed, 0.4/60 effective, 1/60 idle-held
+    expect(report.totals).toMatchObject({ observedGpuHours: 0.033333, effectiveGpuHours: 0.006667, idleHeldGpuHours: 0.016667, idleGpuHours: 0, basis: 'sm_active' });
+    expect(report.workloads).toEqual([
+      { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter', job: null, gpus: 1, observedGpuHours: 0.016667, effectiveGpuHours: 0, effectiveUtilization: 0, idleHeldGpuHours: 0.016667 },
+      { namespace: 'train', pod: 'llama-ft-0', container: null, job: 'ft-42', gpus: 1, observedGpuHours: 0.016667, effectiveGpuHours: 0.006667, effectiveUtilization: 0.4, idleHeldGpuHours: 0 },
+    ]);
+  });
+
+  it('refuses over-long, control-character and malformed workload values with 400 naming the field, and stores nothing', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ namespace: 'n'.repeat(64) }, 'samples[0].workload.namespace'],
+      [{ pod: 'p'.repeat(254) }, 'samples[0].workload.pod'],
+      [{ job: 'ft\u001b[31m42' }, 'samples[0].workload.job'],
+      [{ container: '' }, 'samples[0].workload.container'],
+      [{ epoch: 2.5 }, 'samples[0].workload.epoch'],
+      [{ epoch: -1 }, 'samples[0].workload.epoch'],
+    ];
+    for (const [workload, path] of cases) {
+      const body = { batchId: `k8s-bad-${path}-${JSON.stringify(workload).length}`, host: { hostId: 'host-k8s-bad' }, samples: [sample(0, 0, { DCGM_FI_PROF_SM_ACTIVE: 0.5 }, workload)] };
+      const response = await api('POST', '/v1/measurements', { body });
+      expect(response.status, JSON.stringify(workload)).toBe(400);
+      expect(response.body.error.code).toBe('validation_failed');
+      expect(response.body.error.message).toContain(path);
+    }
+    const report = await utilization('host-k8s-bad');
+    expect(report.hosts).toEqual([]);
+  });
+});
