@@ -36,7 +36,7 @@ export const unitEconomicsQuerySchema = z
     cursor: cursorSchema.optional(),
   })
   .superRefine((q, ctx) => {
-    if (q.scope && !q.scopeKind) ctx.addIssue({ code: 'custom', path: ['scope'], message: 'scope needs scopeKind (pool, host, team, workflow, model, fleet, unallocated)' });
+    if (q.scope && !q.scopeKind) ctx.addIssue({ code: 'custom', path: ['scope'], message: `scope needs scopeKind (${unitEconomicsScopeKinds.join(', ')})` });
     if (q.from && q.to && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
     const maxDays = q.period === 'hour' ? MAX_HOURLY_WINDOW_DAYS : MAX_ECONOMICS_WINDOW_DAYS;
     if (q.from && q.to && (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS > maxDays) {
@@ -54,18 +54,21 @@ export function economicsWindow(query: UnitEconomicsQuery, nowMs: number): { fro
   return { from, to: Math.min(to, from + maxDays * DAY_MS) };
 }
 
+/** Scope kinds with a row per host, pod or job: left out of an answer unless its scopeKind asks for them. */
+const ASKED_FOR_ONLY = new Set<string>(['host', 'pod', 'job']);
+
 type RowKey = Pick<z.infer<typeof unitEconomicsRowSchema>, 'start' | 'scopeKind' | 'scope'>;
 
 /**
- * One page of rows in (start, scope kind, scope) order. Host rows are many (one per host per period): they are
- * sent only when asked for with scopeKind=host, so a fleet-wide query stays the size of its pools and teams.
+ * One page of rows in (start, scope kind, scope) order. Host, pod and job rows are many (one per host, pod or job per
+ * period): they are sent only when asked for with scopeKind, so a fleet-wide query stays the size of its pools and teams.
  */
 export function economicsPage<Row extends RowKey>(rows: Row[], query: UnitEconomicsQuery): { rows: Row[]; nextCursor: string | null } {
   const key = (r: RowKey): [string, string, string] => [r.start, r.scopeKind, r.scope];
   const compare = (a: [string, string, string], b: [string, string, string]) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]);
   const after = query.cursor;
   const wanted = rows
-    .filter((r) => (query.scopeKind ? true : r.scopeKind !== 'host'))
+    .filter((r) => (query.scopeKind ? true : !ASKED_FOR_ONLY.has(r.scopeKind)))
     .filter((r) => !after || compare(key(r), after) > 0)
     .sort((a, b) => compare(key(a), key(b)));
   const page = wanted.slice(0, query.limit);

@@ -47,3 +47,33 @@ export interface GpuObservation {
   /** The GPU's share of its host's cost (host cost / GPUs on the host). */
   cost: string;
 }
+
+/**
+ * A workload that held GPUs idle over the window: a Kubernetes pod, a job, or (kind `host`) the GPU-hours of a host
+ * that no workload named. The input of the reclaim signal; only workloads with idle-held GPU-hours are kept.
+ */
+export interface WorkloadObservation {
+  kind: 'pod' | 'job' | 'host';
+  /** `namespace/pod`, the job id, or the host id. */
+  scope: string;
+  namespace: string | null;
+  pod: string | null;
+  job: string | null;
+  /** The pool, when all its GPUs were in one. */
+  pool: string | null;
+  team: string | null;
+  /** Hosts it ran on (at most 10 listed). */
+  hosts: string[];
+  gpus: number;
+  /** Start of the first and of the last hour it was seen in. */
+  firstSeen: string;
+  lastSeen: string;
+  windowEnd: string;
+  observedGpuHours: number;
+  effectiveGpuHours: number;
+  idleHeldGpuHours: number;
+  /** Its share of its hosts' cost (observed GPU-hours × the host-day's cost per paid GPU-hour). */
+  cost: string;
+  /** The part of `cost` spent on idle-held GPU-hours. */
+  idleHeldCost: string;
+}

@@ -164,6 +164,13 @@ export function multiplyDecimal(a: Decimal, b: Decimal): Decimal {
 }
 
 /** a ÷ b, rounded half to even at the twelfth place. Throws a RangeError when b is zero. */
+/** value × a ratio in [0, 1] read to 12 places: 0 and below give zero, 1 and above the value itself. */
+export function multiplyByRatio(value: Decimal, ratio: number): Decimal {
+  if (!(ratio > 0)) return ZERO;
+  if (ratio >= 1) return value;
+  return multiplyDecimal(value, parseDecimal(ratio.toFixed(12)));
+}
+
 export function divideDecimal(a: Decimal, b: Decimal): Decimal {
   if (b === 0n) throw new RangeError('Division by zero');
   return divideRounded(a * SCALE, b);

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * One row of unit economics: what a scope cost and what it did in one hour or one day. Amounts are exact decimal
  * strings; a ratio whose denominator is zero is null, never Infinity.
  */
-export const unitEconomicsScopeKinds = ['fleet', 'pool', 'host', 'team', 'workflow', 'model', 'unallocated'] as const;
+export const unitEconomicsScopeKinds = ['fleet', 'pool', 'host', 'team', 'workflow', 'model', 'namespace', 'pod', 'job', 'unallocated'] as const;
 export type UnitEconomicsScopeKind = (typeof unitEconomicsScopeKinds)[number];
 
 const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string');
@@ -12,7 +12,10 @@ const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string');
 export const unitEconomicsRowSchema = z
   .object({
     scopeKind: z.enum(unitEconomicsScopeKinds),
-    /** The pool, host id, team, workflow or model; `*` for the fleet; for unallocated, the reason. */
+    /**
+     * The pool, host id, team, workflow or model; the Kubernetes namespace, `namespace/pod` or job id; `*` for the
+     * fleet; for unallocated, the reason. Workload rows (namespace, pod, job) are day rows.
+     */
     scope: z.string(),
     period: z.enum(['hour', 'day']),
     start: z.string(),
@@ -28,6 +31,13 @@ export const unitEconomicsRowSchema = z
     effectiveUtilization: z.number().nullable(),
     /** GPU cost × (1 − effective / paid). */
     idleCost: money,
+    /** Paid GPU-hours at or below 1% activity while 1 GiB or more of framebuffer stayed in use. */
+    idleHeldGpuHours: z.number(),
+    /** GPU cost × idle-held / paid GPU-hours: the part of idleCost held by someone doing nothing. */
+    idleHeldCost: money,
+    /** Job rows: epochs the job completed in the period, from the counts it reported; null otherwise. */
+    epochs: z.number().nullable(),
+    costPerEpoch: money.nullable(),
     costPerEffectiveGpuHour: money.nullable(),
     tokens: z.number(),
     requests: z.number(),

@@ -1,8 +1,10 @@
-import type { GpuObservation, PoolObservation } from './fleet-observations.js';
+import { RowAccumulator, addHostShare, foldSmallPods, money, moneyPer } from './economics/row-accumulator.js';
+import { JobEpochs, WorkloadDays, WorkloadObservationFold, workloadCost, workloadScopes } from './economics/workload-costs.js';
+import type { GpuObservation, PoolObservation, WorkloadObservation } from './fleet-observations.js';
 import type { FocusRecord } from './focus.js';
 import { type CloudProvider, gpuModelFromText } from './gpu-catalog.js';
 import { DAY_MS, HOUR_MS, type HostHour } from './host-hours.js';
-import { ZERO, type Decimal, divideDecimal, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal, tryParseDecimal } from './money.js';
+import { ZERO, type Decimal, formatDecimal, multiplyByRatio, parseDecimal, tryParseDecimal } from './money.js';
 import type { UnitEconomicsRow, UnitEconomicsScopeKind } from './unit-economics-row.js';
 import type { UsageMinute } from './usage-rollup.js';
 import { roundTo } from './statistics.js';
@@ -19,6 +21,9 @@ import { roundTo } from './statistics.js';
  *   computed per host-day and summed, so a busy host does not hide an idle one. A host-day billed but never
  *   reported on by its agent is paid and idle in cost, but left out of effective utilization (nothing is known).
  * - Hour rows share a host-day's cost and paid hours by the hours it was observed (evenly when never observed).
+ * - Workloads (Kubernetes namespaces, pods, jobs) take a host-day's cost by the GPU-hours they used at the host-day's
+ *   cost per paid GPU-hour (see economics/workload-costs.ts); pods beyond the MAX_POD_ROWS costliest of a period are
+ *   summed under `(other pods)`. Idle-held GPU-hours (idle with the framebuffer held) are priced the same way.
  * - Cost per million tokens and per 1,000 requests divide the cost that produced tokens (host cost plus priced API
  *   usage) by the tokens (self-hosted tokens served plus API tokens) and requests.
  *
@@ -43,6 +48,8 @@ export interface UnitEconomicsResult {
   rows: UnitEconomicsRow[];
   pools: PoolObservation[];
   gpus: GpuObservation[];
+  /** Pods, jobs and unnamed host GPU-hours that held GPUs idle, largest idle-held cost first. */
+  workloads: WorkloadObservation[];
   /** Cost records joined to a host, and not. */
   allocation: { joinedRecords: number; unallocatedRecords: number; allocatedCost: string; unallocatedCost: string };
 }
@@ -55,12 +62,13 @@ interface HostDay {
   day: number;
   observed: number;
   effective: number;
+  idleHeld: number;
   energyKwh: number;
   tokens: number;
   requests: number;
   models: Map<string, { tokens: number; requests: number }>;
   gpus: Set<string>;
-  hours: Map<number, { observed: number; effective: number; energyKwh: number; tokens: number; requests: number; models: Map<string, { tokens: number; requests: number }> }>;
+  hours: Map<number, { observed: number; effective: number; idleHeld: number; energyKwh: number; tokens: number; requests: number; models: Map<string, { tokens: number; requests: number }> }>;
 }
 
 interface HostInfo {
@@ -90,24 +98,6 @@ interface GpuAggregate {
   smObserved: number;
 }
 
-/** One row being summed. */
-class RowAccumulator {
-  cost: Decimal = ZERO;
-  gpuCost: Decimal = ZERO;
-  apiCost: Decimal = ZERO;
-  idleCost: Decimal = ZERO;
-  paid = 0;
-  /** Paid GPU-hours of host-days the agent reported on at all (the denominator of effective utilization). */
-  observedPaid = 0;
-  effective = 0;
-  tokens = 0;
-  requests = 0;
-  energyKwh = 0;
-  /** Energy of hosts that served tokens (for kWh per million tokens). */
-  tokenEnergyKwh = 0;
-  selfHostedTokens = 0;
-}
-
 export class UnitEconomicsFold {
   private readonly hostDays = new Map<string, HostDay>();
   private readonly hosts = new Map<string, HostInfo>();
@@ -121,6 +111,8 @@ export class UnitEconomicsFold {
   /** Team-tagged cost per resource-day, for the team rows of resources that no host joins. */
   private readonly teamResourceCosts = new Map<string, { day: number; team: string; resource: string; cost: Decimal }>();
   private readonly currency: string;
+  private readonly workloadDays = new WorkloadDays();
+  private readonly jobEpochs = new JobEpochs();
 
   constructor(
     private readonly window: EconomicsWindow,
@@ -148,7 +140,7 @@ export class UnitEconomicsFold {
     const key = `${h.hostId}\u0000${day}`;
     let hd = this.hostDays.get(key);
     if (!hd) {
-      hd = { hostId: h.hostId, day, observed: 0, effective: 0, energyKwh: 0, tokens: 0, requests: 0, models: new Map(), gpus: new Set(), hours: new Map() };
+      hd = { hostId: h.hostId, day, observed: 0, effective: 0, idleHeld: 0, energyKwh: 0, tokens: 0, requests: 0, models: new Map(), gpus: new Set(), hours: new Map() };
       this.hostDays.set(key, hd);
     }
     let tokens = 0;
@@ -160,14 +152,18 @@ export class UnitEconomicsFold {
     }
     hd.observed += h.observedGpuHours;
     hd.effective += h.effectiveGpuHours;
+    hd.idleHeld += h.idleHeldGpuHours ?? 0;
     hd.energyKwh += h.energyKwh;
     hd.tokens += tokens;
     hd.requests += requests;
-    for (const g of h.gpus) hd.gpus.add(g.uuid);
+    for (const g of h.gpus) {
+      hd.gpus.add(g.uuid);
+      this.workloadDays.addGpuHour(h.hostId, day, h.hour, g);
+    }
     if (this.window.hours && h.hour >= this.window.hours.from && h.hour < this.window.hours.to) {
       const models = new Map<string, { tokens: number; requests: number }>();
       for (const [model, served] of Object.entries(h.inference)) addServed(models, model, served);
-      hd.hours.set(h.hour, { observed: h.observedGpuHours, effective: h.effectiveGpuHours, energyKwh: h.energyKwh, tokens, requests, models });
+      hd.hours.set(h.hour, { observed: h.observedGpuHours, effective: h.effectiveGpuHours, idleHeld: h.idleHeldGpuHours ?? 0, energyKwh: h.energyKwh, tokens, requests, models });
     }
     for (const g of h.gpus) {
       let agg = this.gpus.get(g.uuid);
@@ -304,6 +300,7 @@ export class UnitEconomicsFold {
     }
 
     // Host rows (and their pool, team, model and fleet shares).
+    const workloadObservations = new WorkloadObservationFold();
     const poolFacts = new Map<string, { categories: Set<string>; teams: Set<string>; days: Map<number, { paid: number; effective: number }>; cost: Decimal; paid: number; effective: number; hosts: Set<string>; gpus: Set<string> }>();
     for (const { rd, hd, hostId, day } of hostDayCost.values()) {
       const host = this.hosts.get(hostId)!;
@@ -314,6 +311,8 @@ export class UnitEconomicsFold {
       const effective = hd?.effective ?? 0;
       const cost = rd?.cost ?? ZERO;
       const idle = paid > 0 ? multiplyByRatio(cost, 1 - Math.min(1, effective / paid)) : cost;
+      const idleHeld = hd?.idleHeld ?? 0;
+      const idleHeldCost = paid > 0 ? multiplyByRatio(cost, Math.min(1, idleHeld / paid)) : ZERO;
       const team = rd?.team ?? null;
       const facts = poolFacts.get(host.pool) ?? { categories: new Set(), teams: new Set(), days: new Map(), cost: ZERO, paid: 0, effective: 0, hosts: new Set(), gpus: new Set() };
       poolFacts.set(host.pool, facts);
@@ -338,7 +337,27 @@ export class UnitEconomicsFold {
       ];
       for (const [kind, scope] of scopes) {
         const acc = row(kind, scope, 'day', day);
-        addHostShare(acc, { cost, idle, paid, effective, energyKwh: hd?.energyKwh ?? 0, tokens: hd?.tokens ?? 0, requests: hd?.requests ?? 0, observed: hd !== undefined });
+        addHostShare(acc, { cost, idle, idleHeldCost, paid, effective, idleHeld, energyKwh: hd?.energyKwh ?? 0, tokens: hd?.tokens ?? 0, requests: hd?.requests ?? 0, observed: hd !== undefined });
+      }
+      // Workloads: namespaces, pods and jobs by the GPU-hours they used.
+      for (const entry of hd ? this.workloadDays.forHostDay(hostId, day) : []) {
+        const share = workloadCost(entry, cost, paid);
+        workloadObservations.add(entry, share, { hostId, pool: host.pool, team });
+        if (entry.identity.job) this.jobEpochs.add(entry.identity.job, day, entry.epochMin, entry.epochMax);
+        for (const [kind, scope] of workloadScopes(entry)) {
+          addHostShare(row(kind, scope, 'day', day), {
+            cost: share.cost,
+            idle: share.idle,
+            idleHeldCost: share.idleHeld,
+            paid: entry.observed,
+            effective: entry.effective,
+            idleHeld: entry.idleHeld,
+            energyKwh: 0,
+            tokens: 0,
+            requests: 0,
+            observed: true,
+          });
+        }
       }
       // Self-hosted models: the host's cost shared by each model's share of the tokens it served.
       if (hd && hd.tokens > 0) {
@@ -347,8 +366,10 @@ export class UnitEconomicsFold {
           addHostShare(row('model', model, 'day', day), {
             cost: multiplyByRatio(cost, share),
             idle: multiplyByRatio(idle, share),
+            idleHeldCost: multiplyByRatio(idleHeldCost, share),
             paid: paid * share,
             effective: effective * share,
+            idleHeld: idleHeld * share,
             energyKwh: hd.energyKwh * share,
             tokens: served.tokens,
             requests: served.requests,
@@ -367,8 +388,10 @@ export class UnitEconomicsFold {
           const hourCost = multiplyByRatio(cost, share);
           const hourEffective = h?.effective ?? 0;
           const hourIdle = hourPaid > 0 ? multiplyByRatio(hourCost, 1 - Math.min(1, hourEffective / hourPaid)) : hourCost;
+          const hourIdleHeld = h?.idleHeld ?? 0;
+          const hourIdleHeldCost = hourPaid > 0 ? multiplyByRatio(hourCost, Math.min(1, hourIdleHeld / hourPaid)) : ZERO;
           for (const [kind, scope] of scopes) {
-            addHostShare(row(kind, scope, 'hour', hour), { cost: hourCost, idle: hourIdle, paid: hourPaid, effective: hourEffective, energyKwh: h?.energyKwh ?? 0, tokens: h?.tokens ?? 0, requests: h?.requests ?? 0, observed: h !== undefined });
+            addHostShare(row(kind, scope, 'hour', hour), { cost: hourCost, idle: hourIdle, idleHeldCost: hourIdleHeldCost, paid: hourPaid, effective: hourEffective, idleHeld: hourIdleHeld, energyKwh: h?.energyKwh ?? 0, tokens: h?.tokens ?? 0, requests: h?.requests ?? 0, observed: h !== undefined });
           }
         }
       }
@@ -396,6 +419,9 @@ export class UnitEconomicsFold {
       }
     }
 
+    for (const r of rows.values()) if (r.kind === 'job') r.acc.epochs = this.jobEpochs.epochs(r.scope, r.start);
+    foldSmallPods(rows);
+
     const out: UnitEconomicsRow[] = [];
     for (const r of rows.values()) out.push(this.finish(r.kind, r.scope, r.period, r.start, r.acc));
     out.sort((a, b) => a.period.localeCompare(b.period) || a.start.localeCompare(b.start) || kindOrder(a.scopeKind) - kindOrder(b.scopeKind) || compareCostDesc(a, b));
@@ -404,6 +430,7 @@ export class UnitEconomicsFold {
       rows: out,
       pools: this.poolObservations(poolFacts),
       gpus: this.gpuObservations(hostDayCost),
+      workloads: workloadObservations.result(this.window.to),
       allocation: { joinedRecords, unallocatedRecords: this.orphanCosts.size, allocatedCost: formatDecimal(allocatedCost), unallocatedCost: formatDecimal(unallocatedCost) },
     };
   }
@@ -446,6 +473,10 @@ export class UnitEconomicsFold {
       effectiveGpuHours: roundTo(acc.effective, 6),
       effectiveUtilization: acc.observedPaid > 0 ? roundTo(Math.min(1, acc.effective / acc.observedPaid), 6) : null,
       idleCost: money(acc.idleCost),
+      idleHeldGpuHours: roundTo(acc.idleHeld, 6),
+      idleHeldCost: money(acc.idleHeldCost),
+      epochs: acc.epochs,
+      costPerEpoch: acc.epochs ? moneyPer(acc.cost, acc.epochs) : null,
       costPerEffectiveGpuHour: moneyPer(acc.gpuCost, acc.effective),
       tokens: acc.tokens,
       requests: acc.requests,
@@ -524,25 +555,6 @@ export class UnitEconomicsFold {
   }
 }
 
-function addHostShare(
-  acc: RowAccumulator,
-  share: { cost: Decimal; idle: Decimal; paid: number; effective: number; energyKwh: number; tokens: number; requests: number; observed: boolean },
-): void {
-  acc.cost += share.cost;
-  acc.gpuCost += share.cost;
-  acc.idleCost += share.idle;
-  acc.paid += share.paid;
-  if (share.observed) acc.observedPaid += share.paid;
-  acc.effective += share.effective;
-  acc.energyKwh += share.energyKwh;
-  acc.tokens += share.tokens;
-  acc.requests += share.requests;
-  if (share.tokens > 0) {
-    acc.selfHostedTokens += share.tokens;
-    acc.tokenEnergyKwh += share.energyKwh;
-  }
-}
-
 function addServed(models: Map<string, { tokens: number; requests: number }>, model: string, served: { tokens: number; requests: number }): void {
   const previous = models.get(model) ?? { tokens: 0, requests: 0 };
   models.set(model, { tokens: previous.tokens + served.tokens, requests: previous.requests + served.requests });
@@ -569,28 +581,7 @@ function consumedHours(record: FocusRecord): number | null {
   return null;
 }
 
-function multiplyByRatio(value: Decimal, ratio: number): Decimal {
-  if (ratio <= 0) return ZERO;
-  if (ratio >= 1) return value;
-  return multiplyDecimal(value, parseDecimal(ratio.toFixed(12)));
-}
-
-/**
- * value ÷ by as an amount, `by` read to 9 places; null when that reads 0: nothing to divide by, or so little (a model's
- * sliver of a host's effective hours) that it would be a division by zero.
- */
-function moneyPer(value: Decimal, by: number): string | null {
-  if (!(by > 0)) return null;
-  const divisor = parseDecimal(by.toFixed(9));
-  return divisor === ZERO ? null : money(divideDecimal(value, divisor));
-}
-
-function money(value: Decimal): string {
-  return formatDecimal(roundDecimal(value, 6));
-}
-
-
-const order: UnitEconomicsScopeKind[] = ['fleet', 'pool', 'team', 'workflow', 'model', 'host', 'unallocated'];
+const order: UnitEconomicsScopeKind[] = ['fleet', 'pool', 'team', 'workflow', 'model', 'namespace', 'job', 'pod', 'host', 'unallocated'];
 function kindOrder(kind: UnitEconomicsScopeKind): number {
   return order.indexOf(kind);
 }
