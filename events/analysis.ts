@@ -9,7 +9,7 @@ import { defineEvent } from './define.js';
 const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string');
 const evidenceValue = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
-export const signalTypes = ['commit', 'move', 'consolidate', 'replace', 'renegotiate'] as const;
+export const signalTypes = ['commit', 'move', 'consolidate', 'replace', 'renegotiate', 'reclaim'] as const;
 export type SignalType = (typeof signalTypes)[number];
 
 export const signalViewSchema = z.object({

@@ -21,10 +21,10 @@ export interface AssessmentOutcome {
  * them). With no observations yet, nothing is raised and nothing open is resolved.
  */
 export async function assessSignals(deps: LedgerDependencies, input: AssessmentInput): Promise<AssessmentOutcome> {
-  const { date, pools, gpus } = await deps.economics.latestObservations(input.date);
+  const { date, pools, gpus, workloads } = await deps.economics.latestObservations(input.date);
   if (date === null) return { step: 'RaiseSignals', status: 'ok', count: 0, detail: { observations: null } };
-  const signals = await raiseSignals(deps, { pools, gpus, nowMs: Date.parse(input.at) });
-  return { step: 'RaiseSignals', status: 'ok', count: signals.length, detail: { observations: date, pools: pools.length, gpus: gpus.length, topImpact: signals[0]?.monthlyImpact ?? null } };
+  const signals = await raiseSignals(deps, { pools, gpus, workloads, nowMs: Date.parse(input.at) });
+  return { step: 'RaiseSignals', status: 'ok', count: signals.length, detail: { observations: date, pools: pools.length, gpus: gpus.length, workloads: workloads.length, topImpact: signals[0]?.monthlyImpact ?? null } };
 }
 
 export async function assessBudgets(deps: LedgerDependencies, input: AssessmentInput): Promise<AssessmentOutcome> {

@@ -117,6 +117,6 @@ export async function summarizeEconomics(
   const restatedFrom = to - RESTATED_DAYS * DAY_MS;
   const rows = result.rows.filter((r) => r.scopeKind === 'fleet' || Date.parse(r.start) >= restatedFrom);
   await deps.economics.putRows(rows);
-  if (input.mode === 'daily') await deps.economics.putObservations(input.date, { pools: result.pools, gpus: result.gpus });
+  if (input.mode === 'daily') await deps.economics.putObservations(input.date, { pools: result.pools, gpus: result.gpus, workloads: result.workloads });
   return { date: input.date, rows: rows.length, pools: result.pools.length, gpus: result.gpus.length, allocation: result.allocation };
 }

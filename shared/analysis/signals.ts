@@ -5,7 +5,7 @@ import type { DynamoCapacityStore } from '../adapters/dynamo/capacity-store.js';
 import type { DynamoPriceStore } from '../adapters/dynamo/price-store.js';
 import type { DynamoSignalStore } from '../adapters/dynamo/signal-store.js';
 import type { LedgerConfig } from '../config.js';
-import type { GpuObservation, PoolObservation } from '../domain/fleet-observations.js';
+import type { GpuObservation, PoolObservation, WorkloadObservation } from '../domain/fleet-observations.js';
 import { computeSignals, signalSettings } from '../domain/signals.js';
 import { raiseOnce } from './raise-once.js';
 
@@ -34,7 +34,7 @@ export interface SignalDependencies {
  */
 export async function raiseSignals(
   deps: SignalDependencies,
-  input: { pools: readonly PoolObservation[]; gpus: readonly GpuObservation[]; nowMs: number },
+  input: { pools: readonly PoolObservation[]; gpus: readonly GpuObservation[]; workloads?: readonly WorkloadObservation[]; nowMs: number },
 ): Promise<SignalView[]> {
   const settings = signalSettings(deps.config);
   const models = [...new Set(input.pools.map((p) => p.gpuModel).filter((m): m is string => m !== null))].sort();
@@ -45,7 +45,7 @@ export async function raiseSignals(
       : Promise.resolve([]),
     deps.capacity.latest({}),
   ]);
-  const raised = computeSignals({ pools: input.pools, gpus: input.gpus, latestPrices, priceHistory, capacity, nowMs: input.nowMs }, settings);
+  const raised = computeSignals({ pools: input.pools, gpus: input.gpus, workloads: input.workloads ?? [], latestPrices, priceHistory, capacity, nowMs: input.nowMs }, settings);
 
   const views: SignalView[] = [];
   for (const signal of raised) views.push(await deps.signals.upsert(signal, input.nowMs));

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
-import type { SignalType, SignalView } from '../../events/analysis.js';
+import { reclaimSignals } from './signals/reclaim.js';
+import { CURRENCY, HOURS_PER_MONTH, cents, clampConfidence, count, dollars, percent, perMonth, signalId, type RaisedSignal } from './signals/signal-terms.js';
 import type { CapacityObservation, CapacityReservationObservation, GpuQuotaObservation, SpotPlacementScoreObservation } from './capacity.js';
-import { formatMoney } from './display-format.js';
-import type { GpuObservation, PoolObservation } from './fleet-observations.js';
-import { type Decimal, compareDecimal, divideDecimal, divideDecimalByInteger, formatDecimal, formatDecimalFixed, multiplyDecimal, parseDecimal } from './money.js';
+import type { GpuObservation, PoolObservation, WorkloadObservation } from './fleet-observations.js';
+import { type Decimal, compareDecimal, divideDecimal, divideDecimalByInteger, formatDecimal, multiplyDecimal, parseDecimal } from './money.js';
 import type { GpuPriceCategory, GpuPricePoint } from './price-points.js';
 import { MAD_SCALE, median, roundTo } from './statistics.js';
 
@@ -15,12 +14,8 @@ import { MAD_SCALE, median, roundTo } from './statistics.js';
  * Every amount is an exact decimal; a month is 730 hours. Prices are compared per GPU-hour, in USD.
  */
 
-/** A signal as one run computes it: everything but the times the store keeps. */
-export type RaisedSignal = Omit<SignalView, 'firstRaisedAt' | 'updatedAt'>;
-
-export const HOURS_PER_MONTH = 730;
+export { HOURS_PER_MONTH, signalId, type RaisedSignal };
 const DAY_MS = 86_400_000;
-const CURRENCY = 'USD';
 
 export interface SignalSettings {
   /** move: the alternative must be at least this much cheaper, after interruption risk (LEDGER_MOVE_MARGIN_PERCENT). */
@@ -47,6 +42,12 @@ export interface SignalSettings {
   replaceMinGroupGpus: number;
   /** renegotiate: the trailing window of the median. */
   renegotiateTrailingDays: number;
+  /** reclaim: share of a workload's GPU-hours idle with memory held. */
+  reclaimIdleHeldPercent: number;
+  /** reclaim: fewest idle-held GPU-hours over the window. */
+  reclaimMinIdleHeldGpuHours: number;
+  /** reclaim: the workload must have been seen within this many hours of the window's end (still holding). */
+  reclaimRecentHours: number;
 }
 
 export const defaultSignalSettings: SignalSettings = {
@@ -62,6 +63,9 @@ export const defaultSignalSettings: SignalSettings = {
   replaceMinShortfallPercent: 15,
   replaceMinGroupGpus: 4,
   renegotiateTrailingDays: 30,
+  reclaimIdleHeldPercent: 50,
+  reclaimMinIdleHeldGpuHours: 8,
+  reclaimRecentHours: 24,
 };
 
 /** The settings from the validated configuration's analysis keys; the rest keep their defaults. */
@@ -81,6 +85,8 @@ export function signalSettings(config: {
 export interface SignalInputs {
   pools: readonly PoolObservation[];
   gpus: readonly GpuObservation[];
+  /** Pods, jobs and unnamed host GPU-hours that held GPUs idle (the reclaim signal); none when absent. */
+  workloads?: readonly WorkloadObservation[];
   /** The latest price of every offer of the pools' GPU models. */
   latestPrices: readonly GpuPricePoint[];
   /** Price points of the trailing window (and before it, so the price in effect at its start is known). */
@@ -102,23 +108,14 @@ export function computeSignals(inputs: SignalInputs, settings: SignalSettings): 
     const consolidate = consolidateSignal(pool, settings);
     if (consolidate) signals.push(consolidate);
   }
+  signals.push(...reclaimSignals(inputs.workloads ?? [], settings));
   signals.push(...replaceSignals(inputs.gpus, inputs.pools, settings));
   signals.push(...renegotiateSignals(inputs, settings));
   return signals.sort((a, b) => compareDecimal(parseDecimal(b.monthlyImpact), parseDecimal(a.monthlyImpact)) || a.signalId.localeCompare(b.signalId));
 }
 
-/** Stable id: a digest of the type and the subject's key, so the same situation keeps its id run after run. */
-export function signalId(type: SignalType, subjectKey: string): string {
-  return `${type}-${createHash('sha256').update(`${type}\u0000${subjectKey}`).digest('hex').slice(0, 20)}`;
-}
-
 // ---------------------------------------------------------------------------------------------------------
 // Numbers
-
-/** An amount over `windowHours` as an amount per 730-hour month. */
-function perMonth(amount: Decimal, windowHours: number): Decimal {
-  return divideDecimal(amount * BigInt(HOURS_PER_MONTH), parseDecimal(windowHours));
-}
 
 function paidGpuHoursPerMonth(pool: PoolObservation): Decimal {
   return perMonth(parseDecimal(pool.paidGpuHours), pool.windowHours);
@@ -135,14 +132,6 @@ function agreement(a: Decimal, b: Decimal): number {
   return a < b ? ratio(a, b) : ratio(b, a);
 }
 
-const cents = (value: Decimal) => formatDecimalFixed(value, 2);
-const clampConfidence = (value: number) => roundTo(Math.min(1, Math.max(0, value)), 2);
-
-/** `$12,345.67`, exact. */
-const dollars = (value: Decimal) => formatMoney(value, CURRENCY);
-
-const percent = (share: number, places = 1) => `${(share * 100).toFixed(places)}%`;
-const count = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
 /** Linear interpolation between closest ranks (the spreadsheet PERCENTILE). `q` in [0, 1]; values non-empty. */
 export function percentile(values: readonly number[], q: number): number {

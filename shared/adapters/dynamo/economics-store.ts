@@ -1,6 +1,6 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../../concurrency.js';
-import type { GpuObservation, PoolObservation } from '../../domain/fleet-observations.js';
+import type { GpuObservation, PoolObservation, WorkloadObservation } from '../../domain/fleet-observations.js';
 import { DAY_MS, dayOf, type HostHour } from '../../domain/host-hours.js';
 import type { UnitEconomicsRow } from '../../domain/unit-economics-row.js';
 import { batchWrite } from './batch-write.js';
@@ -8,6 +8,13 @@ import { queryAll } from './query.js';
 import { epochKey } from './table.js';
 
 const NO_POOL = '_';
+
+/** What a daily run observed of the fleet over its trailing window: the input of the signals. */
+export interface FleetObservations {
+  pools: readonly PoolObservation[];
+  gpus: readonly GpuObservation[];
+  workloads?: readonly WorkloadObservation[];
+}
 
 /** What one analysis execution did, for `GET /v1/analysis-runs` and the digest's failed scopes. */
 export interface AnalysisRun {
@@ -29,7 +36,7 @@ export interface AnalysisRun {
  * | host-hours of a day                   | pk = HOURS#<yyyy-mm-dd>, sk = <pool>#<hostId>#<hourMs>                   |
  * | unit-economics rows of a period & day | pk = ECON#<hour or day>#<yyyy-mm-dd>, sk = <scopeKind>#<scope>#<startMs> |
  * | one scope's rows over time            | gsi1pk = ECON#<period>#<scopeKind>#<scope>, gsi1sk = <startMs>           |
- * | fleet observations of a run date      | pk = OBS#<yyyy-mm-dd>, sk = POOL#<pool> / GPU#<uuid>                     |
+ * | fleet observations of a run date      | pk = OBS#<yyyy-mm-dd>, sk = POOL#<pool> / GPU#<uuid> / WORKLOAD#<kind>#<scope> |
  * | analysis runs, newest first           | pk = ANALYSIS, sk = <startedAt>#<executionId>                            |
  */
 export class DynamoEconomicsStore {
@@ -120,32 +127,38 @@ export class DynamoEconomicsStore {
     return perDay.flat();
   }
 
-  async putObservations(date: string, observations: { pools: readonly PoolObservation[]; gpus: readonly GpuObservation[] }): Promise<void> {
+  async putObservations(date: string, observations: FleetObservations): Promise<void> {
     const expiresAt = this.expiresAt(Date.parse(date));
     await batchWrite(this.db, this.tableName, [
       ...observations.pools.map((p) => ({ PutRequest: { Item: { pk: `OBS#${date}`, sk: `POOL#${p.pool}`, o: JSON.stringify(p), expiresAt } } })),
       ...observations.gpus.map((g) => ({ PutRequest: { Item: { pk: `OBS#${date}`, sk: `GPU#${g.uuid}`, o: JSON.stringify(g), expiresAt } } })),
+      ...(observations.workloads ?? []).map((w) => ({
+        PutRequest: { Item: { pk: `OBS#${date}`, sk: `WORKLOAD#${w.kind}#${w.scope}`, o: JSON.stringify(w), expiresAt } },
+      })),
     ]);
   }
 
   /** The observations of the latest daily run on or before `date`, looking back `lookbackDays`; empty when none. */
-  async latestObservations(date: string, lookbackDays = 3): Promise<{ date: string | null; pools: PoolObservation[]; gpus: GpuObservation[] }> {
+  async latestObservations(date: string, lookbackDays = 3): Promise<{ date: string | null } & Required<FleetObservations>> {
     for (let back = 0; back <= lookbackDays; back++) {
       const day = dayOf(Date.parse(`${date}T00:00:00Z`) - back * DAY_MS);
       const found = await this.observations(day);
       if (found.pools.length || found.gpus.length) return { date: day, ...found };
     }
-    return { date: null, pools: [], gpus: [] };
+    return { date: null, pools: [], gpus: [], workloads: [] };
   }
 
-  async observations(date: string): Promise<{ pools: PoolObservation[]; gpus: GpuObservation[] }> {
+  async observations(date: string): Promise<Required<FleetObservations>> {
     const pools: PoolObservation[] = [];
     const gpus: GpuObservation[] = [];
+    const workloads: WorkloadObservation[] = [];
     for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OBS#${date}` } })) {
-      if ((item.sk as string).startsWith('POOL#')) pools.push(JSON.parse(item.o as string));
+      const sk = item.sk as string;
+      if (sk.startsWith('POOL#')) pools.push(JSON.parse(item.o as string));
+      else if (sk.startsWith('WORKLOAD#')) workloads.push(JSON.parse(item.o as string));
       else gpus.push(JSON.parse(item.o as string));
     }
-    return { pools, gpus };
+    return { pools, gpus, workloads };
   }
 
   async putRun(run: AnalysisRun): Promise<void> {
