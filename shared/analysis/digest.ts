@@ -24,7 +24,7 @@ export type DigestInput = z.output<typeof digestInputSchema>;
 
 /** Rows per scope kind in the digest's table: the fleet, then the largest pools, teams, workflows and models. */
 const ROWS_PER_KIND = 8;
-const DIGEST_KINDS: UnitEconomicsScopeKind[] = ['fleet', 'pool', 'team', 'workflow', 'model'];
+const DIGEST_KINDS: UnitEconomicsScopeKind[] = ['fleet', 'pool', 'team', 'workflow', 'model', 'namespace', 'job'];
 const LLM_APIS = 'LLM APIs (priced usage)';
 
 type DigestDependencies = Pick<LedgerDependencies, 'costs' | 'usage' | 'economics' | 'signals' | 'budgets' | 'anomalies' | 'digests' | 'alerts' | 'events' | 'config'>;

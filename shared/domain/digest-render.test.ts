@@ -98,6 +98,13 @@ describe('digest text', () => {
     expect(renderDigestText(gpuOnly)).toContain('\nFleet: $6.25 per effective GPU-hour, 40.0% effective utilization, idle cost $288.00\n');
   });
 
+  it('says how much of the idle cost sat on GPUs held idle with their memory in use', () => {
+    // 48 of 192 paid GPU-hours idle-held: $480 × 48/192 = $120 of the $288 idle cost
+    const held = digestModel({ unitEconomics: [unitEconomicsRow({ tokens: 0, costPerMillionTokens: null, idleHeldGpuHours: 48, idleHeldCost: '120' })] });
+    expect(renderDigestText(held)).toContain('idle cost $288.00 ($120.00 of it on GPUs held idle with memory in use)\n');
+    expect(htmlRow(renderDigestHtml(held, { chartSrc: 'x.png' }), 'Fleet')).toContain('$120.00');
+  });
+
   it('says when there is nothing to say', () => {
     const quiet = digestModel({ signals: [], budgets: [], anomalies: [], failedScopes: [], totals: { current: '10', previous: '0', changePercent: null } });
     const text = renderDigestText(quiet);
@@ -133,8 +140,8 @@ describe('digest HTML', () => {
   });
 
   it('has the unit-economics table with every measure, the fleet first and then by cost', () => {
-    expect(htmlRow(html, 'Fleet')).toEqual(['Fleet', '$480.00', '192', '76.8', '40.0%', '$288.00', '$6.25', '$4.00', '$1.20', '0.8']);
-    expect(htmlRow(html, 'model gpt-4.1-mini')).toEqual(['model gpt-4.1-mini', '$12.50', '0', '0', 'n/a', '$0.00', 'n/a', '$0.50', '$0.25', 'n/a']);
+    expect(htmlRow(html, 'Fleet')).toEqual(['Fleet', '$480.00', '192', '76.8', '40.0%', '$288.00', '$0.00', '$6.25', '$4.00', '$1.20', '0.8']);
+    expect(htmlRow(html, 'model gpt-4.1-mini')).toEqual(['model gpt-4.1-mini', '$12.50', '0', '0', 'n/a', '$0.00', '$0.00', 'n/a', '$0.50', '$0.25', 'n/a']);
     const order = ['Fleet', 'pool gpu-a', 'team search', 'model gpt-4.1-mini'].map((label) => html.indexOf(`>${label}<`));
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });

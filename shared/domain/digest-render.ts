@@ -205,7 +205,7 @@ export function renderDigestText(model: DigestModel): string {
     const parts = [
       fleet.costPerEffectiveGpuHour !== null ? `${formatUnitPrice(fleet.costPerEffectiveGpuHour, model.currency)} per effective GPU-hour` : null,
       fleet.effectiveUtilization !== null ? `${formatRatio(fleet.effectiveUtilization)} effective utilization` : null,
-      fleet.paidGpuHours > 0 ? `idle cost ${money(fleet.idleCost)}` : null,
+      fleet.paidGpuHours > 0 ? `idle cost ${money(fleet.idleCost)}${parseDecimal(fleet.idleHeldCost) > 0n ? ` (${money(fleet.idleHeldCost)} of it on GPUs held idle with memory in use)` : ''}` : null,
       fleet.costPerMillionTokens !== null ? `${formatUnitPrice(fleet.costPerMillionTokens, model.currency)} per million tokens` : null,
     ].filter((part) => part !== null);
     if (parts.length) lines.push(`Fleet: ${parts.join(', ')}`);
@@ -382,7 +382,7 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
     rows.push(
       sectionRow(
         'Unit economics',
-        'Effective GPU-hours count SM activity, not just allocation; idle cost is what paid GPU-hours cost while idle.',
+        'Effective GPU-hours count SM activity, not just allocation; idle cost is what paid GPU-hours cost while idle; idle-held, the part of it spent on GPUs idle with their memory held.',
         dataTable(
           [
             { label: 'Scope' },
@@ -391,6 +391,7 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
             { label: 'Effective GPU-h', align: 'right' },
             { label: 'Utilization', align: 'right' },
             { label: 'Idle cost', align: 'right' },
+            { label: 'Idle-held', align: 'right' },
             { label: '$/effective GPU-h', align: 'right' },
             { label: '$/M tokens', align: 'right' },
             { label: '$/1k requests', align: 'right' },
@@ -403,6 +404,7 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
             escapeHtml(formatQuantity(r.effectiveGpuHours)),
             escapeHtml(formatRatio(r.effectiveUtilization)),
             money(r.idleCost),
+            money(r.idleHeldCost),
             unit(r.costPerEffectiveGpuHour),
             unit(r.costPerMillionTokens),
             unit(r.costPer1kRequests),

@@ -9,6 +9,11 @@ import { epochKey } from './table.js';
 
 const NO_POOL = '_';
 
+/** A stored row; rows written before idle-held GPU-hours and epochs were measured read as none of either. */
+function rowOf(text: string): UnitEconomicsRow {
+  return { idleHeldGpuHours: 0, idleHeldCost: '0', epochs: null, costPerEpoch: null, ...(JSON.parse(text) as Partial<UnitEconomicsRow>) } as UnitEconomicsRow;
+}
+
 /** What a daily run observed of the fleet over its trailing window: the input of the signals. */
 export interface FleetObservations {
   pools: readonly PoolObservation[];
@@ -105,7 +110,7 @@ export class DynamoEconomicsStore {
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
         ExpressionAttributeValues: { ':pk': `ECON#${query.period}#${query.scopeKind}#${query.scope}`, ':a': epochKey(query.from), ':b': epochKey(query.to - 1) },
       })) {
-        out.push(JSON.parse(item.r as string));
+        out.push(rowOf(item.r as string));
       }
       return out;
     }
@@ -118,7 +123,7 @@ export class DynamoEconomicsStore {
         KeyConditionExpression: query.scopeKind ? 'pk = :pk AND begins_with(sk, :kind)' : 'pk = :pk',
         ExpressionAttributeValues: { ':pk': `ECON#${query.period}#${dayOf(day)}`, ...(query.scopeKind ? { ':kind': `${query.scopeKind}#` } : {}) },
       })) {
-        const row = JSON.parse(item.r as string) as UnitEconomicsRow;
+        const row = rowOf(item.r as string);
         const start = Date.parse(row.start);
         if (start >= query.from && start < query.to) out.push(row);
       }

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { digestModel } from '../../../test/support/digest.js';
+import { renderDigestHtml, renderDigestSlack } from '../digest-render.js';
 import type { WorkloadObservation } from '../fleet-observations.js';
 import { defaultSignalSettings } from '../signals.js';
 import { reclaimSignals } from './reclaim.js';
@@ -62,5 +64,20 @@ describe('reclaim signal', () => {
     expect(reclaimSignals([notebook({ observedGpuHours: 7.5, idleHeldGpuHours: 7.5 })], settings)).toEqual([]);
     expect(reclaimSignals([notebook({ lastSeen: '2026-11-28T23:00:00.000Z' })], settings)).toEqual([]);
     expect(reclaimSignals([notebook({ cost: '0', idleHeldCost: '0' })], settings)).toEqual([]);
+  });
+});
+
+describe('reclaim signal with a name from the workload', () => {
+  it('carries the untrusted pod name as text, escaped in the digest HTML and in Slack mrkdwn', () => {
+    const hostile = '<img src=x onerror=alert(1)>&<!channel>';
+    const [raised] = reclaimSignals([notebook({ scope: `research/${hostile}`, pod: hostile })], defaultSignalSettings);
+    expect(raised!.title).toBe(`Reclaim 2 GPUs held idle by pod research/${hostile}`);
+    const view = { ...raised!, firstRaisedAt: '2026-12-01T00:15:00.000Z', updatedAt: '2026-12-01T00:15:00.000Z' };
+    const html = renderDigestHtml(digestModel({ signals: [view] }), { chartSrc: 'x.png' });
+    expect(html).not.toContain('<img src=x');
+    expect(html).toContain('research/&lt;img src=x onerror=alert(1)&gt;&amp;&lt;!channel&gt;');
+    const slack = JSON.stringify(renderDigestSlack(digestModel({ signals: [view] })));
+    expect(slack).not.toContain('<!channel>');
+    expect(slack).toContain('&lt;!channel&gt;');
   });
 });
