@@ -42,6 +42,26 @@ function hostBatch(hostId: string, pool: string, instanceId: string, smActive: n
   return { batchId: `e2e-${hostId}`, host: { hostId, instanceId, instanceType: 'p5.48xlarge', provider: 'aws', region: 'us-east-1', pool }, samples };
 }
 
+/**
+ * A Kubernetes host of 8 H100s for the same 3 hours: pod research/train-e2e (job ft-e2e, epochs 0, 1, 2) busy at SM
+ * active 0.8 on GPUs 0-3, and pod research/notebook-e2e holding GPUs 4-7 idle with 40 GB in use each.
+ */
+function kubernetesHostBatch() {
+  const samples = [];
+  for (let m = 0; m < 180; m++) {
+    for (let gpu = 0; gpu < 8; gpu++) {
+      const training = gpu < 4;
+      samples.push({
+        time: new Date(today - 3 * HOUR + m * 60_000).toISOString(),
+        gpu: { index: gpu, uuid: `GPU-e2e-host-3-${gpu}`, model: 'NVIDIA H100 80GB HBM3' },
+        fields: { DCGM_FI_PROF_SM_ACTIVE: training ? 0.8 : 0, DCGM_FI_DEV_GPU_UTIL: training ? 100 : 0, DCGM_FI_DEV_FB_USED: training ? 60_000 : 40_000 },
+        workload: training ? { namespace: 'research', pod: 'train-e2e', job: 'ft-e2e', epoch: Math.floor(m / 60) } : { namespace: 'research', pod: 'notebook-e2e' },
+      });
+    }
+  }
+  return { batchId: 'e2e-host-3', host: { hostId: 'e2e-host-3', instanceId: 'i-0e2e00000000003', instanceType: 'p5.48xlarge', provider: 'aws', region: 'us-east-1', pool: 'research-k8s' }, samples };
+}
+
 beforeAll(async () => {
   ledgerDependencies().db.middlewareStack.add(
     (next, context) => async (args) => {
@@ -72,11 +92,13 @@ beforeAll(async () => {
     const response = await api('POST', '/v1/measurements', { body: hostBatch(host, pool, instance, sm), gzip: true });
     expect(response.status).toBe(202);
   }
+  expect((await api('POST', '/v1/measurements', { body: kubernetesHostBatch(), gzip: true })).status).toBe(202);
   const deps = ledgerDependencies();
   const day = { ChargePeriodStart: `${date}T00:00:00Z`, ChargePeriodEnd: `${new Date(today).toISOString().slice(0, 10)}T00:00:00Z` };
   await deps.costs.putRecords('e2e-run', [
     keyedFocusRecord('aws', focusRecord({ ...day, ResourceId: 'i-0e2e00000000001', EffectiveCost: '384', BilledCost: '384', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8, Tags: { team: 'search' } })),
     keyedFocusRecord('aws', focusRecord({ ...day, ResourceId: 'i-0e2e00000000002', EffectiveCost: '300', BilledCost: '300', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8 })),
+    keyedFocusRecord('aws', focusRecord({ ...day, ResourceId: 'i-0e2e00000000003', EffectiveCost: '240', BilledCost: '240', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8 })),
     keyedFocusRecord('aws', focusRecord({ ...day, ServiceName: 'Amazon Simple Storage Service', ServiceCategory: 'Storage', EffectiveCost: '12.5', BilledCost: '12.5' })),
   ]);
   // A cheaper offer of the same GPU elsewhere, so the signals step raises (and stores, and alerts) a move.
@@ -106,14 +128,18 @@ describe('the analysis state machine, run locally', () => {
     const output = execution.output as { run: { status: string }; plan: { date: string; pools: { pool: string }[] }; pools: { pool: string; status: string; error?: string }[]; assessments: { step: string; status: string }[] };
     expect(output.plan.date).toBe(date);
     expect(output.run.status).toBe('partial');
-    expect(output.plan.pools.map((p) => p.pool)).toEqual(['broken', 'inference-a', 'training-b']);
+    expect(output.plan.pools.map((p) => p.pool)).toEqual(['broken', 'inference-a', 'research-k8s', 'training-b']);
     expect(output.pools).toEqual([
       { pool: 'broken', status: 'failed', error: 'SyntaxError', cause: expect.stringContaining('JSON') },
       { pool: 'inference-a', status: 'ok', hosts: 1, hostHours: 3 },
+      { pool: 'research-k8s', status: 'ok', hosts: 1, hostHours: 3 },
       { pool: 'training-b', status: 'ok', hosts: 1, hostHours: 3 },
     ]);
     expect(localBus.published.filter((e) => e.name === 'signal.raised').map((e) => (e.detail as { type: string; subject: string }).type)).toContain('move');
     expect(localBus.published.some((e) => e.name === 'budget.breached' && (e.detail as { name: string }).name === 'AWS daily')).toBe(true);
+    // The notebook held 4 GPUs idle for the 3 hours seen: $15 of idle-held cost is $15 × 730 / 3 = $3,650.00 a month.
+    const reclaim = localBus.published.filter((e) => e.name === 'signal.raised' && (e.detail as { type: string }).type === 'reclaim').map((e) => e.detail);
+    expect(reclaim).toEqual([expect.objectContaining({ title: 'Reclaim 4 GPUs held idle by pod research/notebook-e2e', monthlyImpact: '3650.00' })]);
     expect(output.assessments.map((a) => [a.step, a.status])).toEqual([
       ['RaiseSignals', 'ok'],
       ['EvaluateBudgets', 'ok'],
@@ -147,7 +173,19 @@ describe('the analysis state machine, run locally', () => {
     const team = rows.find((r) => r.scopeKind === 'team' && r.scope === 'search')!;
     expect(team.cost).toBe('384');
     expect(rows.find((r) => r.scopeKind === 'unallocated')).toMatchObject({ scope: 'AWS Amazon Simple Storage Service', cost: '12.5' });
-    expect(rows.find((r) => r.scopeKind === 'fleet')).toMatchObject({ cost: '696.5', paidGpuHours: 384 });
+    expect(rows.find((r) => r.scopeKind === 'fleet')).toMatchObject({ cost: '936.5', paidGpuHours: 576 });
+    // Pod and job rows come only when asked for; namespaces come with the pools and teams.
+    expect(rows.some((r) => r.scopeKind === 'pod' || r.scopeKind === 'job')).toBe(false);
+    // research-k8s: $240 over 192 paid GPU-hours is $1.25 a GPU-hour; each pod used 4 GPUs × 3 h = 12 GPU-hours, $15.
+    expect(rows.find((r) => r.scopeKind === 'namespace' && r.scope === 'research')).toMatchObject({ cost: '30', paidGpuHours: 24, effectiveGpuHours: 9.6, idleHeldCost: '15' });
+    const pods = (await api('GET', `/v1/unit-economics?${window}&scopeKind=pod`)).body.rows as (Row & { idleHeldGpuHours: number; idleHeldCost: string })[];
+    expect(pods.map((r) => [r.scope, r.cost, r.paidGpuHours, r.effectiveGpuHours, r.idleHeldGpuHours, r.idleHeldCost])).toEqual([
+      ['research/notebook-e2e', '15', 12, 0, 12, '15'],
+      ['research/train-e2e', '15', 12, 9.6, 0, '0'],
+    ]);
+    // Epochs 0 → 2 reported during the day: 2 epochs, $7.50 each.
+    const job = await api('GET', `/v1/unit-economics?${window}&scopeKind=job&scope=ft-e2e`);
+    expect(job.body.rows).toEqual([expect.objectContaining({ scope: 'ft-e2e', cost: '15', epochs: 2, costPerEpoch: '7.5' })]);
 
     // Pages: the same rows, in order, two at a time.
     const paged: Row[] = [];
@@ -163,10 +201,10 @@ describe('the analysis state machine, run locally', () => {
 
   it('builds the digest with the failed scope and announces it once', async () => {
     const digest = await ledgerDependencies().digests.getDigest(date);
-    expect(digest?.totals.current).toBe('696.5');
-    expect(digest?.spendByProvider).toEqual([{ provider: 'AWS', current: '696.5', previous: '0', changePercent: null }]);
+    expect(digest?.totals.current).toBe('936.5');
+    expect(digest?.spendByProvider).toEqual([{ provider: 'AWS', current: '936.5', previous: '0', changePercent: null }]);
     expect(digest?.failedScopes).toEqual([{ scope: 'pool broken', error: expect.stringMatching(/^SyntaxError: /) }]);
-    expect(digest?.chart.at(-1)).toEqual({ date, spend: '696.5', effectiveUtilization: expect.any(Number) });
+    expect(digest?.chart.at(-1)).toEqual({ date, spend: '936.5', effectiveUtilization: expect.any(Number) });
     const announced = localBus.published.filter((e) => e.name === 'digest.ready' && (e.detail as { date: string }).date === date);
     expect(announced).toHaveLength(1);
   });
@@ -177,7 +215,7 @@ describe('the analysis state machine, run locally', () => {
     expect(execution.status).toBe('SUCCEEDED');
     const output = execution.output as { plan: { mode: string; date: string }; assessments: { step: string; detail: Record<string, unknown> }[]; digest?: unknown; run: { status: string } };
     expect(output.plan).toMatchObject({ mode: 'hourly', date });
-    expect(output.assessments[0]).toMatchObject({ step: 'RaiseSignals', detail: { observations: date, pools: 2, gpus: 16 } });
+    expect(output.assessments[0]).toMatchObject({ step: 'RaiseSignals', detail: { observations: date, pools: 3, gpus: 24, workloads: 1 } });
     expect(output.digest).toBeUndefined(); // the Choice skips the digest on hourly runs
     expect(output.run.status).toBe('partial'); // the corrupt pool is still there
   });
