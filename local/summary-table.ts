@@ -19,6 +19,7 @@ export function fleetSummaryTable(report: UtilizationReport): string {
     num(h.totals.observedGpuHours),
     num(h.totals.effectiveGpuHours),
     pct(h.totals.effectiveUtilization),
+    num(h.totals.idleHeldGpuHours),
     h.totals.basis,
     num(h.totals.meanGpuUtil, 1),
     num(h.totals.averagePowerW, 0),
@@ -32,10 +33,11 @@ export function fleetSummaryTable(report: UtilizationReport): string {
     num(t.observedGpuHours),
     num(t.effectiveGpuHours),
     pct(t.effectiveUtilization),
+    num(t.idleHeldGpuHours),
     t.basis,
     num(t.meanGpuUtil, 1),
     num(t.averagePowerW, 0),
     num(t.energyKWh, 3),
   ]);
-  return formatTable(['host', 'pool', 'GPUs', 'paid GPU-h', 'effective GPU-h', 'effective', 'basis', 'GPU util %', 'avg W', 'kWh'], rows);
+  return formatTable(['host', 'pool', 'GPUs', 'paid GPU-h', 'effective GPU-h', 'effective', 'idle-held GPU-h', 'basis', 'GPU util %', 'avg W', 'kWh'], rows);
 }

@@ -39,7 +39,8 @@ describe('npm start -- --once', () => {
     expect(result.stdout).toContain('Simulated fleet: 3 hosts x 4 GPUs posted 2160 samples for the last 30 minutes');
     const total = result.stdout.split('\n').find((line) => line.startsWith('TOTAL'));
     // 12 GPUs for 30 minutes are 6 paid GPU-hours.
-    expect(total).toMatch(/^TOTAL\s+12\s+6\.00\s+\d+\.\d\d\s+\d+\.\d%\s+sm_active/);
+    // The inference host holds a notebook on 2 of its GPUs, idle with memory in use: 2 × 0.5 h idle-held.
+    expect(total).toMatch(/^TOTAL\s+12\s+6\.00\s+\d+\.\d\d\s+\d+\.\d%\s+1\.00\s+sm_active/);
     expect(result.stdout).toMatch(/gpu-train-01\s+training\s+4\s+2\.00/);
 
     // Every collector ran once against the local provider server.
