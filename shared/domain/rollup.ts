@@ -134,10 +134,12 @@ export function foldBatch(batch: MeasurementBatch, times: Float64Array = sampleT
     }
     gpu.samples += 1;
     digestA += at * (i + 1) + sample.gpu.index;
-    if (sample.workload && namesWorkload(sample.workload)) {
-      addWorkloadSample(gpu, sample.workload);
-      digestB = (digestB + Math.imul(textHash(workloadKey(sample.workload)), i + 1)) >>> 0;
-      if (sample.workload.epoch !== undefined) digestC += (sample.workload.epoch + 1) * ((i % 9973) + 1);
+    const workload = sample.workload;
+    if (workload && namesWorkload(workload)) {
+      const key = workloadKey(workload);
+      addWorkloadSample(gpu, key, workload);
+      digestB = (digestB + Math.imul(keyHash(key), i + 1)) >>> 0;
+      if (workload.epoch !== undefined) digestC += (workload.epoch + 1) * ((i % 9973) + 1);
     }
     for (const name in sample.fields) {
       const value = sample.fields[name];
@@ -180,8 +182,18 @@ function textHash(text: string): number {
   return h >>> 0;
 }
 
-function addWorkloadSample(gpu: GpuMinute, workload: Workload): void {
-  const key = workloadKey(workload);
+/** Workload keys repeat in every sample of a GPU: hash each once. */
+const hashByKey = new Map<string, number>();
+function keyHash(key: string): number {
+  let h = hashByKey.get(key);
+  if (h === undefined) {
+    h = textHash(key);
+    if (hashByKey.size < 10_000) hashByKey.set(key, h);
+  }
+  return h;
+}
+
+function addWorkloadSample(gpu: GpuMinute, key: string, workload: Workload): void {
   const workloads = (gpu.workloads ??= {});
   let entry = workloads[key];
   if (!entry) {
