@@ -18,7 +18,7 @@ import {
   settleRequestSchema,
   settleResultSchema,
 } from './domain/execution-budgets.js';
-import { analysisRunSchema, analysisRunsQuerySchema, unitEconomicsQuerySchema, unitEconomicsReportSchema } from './domain/economics-query.js';
+import { analysisRunSchema, analysisRunsQuerySchema, unitEconomicsExportQuerySchema, unitEconomicsQuerySchema, unitEconomicsReportSchema } from './domain/economics-query.js';
 import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
 import { priceQuerySchema } from './domain/price-query.js';
 import { signalListSchema, signalQuerySchema } from './domain/signal-query.js';
@@ -180,6 +180,10 @@ export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary
   'GET /v1/capacity': {
     requestParams: { query: capacityQuerySchema },
     responses: { '200': json(capacitySchema, 'the newest observation of each reservation, placement score and quota'), ...errors },
+  },
+  'GET /v1/unit-economics/export': {
+    requestParams: { query: unitEconomicsExportQuerySchema },
+    responses: { '200': { description: 'unit-economics rows, one a line, the columns of UnitEconomicsRow', content: { 'text/csv': { schema: z.string() } } }, ...errors },
   },
   'GET /v1/unit-economics': {
     requestParams: { query: unitEconomicsQuerySchema },

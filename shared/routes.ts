@@ -44,7 +44,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   { method: 'DELETE', path: '/v1/execution-budgets/{id}', handler: 'functions/http/delete-execution-budget.handler', scope: 'admin', summary: 'Delete an execution budget' },
   { method: 'POST', path: '/v1/execution-budgets/{id}/reserve', handler: 'functions/http/reserve-execution-budget.handler', scope: 'ingest', summary: 'Reserve an estimate atomically: allow or deny, with what remains' },
   { method: 'POST', path: '/v1/execution-budgets/{id}/settle', handler: 'functions/http/settle-execution-budget.handler', scope: 'ingest', summary: 'Record the actual of a reservation' },
-  { method: 'GET', path: '/v1/unit-economics', handler: 'functions/http/unit-economics.handler', scope: 'read', summary: 'Cost per effective GPU-hour, per million tokens and per 1,000 requests, idle cost and energy, by pool, host, team, workflow and model' },
+  { method: 'GET', path: '/v1/unit-economics', handler: 'functions/http/unit-economics.handler', scope: 'read', summary: 'Cost per effective GPU-hour, per million tokens and per 1,000 requests, idle and idle-held cost and energy, by pool, host, team, workflow, model, namespace, pod and job' },
+  { method: 'GET', path: '/v1/unit-economics/export', handler: 'functions/http/unit-economics-export.handler', scope: 'read', summary: 'Unit-economics rows as CSV, for chargeback by team, namespace, pod or job' },
   { method: 'GET', path: '/v1/analysis-runs', handler: 'functions/http/analysis-runs.handler', scope: 'read', summary: 'What each analysis run did, with the scopes that failed' },
 ];
 

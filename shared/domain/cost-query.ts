@@ -114,7 +114,7 @@ export const focusCsvColumns = [
   'x_Estimated', 'x_GpuModel', 'x_GpuCount', 'x_InstanceType', 'x_UsageType', 'x_CostType', 'x_PricingModel',
 ] as const;
 
-function csvCell(value: unknown): string {
+export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   // Quote when needed, and defuse spreadsheet formulas in text cells.

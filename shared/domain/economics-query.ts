@@ -24,29 +24,40 @@ const cursorSchema = z
 
 const day = z.iso.date({ message: 'must be a day, yyyy-mm-dd' });
 
+const unitEconomicsWindowFields = {
+  period: z.enum(['hour', 'day']).default('day'),
+  from: day.optional(),
+  to: day.optional(),
+  scopeKind: z.enum(unitEconomicsScopeKinds).optional(),
+  scope: z.string().min(1).max(512).optional(),
+};
+
+function checkEconomicsWindow(q: { period: 'hour' | 'day'; from?: string | undefined; to?: string | undefined; scope?: string | undefined; scopeKind?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (q.scope && !q.scopeKind) ctx.addIssue({ code: 'custom', path: ['scope'], message: `scope needs scopeKind (${unitEconomicsScopeKinds.join(', ')})` });
+  if (q.from && q.to && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
+  const maxDays = q.period === 'hour' ? MAX_HOURLY_WINDOW_DAYS : MAX_ECONOMICS_WINDOW_DAYS;
+  if (q.from && q.to && (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS > maxDays) {
+    ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${maxDays} days between from and to for ${q.period} rows` });
+  }
+}
+
 /** `GET /v1/unit-economics`: stored rows of the analysis, by period and scope, for the days [from, to). */
 export const unitEconomicsQuerySchema = z
   .object({
-    period: z.enum(['hour', 'day']).default('day'),
-    from: day.optional(),
-    to: day.optional(),
-    scopeKind: z.enum(unitEconomicsScopeKinds).optional(),
-    scope: z.string().min(1).max(512).optional(),
+    ...unitEconomicsWindowFields,
     limit: z.coerce.number().int().min(1).max(MAX_ECONOMICS_ROWS).default(1000),
     cursor: cursorSchema.optional(),
   })
-  .superRefine((q, ctx) => {
-    if (q.scope && !q.scopeKind) ctx.addIssue({ code: 'custom', path: ['scope'], message: `scope needs scopeKind (${unitEconomicsScopeKinds.join(', ')})` });
-    if (q.from && q.to && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
-    const maxDays = q.period === 'hour' ? MAX_HOURLY_WINDOW_DAYS : MAX_ECONOMICS_WINDOW_DAYS;
-    if (q.from && q.to && (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS > maxDays) {
-      ctx.addIssue({ code: 'custom', path: ['to'], message: `at most ${maxDays} days between from and to for ${q.period} rows` });
-    }
-  });
+  .superRefine(checkEconomicsWindow);
+
+/** `GET /v1/unit-economics/export`: the same rows as CSV (chargeback by namespace, pod or job), every row of the window. */
+export const unitEconomicsExportQuerySchema = z
+  .object({ ...unitEconomicsWindowFields, format: z.literal('csv', { message: "format: only 'csv' is offered" }).default('csv') })
+  .superRefine(checkEconomicsWindow);
 export type UnitEconomicsQuery = z.output<typeof unitEconomicsQuerySchema>;
 
 /** Default window: the last 7 complete days and today (day rows), or today (hour rows). */
-export function economicsWindow(query: UnitEconomicsQuery, nowMs: number): { from: number; to: number } {
+export function economicsWindow(query: Pick<UnitEconomicsQuery, 'period' | 'from' | 'to'>, nowMs: number): { from: number; to: number } {
   const today = Math.floor(nowMs / DAY_MS) * DAY_MS;
   const maxDays = query.period === 'hour' ? MAX_HOURLY_WINDOW_DAYS : MAX_ECONOMICS_WINDOW_DAYS;
   const to = query.to ? Date.parse(`${query.to}T00:00:00Z`) : today + DAY_MS;

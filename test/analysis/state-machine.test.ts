@@ -186,6 +186,16 @@ describe('the analysis state machine, run locally', () => {
     // Epochs 0 → 2 reported during the day: 2 epochs, $7.50 each.
     const job = await api('GET', `/v1/unit-economics?${window}&scopeKind=job&scope=ft-e2e`);
     expect(job.body.rows).toEqual([expect.objectContaining({ scope: 'ft-e2e', cost: '15', epochs: 2, costPerEpoch: '7.5' })]);
+    // The same pod rows as CSV, for chargeback.
+    const csv = await api('GET', `/v1/unit-economics/export?${window}&scopeKind=pod`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const [header, ...lines] = csv.text.trimEnd().split('\r\n');
+    const columns = header!.split(',');
+    expect(lines.map((l) => { const c = l.split(','); return [c[columns.indexOf('scope')], c[columns.indexOf('cost')], c[columns.indexOf('idleHeldCost')]]; })).toEqual([
+      ['research/notebook-e2e', '15', '15'],
+      ['research/train-e2e', '15', '0'],
+    ]);
 
     // Pages: the same rows, in order, two at a time.
     const paged: Row[] = [];
@@ -274,6 +284,8 @@ describe('GET /v1/unit-economics and /v1/analysis-runs refuse bad queries, namin
     ['/v1/unit-economics?period=hour&from=2026-11-01&to=2026-11-04', 'to'],
     ['/v1/unit-economics?cursor=not-a-cursor', 'cursor'],
     ['/v1/unit-economics?limit=5001', 'limit'],
+    ['/v1/unit-economics/export?format=xlsx', 'format'],
+    ['/v1/unit-economics/export?scopeKind=cluster', 'scopeKind'],
     ['/v1/analysis-runs?limit=0', 'limit'],
     ['/v1/analysis-runs?limit=abc', 'limit'],
   ])('%s → 400 naming %s', async (path, field) => {
