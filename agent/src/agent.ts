@@ -37,18 +37,38 @@ function childrenCpuMs(): number | undefined {
   }
 }
 
-/** The agent's own footprint, logged with every flush: CPU so far (its own and its nvidia-smi children's) and memory. */
-function selfUsage(): Record<string, number | undefined> {
+/** CPU of a running process (and of the children it waited for), from /proc/<pid>/stat; Linux only. */
+function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The agent's own footprint, logged with every flush: CPU so far (its own, its exited nvidia-smi children's, the running
+ * dmon child's) and memory. A dmon child's CPU moves from `dmonCpuMs` to `childrenCpuMs` when it exits.
+ */
+function selfUsage(rt?: Runtime): Record<string, number | undefined> {
   const cpu = process.cpuUsage();
   const mem = process.memoryUsage();
   return {
     cpuUserMs: Math.round(cpu.user / 1000),
     cpuSystemMs: Math.round(cpu.system / 1000),
     childrenCpuMs: childrenCpuMs(),
+    dmonCpuMs: processCpuMs(rt?.collector.gpmChildPid),
     rssBytes: mem.rss,
     heapUsedBytes: mem.heapUsed,
   };
 }
+
+/** dmon prints GPM values once it has two GPM samples: about 2 s after it starts at -d 1. */
+const ONCE_GPM_WAIT_MS = 3000;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -105,6 +125,13 @@ async function setUp(config: AgentConfig, log: Logger, version: string): Promise
       nvidiaSmiPath: config.nvidiaSmiPath,
       inferenceUrls: config.inferenceUrls,
       timeoutMs: config.scrapeTimeoutMs,
+      pollIntervalMs: config.once ? config.onceIntervalMs : config.pollIntervalMs,
+      gpm: config.gpm,
+      gpmIntervalSeconds: config.gpmIntervalSeconds,
+      // --once: let the first poll wait (up to ~3 s from dmon's start) for dmon's first GPM reading.
+      gpmFirstPollWaitMs: config.once ? ONCE_GPM_WAIT_MS : 0,
+      jobMappingDir: config.jobMappingDir,
+      jobEnvFile: config.jobEnvFile,
     },
     log,
     stats,
@@ -129,11 +156,16 @@ async function runOnce(rt: Runtime): Promise<number> {
   const samples: GpuSample[] = [];
   const inference: InferenceReading[] = [];
   const never = new AbortController().signal;
-  for (let i = 0; i < rt.config.oncePolls; i++) {
-    if (i > 0) await sleep(rt.config.onceIntervalMs, never);
-    const result = await rt.collector.poll();
-    samples.push(...result.samples);
-    inference.push(...result.inference);
+  try {
+    await rt.collector.prepare();
+    for (let i = 0; i < rt.config.oncePolls; i++) {
+      if (i > 0) await sleep(rt.config.onceIntervalMs, never);
+      const result = await rt.collector.poll();
+      samples.push(...result.samples);
+      inference.push(...result.inference);
+    }
+  } finally {
+    await rt.collector.close();
   }
   if (samples.length === 0) {
     rt.log.error('no GPU readings collected, nothing sent', { stats: rt.stats });
@@ -145,7 +177,7 @@ async function runOnce(rt: Runtime): Promise<number> {
   const rejectedBefore = rt.stats.batchesRejected;
   const delivered = await rt.outbox.submit(batchesFor(rt, samples, inference), { ignoreBackoff: true });
   await rt.outbox.close();
-  rt.log.info('once: done', { delivered, spooledBatches: rt.spool.batchCount, stats: rt.stats, self: selfUsage() });
+  rt.log.info('once: done', { delivered, spooledBatches: rt.spool.batchCount, stats: rt.stats, self: selfUsage(rt) });
   if (rt.stats.batchesRejected > rejectedBefore) return EXIT.rejected;
   return delivered ? EXIT.ok : EXIT.deliveryFailed;
 }
@@ -164,6 +196,11 @@ async function runLoop(rt: Runtime): Promise<number> {
   };
 
   const pollLoop = (async () => {
+    try {
+      await rt.collector.prepare();
+    } catch (err) {
+      log.error('GPU source preparation failed', errorFields(err));
+    }
     while (!stop.signal.aborted) {
       const started = Date.now();
       try {
@@ -189,7 +226,7 @@ async function runLoop(rt: Runtime): Promise<number> {
       spooledBytes: rt.spool.byteCount,
       retryInMs: rt.outbox.retryInMs,
       stats: rt.stats,
-      self: selfUsage(),
+      self: selfUsage(rt),
     });
   };
   let flushing: Promise<void> = Promise.resolve();
@@ -222,6 +259,7 @@ async function runLoop(rt: Runtime): Promise<number> {
   clearInterval(flushTimer);
   stop.abort();
   await pollLoop;
+  await rt.collector.close();
   await flushing;
   const { samples, inference } = takePending();
   const batches = batchesFor(rt, samples, inference);
@@ -233,7 +271,7 @@ async function runLoop(rt: Runtime): Promise<number> {
     finalSamples: samples.length,
     spooledBatches: rt.spool.batchCount,
     stats: rt.stats,
-    self: selfUsage(),
+    self: selfUsage(rt),
   });
   return EXIT.ok;
 }
@@ -244,6 +282,7 @@ export async function runAgent(config: AgentConfig, log: Logger, version: string
     node: process.version,
     url: config.url,
     source: config.source,
+    gpm: config.gpm,
     dcgmUrl: config.dcgmUrl || undefined,
     inferenceUrls: config.inferenceUrls.length ? config.inferenceUrls : undefined,
     pollIntervalMs: config.pollIntervalMs,

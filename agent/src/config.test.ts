@@ -34,7 +34,23 @@ describe('loadConfig', () => {
       once: false,
       labels: {},
       inferenceUrls: [],
+      gpm: 'auto',
+      gpmIntervalSeconds: 1,
     });
+    expect(config.jobMappingDir).toBeUndefined();
+    expect(config.jobEnvFile).toBeUndefined();
+  });
+
+  it('GPM and job options: flag, environment, file', () => {
+    const file = configFile({ url: 'http://x', token: 't0k3n', jobEnvFile: '/run/slurm/job.env' });
+    const { config } = run(['--config', file, '--gpm', 'off', '--job-mapping-dir', '/run/dcgm-job-map'], { LEDGER_AGENT_GPM_INTERVAL_SECONDS: '2' });
+    expect(config).toMatchObject({ gpm: 'off', gpmIntervalSeconds: 2, jobMappingDir: '/run/dcgm-job-map', jobEnvFile: '/run/slurm/job.env' });
+    try {
+      loadConfig({ argv: ['--gpm', 'on', '--gpm-interval-seconds', '0.5'], env: { LEDGER_URL: 'http://x', LEDGER_TOKEN: 't0k3n' } });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).problems).toEqual(['gpm must be one of auto, off', 'gpmIntervalSeconds must be an integer']);
+    }
   });
 
   it('flags override environment, which overrides the file', () => {

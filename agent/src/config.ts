@@ -9,6 +9,7 @@ import type { Provider } from './wire.js';
 import { MAX_COMPRESSED_BATCH_BYTES, MAX_SAMPLES_PER_BATCH } from './wire.js';
 
 export type SourceMode = 'auto' | 'dcgm' | 'nvidia-smi';
+export type GpmMode = 'auto' | 'off';
 
 export interface AgentConfig {
   url: string;
@@ -25,6 +26,10 @@ export interface AgentConfig {
   /** Empty string disables the dcgm-exporter source. */
   dcgmUrl: string;
   inferenceUrls: string[];
+  gpm: GpmMode;
+  gpmIntervalSeconds: number;
+  jobMappingDir?: string;
+  jobEnvFile?: string;
   pollIntervalMs: number;
   flushIntervalMs: number;
   scrapeTimeoutMs: number;
@@ -79,6 +84,10 @@ export const OPTIONS: readonly OptionSpec[] = [
   { key: 'source', kind: 'enum', target: 'source', default: 'auto', values: ['auto', 'dcgm', 'nvidia-smi'], describe: 'GPU source: auto prefers dcgm-exporter and falls back to nvidia-smi' },
   { key: 'nvidiaSmiPath', kind: 'string', target: 'nvidiaSmiPath', default: 'nvidia-smi', describe: 'nvidia-smi executable (looked up on PATH)' },
   { key: 'dcgmUrl', kind: 'string', target: 'dcgmUrl', default: 'http://127.0.0.1:9400/metrics', describe: 'dcgm-exporter metrics URL; empty disables it' },
+  { key: 'gpm', kind: 'enum', target: 'gpm', default: 'auto', values: ['auto', 'off'], describe: 'GPM metrics (SM active, tensor active, …) from one long-lived nvidia-smi dmon --gpm-metrics on the nvidia-smi path (Hopper and newer); off disables it' },
+  { key: 'gpmIntervalSeconds', kind: 'int', target: 'gpmIntervalSeconds', default: 1, min: 1, max: 3600, describe: 'Sampling interval of nvidia-smi dmon (-d), whole seconds' },
+  { key: 'jobMappingDir', kind: 'string', target: 'jobMappingDir', describe: 'Job mapping directory: one file per GPU index whose first non-empty line is the job id (the format of dcgm-exporter --hpc-job-mapping-dir)' },
+  { key: 'jobEnvFile', kind: 'string', target: 'jobEnvFile', describe: 'Job environment file (KEY=VALUE): LEDGER_JOB_ID or SLURM_JOB_ID, LEDGER_JOB_EPOCH, LEDGER_JOB_GPUS / SLURM_JOB_GPUS / CUDA_VISIBLE_DEVICES' },
   { key: 'inferenceUrls', kind: 'list', target: 'inferenceUrls', default: [], describe: 'Inference server (vLLM) /metrics URLs, comma-separated (flag may repeat)' },
   { key: 'pollIntervalSeconds', kind: 'seconds', target: 'pollIntervalMs', default: 10, min: 0.01, describe: 'Seconds between polls of the GPU sources' },
   { key: 'flushIntervalSeconds', kind: 'seconds', target: 'flushIntervalMs', default: 60, min: 0.01, describe: 'Seconds between batches sent' },

@@ -48,6 +48,11 @@ describe('gpuReadingsFromDcgmText on the fixtures', () => {
 
   it('A100 with MIG: one reading per GPU instance, parent index, instance in uuid and model', () => {
     const { gpus } = gpuReadingsFromDcgmText(fixture('dcgm-exporter-a100-sxm4-40gb-mig.prom'));
+    expect(gpus.map((g) => g.mig)).toEqual([
+      { parentUuid: 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b', gpuInstanceId: 1 },
+      { parentUuid: 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b', gpuInstanceId: 2 },
+      undefined,
+    ]);
     expect(gpus.map((g) => [g.index, g.uuid, g.model])).toEqual([
       [0, 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b/gi1', 'NVIDIA A100-SXM4-40GB MIG 3g.20gb'],
       [0, 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b/gi2', 'NVIDIA A100-SXM4-40GB MIG 3g.20gb'],
@@ -86,10 +91,11 @@ describe('gpuReadingsFromDcgmText on the fixtures', () => {
     });
   });
 
-  it('A10G under Kubernetes pod mapping', () => {
+  it('A10G under Kubernetes pod mapping: the pod labels become the workload', () => {
     const { gpus } = gpuReadingsFromDcgmText(fixture('dcgm-exporter-a10g-kubernetes.prom'));
     expect(gpus).toHaveLength(1);
     expect(gpus[0]).toMatchObject({ index: 0, uuid: 'GPU-f1a2b3c4-d5e6-f7a8-b9c0-d1e2f3a4b5c6', model: 'NVIDIA A10G' });
+    expect(gpus[0]!.workload).toEqual({ namespace: 'inference', pod: 'vllm-llama-7d9f8c6b5-x2q4z', container: 'vllm' });
     expect(gpus[0]!.fields).toMatchObject({ DCGM_FI_PROF_SM_ACTIVE: 0.281145, DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 5123998712 });
   });
 
@@ -114,7 +120,7 @@ describe('gpuReadingsFromDcgmText on the fixtures', () => {
       'dcgm_lowercase{gpu="0",UUID="GPU-a"} 1',
     ].join('\n');
     const { gpus, noReading } = gpuReadingsFromDcgmText(text);
-    expect(gpus).toEqual([{ index: 0, uuid: 'GPU-a', model: 'unknown', fields: { DCGM_FI_DEV_GPU_TEMP: 41 } }]);
+    expect(gpus).toEqual([{ index: 0, uuid: 'GPU-a', model: 'unknown', fields: { DCGM_FI_DEV_GPU_TEMP: 41 }, workload: { pod: 'p1' } }]);
     expect(noReading).toBe(2);
   });
 });

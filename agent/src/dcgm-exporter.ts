@@ -8,6 +8,7 @@ import { DCGM_FIELD_NAME, usableReading } from './dcgm-fields.js';
 import type { GpuReading } from './nvidia-smi.js';
 import { parsePrometheusText } from './prometheus-text.js';
 import { MAX_FIELDS_PER_SAMPLE } from './wire.js';
+import { workloadFromLabels } from './workload.js';
 
 export interface DcgmParseResult {
   gpus: GpuReading[];
@@ -16,7 +17,10 @@ export interface DcgmParseResult {
   malformedLines: number;
 }
 
-/** The uuid the agent sends for a MIG instance: dcgm-exporter's UUID label holds the parent GPU's UUID. */
+/**
+ * The uuid the agent sends for a MIG instance when its `MIG-…` UUID is unknown: dcgm-exporter's UUID label holds the
+ * parent GPU's UUID.
+ */
 export function migInstanceUuid(parentUuid: string, gpuInstanceId: string): string {
   return `${parentUuid}/gi${gpuInstanceId}`;
 }
@@ -34,7 +38,7 @@ export function gpuReadingsFromDcgmText(text: string): DcgmParseResult {
     const parentUuid = l.UUID ?? l.uuid;
     if (gpuLabel === undefined || !/^\d+$/.test(gpuLabel) || !parentUuid) continue;
     const instanceId = l.GPU_I_ID;
-    const isMig = instanceId !== undefined && instanceId !== '';
+    const isMig = instanceId !== undefined && /^\d+$/.test(instanceId);
     const key = `${gpuLabel}|${parentUuid}|${isMig ? instanceId : ''}`;
     let reading = byDevice.get(key);
     if (!reading) {
@@ -45,7 +49,13 @@ export function gpuReadingsFromDcgmText(text: string): DcgmParseResult {
         model: isMig ? `${baseModel} MIG ${l.GPU_I_PROFILE ?? `gi${instanceId}`}` : baseModel,
         fields: {},
       };
+      if (isMig) reading.mig = { parentUuid, gpuInstanceId: Number(instanceId) };
       byDevice.set(key, reading);
+    }
+    // With pod mapping a GPU's series repeat per pod sharing it: the first pod's workload, as for the fields.
+    if (!reading.workload) {
+      const workload = workloadFromLabels(l);
+      if (workload) reading.workload = workload;
     }
     if (!usableReading(s.value, s.valueText)) {
       noReading++;

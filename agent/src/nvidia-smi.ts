@@ -2,6 +2,7 @@
  * nvidia-smi source: runs `nvidia-smi --query-gpu=… --format=csv,noheader,nounits` and turns its CSV into DCGM-named readings.
  */
 import { execFile } from 'node:child_process';
+import type { Workload } from './wire.js';
 import { DCGM, NVIDIA_SMI_ARGS, NVIDIA_SMI_QUERY_COLUMNS, NVIDIA_SMI_TO_DCGM, type NvidiaSmiColumn } from './dcgm-fields.js';
 
 export interface GpuReading {
@@ -9,6 +10,10 @@ export interface GpuReading {
   uuid: string;
   model: string;
   fields: Record<string, number>;
+  /** A MIG GPU instance: its parent GPU and instance id (the key for its `MIG-…` UUID). */
+  mig?: { parentUuid: string; gpuInstanceId: number };
+  /** What runs on it, from the source's own labels (dcgm-exporter pod labels). */
+  workload?: Workload;
 }
 
 export interface NvidiaSmiParseResult {
@@ -86,6 +91,8 @@ export function parseNvidiaSmiCsv(output: string): NvidiaSmiParseResult {
 export interface NvidiaSmiRunOptions {
   path: string;
   timeoutMs: number;
+  /** Default: the `--query-gpu` query. */
+  args?: readonly string[];
 }
 
 export interface NvidiaSmiOutput {
@@ -95,12 +102,12 @@ export interface NvidiaSmiOutput {
   stderr: string;
 }
 
-/** Run nvidia-smi once; rejects only when it cannot be started or times out. */
+/** Run nvidia-smi once (the `--query-gpu` query unless `args` say otherwise); rejects only when it cannot be started or times out. */
 export function runNvidiaSmi(options: NvidiaSmiRunOptions): Promise<NvidiaSmiOutput> {
   return new Promise((resolve, reject) => {
     execFile(
       options.path,
-      NVIDIA_SMI_ARGS,
+      [...(options.args ?? NVIDIA_SMI_ARGS)],
       { timeout: options.timeoutMs, maxBuffer: 4 * 1024 * 1024, windowsHide: true, encoding: 'utf8' },
       (error, stdout, stderr) => {
         if (error) {

@@ -14,6 +14,12 @@ export interface AgentStats {
   batchesDroppedSpoolFull: number;
   samplesDroppedSpoolFull: number;
   energyCounterResets: number;
+  /** Rows read from the long-lived `nvidia-smi dmon --gpm-metrics` child. */
+  gpmRows: number;
+  /** Times that child was started again after it died or hung. */
+  gpmRestarts: number;
+  /** Lines it printed that did not parse (ignored). */
+  gpmGarbageLines: number;
 }
 
 export function newStats(): AgentStats {
@@ -32,5 +38,8 @@ export function newStats(): AgentStats {
     batchesDroppedSpoolFull: 0,
     samplesDroppedSpoolFull: 0,
     energyCounterResets: 0,
+    gpmRows: 0,
+    gpmRestarts: 0,
+    gpmGarbageLines: 0,
   };
 }

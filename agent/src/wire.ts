@@ -18,10 +18,28 @@ export interface HostDescription {
 export interface GpuIdentity {
   /** Index of the physical GPU (for a MIG instance: its parent GPU). */
   index: number;
-  /** GPU UUID; for a MIG instance `<parent GPU UUID>/gi<GPU instance id>`. */
+  /** GPU UUID; for a MIG instance its `MIG-…` UUID, or `<parent GPU UUID>/gi<GPU instance id>` when that is unknown. */
   uuid: string;
   /** Model name; for a MIG instance suffixed with ` MIG <profile>`. */
   model: string;
+}
+
+/**
+ * What ran on the GPU, when the host knows it (dcgm-exporter pod labels, a job mapping directory, a job environment file).
+ * Every string is cleaned: control characters stripped, trimmed, cut to its bound (WORKLOAD_LIMITS); a key without a
+ * value is left out, and a sample without any is sent without `workload` (never an empty object).
+ */
+export interface Workload {
+  /** Kubernetes namespace, at most 63 characters. */
+  namespace?: string;
+  /** Kubernetes pod, at most 253 characters. */
+  pod?: string;
+  /** Container in the pod, at most 63 characters. */
+  container?: string;
+  /** Scheduler job id (Slurm job id, Kubernetes Job name, …), at most 128 characters. */
+  job?: string;
+  /** Epochs the job reports as completed: an integer 0..1,000,000; only sent together with `job`. */
+  epoch?: number;
 }
 
 export interface GpuSample {
@@ -30,6 +48,7 @@ export interface GpuSample {
   gpu: GpuIdentity;
   /** DCGM field name → reading. A field without a reading is absent, never a sentinel. */
   fields: Record<string, number>;
+  workload?: Workload;
 }
 
 export interface LatencyBucket {
@@ -73,3 +92,7 @@ export interface IngestResult {
 export const MAX_SAMPLES_PER_BATCH = 10_000;
 export const MAX_COMPRESSED_BATCH_BYTES = 1024 * 1024;
 export const MAX_FIELDS_PER_SAMPLE = 128;
+
+/** Longest value the server accepts for each workload string. */
+export const WORKLOAD_LIMITS = { namespace: 63, pod: 253, container: 63, job: 128 } as const;
+export const MAX_WORKLOAD_EPOCH = 1_000_000;
