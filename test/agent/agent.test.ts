@@ -115,8 +115,11 @@ describe('collection and the wire format', () => {
     const smi = nvidiaSmi({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv' });
     const a = await agent({ args: ['--once'], env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spoolDir() }) });
     expect((await a.exited).code).toBe(0);
-    expect(smi.calls()).toEqual([
+    // One query; the MIG listing and one dmon for GPM (which the fake answers with "Not supported").
+    expect([...smi.calls()].sort()).toEqual([
       '--query-gpu=index,uuid,name,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu,clocks.sm,ecc.errors.uncorrected.volatile.total --format=csv,noheader,nounits',
+      '-L',
+      'dmon --gpm-metrics 1,2,3,5,10 -d 1',
     ]);
     expect(server.attempts).toHaveLength(1);
     const attempt = server.attempts[0]!;

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { agentBundlePath, buildAgent } from '../../agent/build.js';
+import { MAX_WORKLOAD_EPOCH, WORKLOAD_LIMITS, type Workload } from '../../agent/src/wire.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const AGENT_FIXTURES_DIR = path.join(repoRoot, 'agent', 'fixtures');
@@ -44,28 +45,96 @@ export function tempDir(prefix = 'ledger-agent-'): string {
 // Fake nvidia-smi
 // ---------------------------------------------------------------------------------------------------------------------
 
+export type FakeDmonMode =
+  /** Print the stream file line by line, one data row per interval, forever (wrapping to `repeatFrom`). */
+  | 'stream'
+  /** As `stream`, with a line of garbage after every row. */
+  | 'garbage'
+  /** Print the stream file once, then exit with `exitCode`. */
+  | 'once'
+  /** Print `dieAfterRows` rows, then exit with `exitCode` (every start does the same). */
+  | 'die'
+  /** Print nothing more and never exit (until its parent is gone). */
+  | 'hang'
+  /** Print the stream file (e.g. the not-supported message) and exit with `exitCode` at once. */
+  | 'unsupported'
+  /** Refuse `--gpm-options` (`Invalid combination of input arguments`, exit 1); stream otherwise. */
+  | 'reject-gpm-options';
+
+export interface FakeDmonState {
+  mode?: FakeDmonMode;
+  /** What the stream prints: header lines and rows in dmon's plain format. */
+  text?: string;
+  fixture?: string;
+  /** Seconds between rows; default: the `-d` the agent asked for. */
+  intervalSeconds?: number;
+  exitCode?: number;
+  /** After the last line, go on from this line (0-based); default: the first row with a GPM value. */
+  repeatFrom?: number;
+  dieAfterRows?: number;
+  /** Rows printed together each interval (one per device, as dmon does); default 1. */
+  rowsPerInterval?: number;
+}
+
 export interface FakeNvidiaSmi {
   /** Directory holding the `nvidia-smi` executable: put it first on PATH. */
   binDir: string;
   /** PATH with binDir first. */
   path: string;
-  /** Replace what the next invocations print. `{{seq}}` in the text becomes the invocation number (1, 2, …). */
+  /** Replace what the next `--query-gpu` invocations print. `{{seq}}` in the text becomes the query's number (1, 2, …). */
   setOutput(text: string): void;
   setFixture(name: string): void;
-  /** Exit status of the next invocations (a GPU lost makes nvidia-smi exit non-zero while printing the others). */
+  /** Exit status of the next `--query-gpu` invocations (a GPU lost makes nvidia-smi exit non-zero while printing the others). */
   setExitCode(code: number): void;
-  /** Output and exit status switched together, in one atomic write. */
+  /** `--query-gpu` output and exit status switched together, in one atomic write. */
   set(state: { output?: string; fixture?: string; exitCode?: number }): void;
-  /** Arguments of every invocation so far. */
+  /** What `nvidia-smi -L` prints (default: nothing, exit 0). */
+  setList(state: { output?: string; fixture?: string; exitCode?: number }): void;
+  /** What plain `nvidia-smi` prints, e.g. with its `MIG devices:` table (default: nothing, exit 0). */
+  setTable(state: { output?: string; fixture?: string; exitCode?: number }): void;
+  /**
+   * How `nvidia-smi dmon …` behaves. Default: GPM not supported (prints the not-supported fixture, exits 1).
+   * A running dmon reads its mode before every row, so switching (to `hang`, `die`, …) takes effect at once.
+   */
+  setDmon(state: FakeDmonState): void;
+  /** Arguments of every invocation so far (`--query-gpu=…`, `-L`, `` for plain, `dmon …`). */
   calls(): string[];
+  /** Number of `--query-gpu` invocations (the polls). */
   callCount(): number;
+  /** pids of every dmon started; each leads its own process group. */
+  dmonPids(): number[];
   cleanup(): void;
 }
 
+/** Lines up to the first dmon row with a GPM value: printed once, not repeated when the stream wraps. */
+function firstRowWithReading(text: string): number {
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) => l.trim() !== '' && !l.startsWith('#') && !/\s[-\u2013](\s|$)/.test(` ${l} `));
+  return at === -1 ? 0 : at;
+}
+
+/** pids of live processes in process group `pgid` (Linux /proc). */
+export function processGroupMembers(pgid: number): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // f[0] state, f[1] ppid, f[2] pgrp; zombies are gone for good.
+      if (Number(f[2]) === pgid && f[0] !== 'Z') out.push(Number(entry));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return out;
+}
+
 /**
- * A `nvidia-smi` shell script that prints the current state file: its first line is the exit status, the rest the
- * output. The state can also be switched from outside the test process by pointing FAKE_NVIDIA_SMI_STATE_FILE at
- * another file of the same shape.
+ * A `nvidia-smi` shell script. `--query-gpu` prints the current state file (its first line is the exit status, the rest
+ * the output); `-L` and plain `nvidia-smi` print theirs the same way; `dmon` STREAMS rows from its stream file, one per
+ * interval, as the real one does. The query state can also be switched from outside the test process by pointing
+ * FAKE_NVIDIA_SMI_STATE_FILE at another file of the same shape.
  */
 export function startFakeNvidiaSmi(initial: { fixture?: string; output?: string; exitCode?: number } = {}): FakeNvidiaSmi {
   const dir = tempDir('fake-nvidia-smi-');
@@ -76,46 +145,140 @@ export function startFakeNvidiaSmi(initial: { fixture?: string; output?: string;
     `D='${dir}'`,
     'S="${FAKE_NVIDIA_SMI_STATE_FILE:-$D/state}"',
     'printf "%s\\n" "$*" >> "$D/calls.log"',
+    // Print a state file whose first line is the exit status. Read once, so a switch cannot mix two states.
+    'emit() {',
+    '  state=$(cat "$1"; echo x)',
+    '  code=$(printf "%s" "$state" | head -n 1)',
+    '  printf "%s" "${state%x}" | tail -n +2 | sed "s/{{seq}}/$2/g"',
+    '  exit "$code"',
+    '}',
+    'dmon() {',
+    '  echo "$$" >> "$D/dmon.pids"',
+    '  d=1; prev=""; for a in "$@"; do [ "$prev" = "-d" ] && d="$a"; prev="$a"; done',
+    '  read -r mode interval code skip limit burst < "$D/dmon-mode"',
+    '  case "$mode" in',
+    '    unsupported) cat "$D/dmon-stream"; exit "$code" ;;',
+    '    reject-gpm-options) case " $* " in *" --gpm-options "*)',
+    '      echo "Invalid combination of input arguments. Please run \'nvidia-smi -h\' for help."; exit 1 ;; esac ;;',
+    '  esac',
+    '  exec 3< "$D/dmon-stream"',
+    '  rows=0',
+    '  while :; do',
+    '    read -r mode interval code skip limit burst < "$D/dmon-mode"',
+    '    [ "$interval" = auto ] && interval="$d"',
+    '    case "$mode" in',
+    '      hang) while kill -0 "$PPID" 2>/dev/null; do sleep 0.5; done; exit 0 ;;',
+    '      die) [ "$rows" -ge "$limit" ] && exit "$code" ;;',
+    '    esac',
+    '    if ! IFS= read -r line <&3; then',
+    '      [ "$mode" = once ] && exit "$code"',
+    '      exec 3< "$D/dmon-stream"',
+    '      i=0; while [ "$i" -lt "$skip" ] && IFS= read -r line <&3; do i=$((i+1)); done',
+    '      IFS= read -r line <&3 || { sleep "$interval"; continue; }',
+    '    fi',
+    // In burst mode an empty line ends the interval's rows (it is not printed).
+    '    if [ -z "$line" ]; then [ "$burst" = 1 ] && sleep "$interval"; continue; fi',
+    '    printf "%s\\n" "$line"',
+    '    case "$line" in "#"*) continue ;; esac',
+    '    [ "$mode" = garbage ] && printf "%s\\n" "?? GPM sample $rows: buffer overrun ##"',
+    '    rows=$((rows+1))',
+    '    [ "$burst" = 1 ] || sleep "$interval"',
+    '  done',
+    '}',
+    'case "$1" in',
+    '  -L) emit "$D/list" ;;',
+    '  "") emit "$D/table" ;;',
+    '  dmon) dmon "$@" ;;',
+    'esac',
     'n=$(( $(cat "$D/count" 2>/dev/null || echo 0) + 1 ))',
     'echo "$n" > "$D/count"',
-    // Read the state once, so that a switch between reading the status and the output cannot mix two states.
-    'state=$(cat "$S"; echo x)',
-    'code=$(printf "%s" "$state" | head -n 1)',
-    'printf "%s" "${state%x}" | tail -n +2 | sed "s/{{seq}}/$n/g"',
-    'exit "$code"',
+    'emit "$S" "$n"',
     '',
   ].join('\n');
   fs.writeFileSync(path.join(binDir, 'nvidia-smi'), script, { mode: 0o755 });
-  let output = initial.output ?? (initial.fixture ? agentFixture(initial.fixture) : '');
-  let exitCode = initial.exitCode ?? 0;
-  const write = () => {
-    const file = path.join(dir, 'state');
-    fs.writeFileSync(`${file}.tmp`, `${exitCode}\n${output}`);
+  const atomicWrite = (name: string, content: string) => {
+    const file = path.join(dir, name);
+    fs.writeFileSync(`${file}.tmp`, content);
     fs.renameSync(`${file}.tmp`, file);
+  };
+  const text = (state: { output?: string; fixture?: string }, fallback: string) =>
+    state.output ?? (state.fixture !== undefined ? agentFixture(state.fixture) : fallback);
+  let output = text(initial, '');
+  let exitCode = initial.exitCode ?? 0;
+  const write = () => atomicWrite('state', `${exitCode}\n${output}`);
+  let dmon: Required<Omit<FakeDmonState, 'fixture' | 'intervalSeconds' | 'repeatFrom' | 'rowsPerInterval'>> &
+    Pick<FakeDmonState, 'intervalSeconds' | 'repeatFrom' | 'rowsPerInterval'> = {
+    mode: 'unsupported',
+    text: agentFixture('nvidia-smi-dmon-a100-gpm-not-supported.txt'),
+    exitCode: 1,
+    dieAfterRows: 3,
+  };
+  const writeDmon = () => {
+    let streamText = dmon.text.endsWith('\n') ? dmon.text : `${dmon.text}\n`;
+    const perInterval = dmon.rowsPerInterval ?? 1;
+    if (perInterval > 1) {
+      // An empty line after every `perInterval` rows: the fake sleeps there, not after each row.
+      let rows = 0;
+      streamText = streamText
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => (l.startsWith('#') || ++rows % perInterval !== 0 ? l : `${l}\n`))
+        .join('\n')
+        .concat('\n');
+    }
+    atomicWrite('dmon-stream', streamText);
+    const interval = dmon.intervalSeconds === undefined ? 'auto' : String(dmon.intervalSeconds);
+    const repeatFrom = dmon.repeatFrom ?? firstRowWithReading(streamText);
+    atomicWrite('dmon-mode', `${dmon.mode} ${interval} ${dmon.exitCode} ${repeatFrom} ${dmon.dieAfterRows} ${perInterval > 1 ? 1 : 0}\n`);
+  };
+  const readLines = (name: string) => {
+    try {
+      return fs.readFileSync(path.join(dir, name), 'utf8').split('\n').slice(0, -1);
+    } catch {
+      return [];
+    }
   };
   const fake: FakeNvidiaSmi = {
     binDir,
     path: `${binDir}${path.delimiter}${process.env.PATH ?? ''}`,
     set(state) {
-      if (state.output !== undefined) output = state.output;
-      if (state.fixture !== undefined) output = agentFixture(state.fixture);
+      output = text(state, output);
       if (state.exitCode !== undefined) exitCode = state.exitCode;
       write();
     },
-    setOutput: (text) => fake.set({ output: text }),
+    setOutput: (t) => fake.set({ output: t }),
     setFixture: (name) => fake.set({ fixture: name }),
     setExitCode: (code) => fake.set({ exitCode: code }),
-    calls: () => {
-      try {
-        return fs.readFileSync(path.join(dir, 'calls.log'), 'utf8').split('\n').slice(0, -1);
-      } catch {
-        return [];
-      }
+    setList: (state) => atomicWrite('list', `${state.exitCode ?? 0}\n${text(state, '')}`),
+    setTable: (state) => atomicWrite('table', `${state.exitCode ?? 0}\n${text(state, '')}`),
+    setDmon(state) {
+      const next = { ...dmon, ...state };
+      if (state.fixture !== undefined) next.text = agentFixture(state.fixture);
+      // New text: repeat from its first row with a reading, unless told otherwise.
+      if (state.repeatFrom === undefined && (state.text !== undefined || state.fixture !== undefined)) next.repeatFrom = undefined;
+      // A refusal or a crash exits 1, anything else 0, unless told otherwise.
+      if (state.exitCode === undefined && state.mode !== undefined) next.exitCode = state.mode === 'unsupported' || state.mode === 'die' ? 1 : 0;
+      dmon = next;
+      writeDmon();
     },
-    callCount: () => fake.calls().length,
-    cleanup: () => fs.rmSync(dir, { recursive: true, force: true }),
+    calls: () => readLines('calls.log'),
+    callCount: () => fake.calls().filter((c) => c.startsWith('--query-gpu')).length,
+    dmonPids: () => readLines('dmon.pids').map(Number),
+    cleanup: () => {
+      for (const pid of fake.dmonPids()) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
   };
   write();
+  fake.setList({});
+  fake.setTable({});
+  writeDmon();
   return fake;
 }
 
@@ -252,6 +415,7 @@ export interface ReceivedSample {
   time: string | number;
   gpu: { index: number; uuid: string; model: string };
   fields: Record<string, number>;
+  workload?: Workload;
 }
 
 export interface ReceivedBatch {
@@ -292,6 +456,29 @@ export interface RecordingIngestServer {
 }
 
 const BATCH_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The bounds the server puts on `workload`: known keys only, non-empty clean strings, an integer epoch. */
+export function validateWorkload(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'workload must be an object';
+  const w = value as Record<string, unknown>;
+  const keys = Object.keys(w);
+  if (keys.length === 0) return 'workload must not be empty';
+  for (const key of keys) {
+    if (key === 'epoch') {
+      const e = w.epoch;
+      if (typeof e !== 'number' || !Number.isInteger(e) || e < 0 || e > MAX_WORKLOAD_EPOCH) return 'workload.epoch must be an integer 0..1000000';
+      continue;
+    }
+    const max = (WORKLOAD_LIMITS as Record<string, number>)[key];
+    if (max === undefined) return `workload.${key} is not a known key`;
+    const v = w[key];
+    if (typeof v !== 'string' || v.length === 0 || v.length > max) return `workload.${key} must be 1..${max} characters`;
+    if (CONTROL_CHARACTERS.test(v) || v.trim() !== v) return `workload.${key} has control characters or surrounding spaces`;
+  }
+  return undefined;
+}
 
 function validateBatch(value: unknown): string | undefined {
   const b = value as ReceivedBatch;
@@ -308,6 +495,10 @@ function validateBatch(value: unknown): string | undefined {
     for (const [k, v] of Object.entries(s.fields ?? {})) {
       if (!/^DCGM_FI_[A-Z0-9_]{1,96}$/.test(k)) return `field name ${k} invalid`;
       if (typeof v !== 'number' || !Number.isFinite(v)) return `field ${k} must be a finite number`;
+    }
+    if (s.workload !== undefined) {
+      const problem = validateWorkload(s.workload);
+      if (problem) return problem;
     }
   }
   return undefined;
@@ -523,4 +714,65 @@ export function agentEnv(o: AgentEnvOptions): Record<string, string> {
     LEDGER_AGENT_LOG_LEVEL: 'debug',
     ...o.extra,
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// One test's fakes and agents, torn down together
+// ---------------------------------------------------------------------------------------------------------------------
+
+export interface AgentTestScope {
+  ingest(options?: { token?: string }): Promise<RecordingIngestServer>;
+  nvidiaSmi(initial?: { fixture?: string; output?: string; exitCode?: number }): FakeNvidiaSmi;
+  metrics(initial: { text?: string; fixture?: string }): Promise<FakeMetricsServer>;
+  /** A temporary directory removed at cleanup. */
+  dir(prefix?: string): string;
+  /** Runs the agent; one still running at cleanup is killed (SIGKILL). */
+  agent(options: RunAgentOptions): Promise<AgentProcess>;
+  cleanup(): Promise<void>;
+}
+
+/** `const scope = agentTestScope(); afterEach(() => scope.cleanup());` */
+export function agentTestScope(): AgentTestScope {
+  const cleanups: Array<() => unknown> = [];
+  return {
+    async ingest(options) {
+      const s = await startIngestServer(options);
+      cleanups.push(() => s.close());
+      return s;
+    },
+    nvidiaSmi(initial) {
+      const f = startFakeNvidiaSmi(initial);
+      cleanups.push(() => f.cleanup());
+      return f;
+    },
+    async metrics(initial) {
+      const m = await startMetricsServer(initial);
+      cleanups.push(() => m.close());
+      return m;
+    },
+    dir(prefix = 'agent-test-') {
+      const d = tempDir(prefix);
+      cleanups.push(() => fs.rmSync(d, { recursive: true, force: true }));
+      return d;
+    },
+    async agent(options) {
+      const a = await runAgent(options);
+      cleanups.push(async () => {
+        if (a.child.exitCode === null && a.child.signalCode === null) {
+          a.kill('SIGKILL');
+          await a.exited;
+        }
+      });
+      return a;
+    },
+    async cleanup() {
+      for (const fn of cleanups.splice(0).reverse()) await fn();
+    },
+  };
+}
+
+/** The agent's counters from its latest `flush` / `stopped` / `once: done` line. */
+export function latestStats(agent: AgentProcess): Record<string, number> | undefined {
+  const line = [...agent.logs()].reverse().find((l) => l.stats !== undefined && ['flush', 'stopped', 'once: done'].includes(l.msg));
+  return line?.stats as Record<string, number> | undefined;
 }
