@@ -7,6 +7,9 @@
  *   run the (fake) nvidia-smi            vs spawning `true`      (a real nvidia-smi also pays for NVML init: more)
  *   encode one minute (6 polls) to gzip  vs JSON.stringify of the same batch
  *   the whole bundle, polling 8 GPUs     vs a bare `node` process (RSS) and per-poll CPU
+ *   the whole bundle with GPM            vs the same with `--gpm off`, run side by side over the same wall time: CPU per
+ *                                        hour of the agent and of its children (the dmon child streaming 8 rows a second
+ *                                        at -d 1), and RSS
  */
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,7 +24,7 @@ import { gpuReadingsFromDcgmText } from '../agent/src/dcgm-exporter.js';
 import { parseNvidiaSmiCsv } from '../agent/src/nvidia-smi.js';
 import { parsePrometheusText } from '../agent/src/prometheus-text.js';
 import type { GpuSample } from '../agent/src/wire.js';
-import { startFakeNvidiaSmi, startIngestServer, startMetricsServer } from '../test/agent/harness.js';
+import { startFakeNvidiaSmi, startIngestServer, startMetricsServer, type FakeNvidiaSmi } from '../test/agent/harness.js';
 import { fmt, report } from './harness.js';
 
 const fixtures = fileURLToPath(new URL('../agent/fixtures/', import.meta.url));
@@ -134,6 +137,114 @@ async function wholeAgent(seconds: number, pollSeconds: number) {
   return { results, bareNode, batches: ingest.batches.length };
 }
 
+/**
+ * CPU and RSS of a live process, from /proc (Linux): its own CPU summed over its threads from schedstat (nanoseconds),
+ * the CPU of the children it waited for from stat's cutime + cstime (USER_HZ = 100).
+ */
+function procUsage(pid: number | undefined): { ownMs: number; childrenMs: number; rssBytes: number } {
+  if (pid === undefined) return { ownMs: 0, childrenMs: 0, rssBytes: 0 };
+  try {
+    let ownNs = 0;
+    for (const task of fs.readdirSync(`/proc/${pid}/task`)) {
+      ownNs += Number(fs.readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return { ownMs: ownNs / 1e6, childrenMs: (Number(f[13]) + Number(f[14])) * 10, rssBytes: Number(rss?.[1] ?? 0) * 1024 };
+  } catch {
+    return { ownMs: 0, childrenMs: 0, rssBytes: 0 };
+  }
+}
+
+/** The half-busy H200 dmon stream, for 8 GPUs: each interval prints one row per device, as dmon does. */
+function eightGpuDmonStream(): string {
+  const lines = read('nvidia-smi-dmon-h200-gpm-half-busy.txt').split('\n').filter(Boolean);
+  const out: string[] = [];
+  for (const line of lines) {
+    if (line.startsWith('#')) out.push(line);
+    else for (let gpu = 0; gpu < 8; gpu++) out.push(line.replace(/^\s*0/, `    ${gpu}`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+interface GpmRun {
+  gpm: 'auto' | 'off';
+  agentCpuMs: number;
+  /** nvidia-smi --query-gpu children the agent waited for. */
+  queryCpuMs: number;
+  /** The long-lived dmon child (and what it ran). */
+  dmonCpuMs: number;
+  agentRss: number;
+  dmonRss: number;
+  polls: number;
+  gpmRows: number;
+  windowMs: number;
+}
+
+/** Two agents side by side, `--gpm auto` (dmon at -d 1) and `--gpm off`, measured over the same window. */
+async function gpmOverhead(warmupSeconds: number, windowSeconds: number, pollSeconds: number): Promise<GpmRun[]> {
+  const ingest = await startIngestServer();
+  const stream = eightGpuDmonStream();
+  const one = async (gpm: 'auto' | 'off'): Promise<GpmRun> => {
+    const smi: FakeNvidiaSmi = startFakeNvidiaSmi({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv' });
+    smi.setDmon({ mode: 'stream', text: stream, rowsPerInterval: 8 }); // honours -d 1
+    const spool = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-agent-gpm-'));
+    const child = spawn(process.execPath, [agentBundlePath], {
+      env: {
+        PATH: smi.path,
+        LEDGER_URL: ingest.url,
+        LEDGER_TOKEN: ingest.token,
+        LEDGER_AGENT_PROVIDER: 'none',
+        LEDGER_AGENT_DCGM_URL: '',
+        LEDGER_AGENT_SPOOL_DIR: spool,
+        LEDGER_AGENT_GPM: gpm,
+        LEDGER_AGENT_POLL_INTERVAL_SECONDS: String(pollSeconds),
+        LEDGER_AGENT_FLUSH_INTERVAL_SECONDS: '10',
+        LEDGER_AGENT_LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c));
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    await new Promise((r) => setTimeout(r, warmupSeconds * 1000));
+    const dmonPid = () => smi.dmonPids().at(-1);
+    const a0 = procUsage(child.pid);
+    const d0 = procUsage(dmonPid());
+    const started = performance.now();
+    await new Promise((r) => setTimeout(r, windowSeconds * 1000));
+    const a1 = procUsage(child.pid);
+    const d1 = procUsage(dmonPid());
+    const windowMs = performance.now() - started;
+    child.kill('SIGTERM');
+    await exited;
+    smi.cleanup();
+    fs.rmSync(spool, { recursive: true, force: true });
+    const stopped = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg: string; stats?: { polls: number; gpmRows: number; gpmRestarts: number } })
+      .find((l) => l.msg === 'stopped');
+    if (!stopped?.stats) throw new Error(`agent (gpm ${gpm}) did not stop cleanly:\n${stderr.slice(-2000)}`);
+    if (stopped.stats.gpmRestarts > 0) throw new Error(`dmon restarted during the gpm ${gpm} run`);
+    return {
+      gpm,
+      agentCpuMs: a1.ownMs - a0.ownMs,
+      queryCpuMs: a1.childrenMs - a0.childrenMs,
+      dmonCpuMs: d1.ownMs + d1.childrenMs - (d0.ownMs + d0.childrenMs),
+      agentRss: a1.rssBytes,
+      dmonRss: d1.rssBytes,
+      polls: stopped.stats.polls,
+      gpmRows: stopped.stats.gpmRows,
+      windowMs,
+    };
+  };
+  const runs = await Promise.all([one('auto'), one('off')]);
+  await ingest.close();
+  return runs;
+}
+
 export async function benchAgent(): Promise<void> {
   const smiText = read('nvidia-smi-h100-80gb-hbm3-x8.csv');
   const dcgmText = read('dcgm-exporter-h100-80gb-hbm3-x8.prom');
@@ -201,6 +312,27 @@ export async function benchAgent(): Promise<void> {
     `~${fmt((360 * dcgmPoll) / 1000, 2)} s CPU per hour with dcgm-exporter = ${fmt((dcgmPoll / 10_000) * 100, 4)} % of one core (this bench polls 50x faster and flushes 60x more often, so per-poll costs include more batching)`,
   ]);
   report(`whole agent bundle, 8 x H100, poll every ${poll} s, flush every 1 s (${os.cpus().length} CPUs, ${process.version})`, rows);
+
+  // The default poll (10 s): the window (2 s to 22 s after start) holds the same two polls and flushes in both runs.
+  const gpmPoll = 10;
+  const gpmWindow = 20;
+  const [on, off] = await gpmOverhead(2, gpmWindow, gpmPoll);
+  const perHour = (ms: number, r: GpmRun) => (ms / r.windowMs) * 3600; // seconds of CPU per hour
+  const gpmRows: [string, string][] = [];
+  for (const r of [on!, off!]) {
+    gpmRows.push([
+      `gpm ${r.gpm}`,
+      `${fmt(perHour(r.agentCpuMs, r), 1)} s/h agent + ${fmt(perHour(r.queryCpuMs, r), 1)} s/h --query-gpu children + ${fmt(perHour(r.dmonCpuMs, r), 1)} s/h dmon child = ${fmt(perHour(r.agentCpuMs + r.queryCpuMs + r.dmonCpuMs, r), 1)} s/h; RSS agent ${fmt(r.agentRss / 2 ** 20, 1)} MiB${r.dmonRss ? `, dmon ${fmt(r.dmonRss / 2 ** 20, 1)} MiB` : ''} (${r.gpmRows} dmon rows)`,
+    ]);
+  }
+  const total = (r: GpmRun) => r.agentCpuMs + r.queryCpuMs + r.dmonCpuMs;
+  gpmRows.push(['ratio, agent process', `${ratio(on!.agentCpuMs, off!.agentCpuMs)} (gpm auto / gpm off)`]);
+  gpmRows.push(['ratio, agent + children', `${ratio(total(on!), total(off!))}; RSS ${ratio(on!.agentRss + on!.dmonRss, off!.agentRss)}`]);
+  gpmRows.push(['note', 'the dmon child here is a shell fake (one sleep per second); a real nvidia-smi dmon is one process holding NVML']);
+  report(
+    `whole bundle with GPM (dmon -d 1, 8 rows/s) vs --gpm off, side by side for ${gpmWindow} s, poll every ${gpmPoll} s, flush every 10 s`,
+    gpmRows,
+  );
 }
 
 const invokedDirectly = process.argv[1] !== undefined && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url;
