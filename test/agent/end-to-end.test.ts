@@ -10,7 +10,7 @@ import { DynamoMeasurementStore } from '../../shared/adapters/dynamo/measurement
 import { freePort } from '../../local/dynamodb.js';
 import { startLedger, type LedgerRuntime } from '../../local/runtime.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
-import { agentEnv, agentFixture, runAgent, startFakeDcgmExporter, startFakeNvidiaSmi, startFakeVllm, tempDir, waitFor } from './harness.js';
+import { agentEnv, agentFixture, agentTestScope, runAgent, startFakeDcgmExporter, startFakeNvidiaSmi, startFakeVllm, tempDir, waitFor } from './harness.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -94,5 +94,49 @@ describe('agent to ledger, end to end', () => {
     expect(stats.batchesDroppedSpoolFull).toBe(0);
     expect(stats.samplesSent).toBe(stats.samplesCollected);
     expect(await storedSamples(ledger, 'test-host-1')).toBe(stats.samplesCollected);
+  });
+});
+
+describe('agent to ledger without DCGM: GPM SM activity from nvidia-smi dmon', () => {
+  const scope = agentTestScope();
+  afterEach(() => scope.cleanup());
+
+  /** The real H200 capture's header and its idle rows (GPM 0 once two samples exist), streamed over and over. */
+  const idleH200Stream = agentFixture('nvidia-smi-dmon-h200-gpm-idle-then-full.txt').split('\n').slice(0, 10).join('\n');
+
+  it('a half-busy H200 counts 0.39 effective GPU-hours per hour, not the 0.98 utilization.gpu reads; a held idle H200 is idle-held', async () => {
+    const ledger = await startTestLedger();
+    cleanups.push(() => ledger.stop());
+    const api = apiClient(ledger);
+
+    // Half busy, running job ft-42 (a Slurm prolog's environment file), epoch 3.
+    const busy = scope.nvidiaSmi({ fixture: 'nvidia-smi-h200-x1.csv' });
+    busy.setDmon({ mode: 'stream', fixture: 'nvidia-smi-dmon-h200-gpm-half-busy.txt', intervalSeconds: 0.1 });
+    const jobDir = scope.dir();
+    fs.writeFileSync(`${jobDir}/job.env`, 'SLURM_JOB_ID=ft-42\nLEDGER_JOB_EPOCH=3\n');
+    const first = await scope.agent({
+      args: ['--once'],
+      env: agentEnv({ ingest: { url: ledger.url, token: ledger.token }, nvidiaSmi: busy, spoolDir: scope.dir(), extra: { LEDGER_AGENT_HOST_ID: 'h200-busy', LEDGER_AGENT_JOB_ENV_FILE: `${jobDir}/job.env` } }),
+    });
+    expect((await first.exited).code).toBe(0);
+
+    // Idle with 52 GB of framebuffer held: someone's notebook.
+    const held = scope.nvidiaSmi({ fixture: 'nvidia-smi-h200-x1.csv' });
+    held.setDmon({ mode: 'stream', text: idleH200Stream, intervalSeconds: 0.1 });
+    const second = await scope.agent({
+      args: ['--once'],
+      env: agentEnv({ ingest: { url: ledger.url, token: ledger.token }, nvidiaSmi: held, spoolDir: scope.dir(), extra: { LEDGER_AGENT_HOST_ID: 'h200-held' } }),
+    });
+    expect((await second.exited).code).toBe(0);
+
+    const busyReport = (await api('GET', '/v1/fleet/utilization?hostId=h200-busy&step=1h')).body;
+    // One GPU-minute observed; weighted by SM activity 0.38-0.40 (the stream's rows), while utilization.gpu said 98.
+    expect(busyReport.totals).toMatchObject({ gpus: 1, basis: 'sm_active', observedGpuHours: 0.016667, meanGpuUtil: 98, idleHeldGpuHours: 0 });
+    expect(busyReport.totals.effectiveUtilization).toBeGreaterThanOrEqual(0.38);
+    expect(busyReport.totals.effectiveUtilization).toBeLessThanOrEqual(0.4);
+    expect(busyReport.workloads).toEqual([expect.objectContaining({ job: 'ft-42', gpus: 1, observedGpuHours: 0.016667 })]);
+
+    const heldReport = (await api('GET', '/v1/fleet/utilization?hostId=h200-held&step=1h')).body;
+    expect(heldReport.totals).toMatchObject({ gpus: 1, basis: 'sm_active', effectiveGpuHours: 0, idleHeldGpuHours: 0.016667, idleGpuHours: 0 });
   });
 });
