@@ -4,10 +4,11 @@ import { fileURLToPath } from 'node:url';
 import { focusRecord } from '../test/support/focus.js';
 import { gpuPricePoint } from '../test/support/prices.js';
 import { seededRandom } from '../shared/seeded-random.js';
-import { DAY_MS, HOUR_MS, type HostHour } from '../shared/domain/host-hours.js';
-import type { GpuPricePoint } from '../shared/domain/price-points.js';
-import { computeSignals, signalSettings } from '../shared/domain/signals.js';
-import { UnitEconomicsFold } from '../shared/domain/unit-economics.js';
+import { type HostHour } from '../shared/domain/measurements/host-hours.js';
+import { DAY_MS, HOUR_MS } from '../shared/domain/core/utc-time.js';
+import type { GpuPricePoint } from '../shared/domain/market/price-points.js';
+import { computeSignals, signalSettings } from '../shared/domain/signals/signals.js';
+import { UnitEconomicsFold } from '../shared/domain/economics/unit-economics.js';
 import { fmt, report } from './harness.js';
 
 /**

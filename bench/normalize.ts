@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { createBigQueryClient, fetchBigQueryPages, gcpBillingExportQuery } from '../shared/adapters/gcp/bigquery-billing.js';
 import { staticGoogleAuthClient } from '../shared/adapters/gcp/google-auth.js';
-import { type BigQueryResultPage, normalizeGcpBillingPages } from '../shared/domain/focus-gcp.js';
-import { formatDecimal, parseDecimal } from '../shared/domain/money.js';
+import { type BigQueryResultPage, normalizeGcpBillingPages } from '../shared/domain/costs/focus-gcp.js';
+import { formatDecimal, parseDecimal } from '../shared/domain/core/money.js';
 import { fmt, report } from './harness.js';
 
 /**

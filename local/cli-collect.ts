@@ -5,7 +5,7 @@ import { DynamoCostStore } from '../shared/adapters/dynamo/cost-store.js';
 import { DynamoPriceStore } from '../shared/adapters/dynamo/price-store.js';
 import { DynamoRunStore } from '../shared/adapters/dynamo/run-store.js';
 import { localBus } from '../shared/adapters/events.js';
-import { type CollectorTarget, collectorContext, collectionPeriodSchema, collectorTargets, runCollectors, runSummary } from '../shared/collectors/index.js';
+import { type CollectorTarget, collectorContext, collectionPeriodSchema, collectorTargets, runCollectors, runSummary } from '../shared/services/collect/index.js';
 import { readConfig } from '../shared/config.js';
 import { UsageError } from './cli-tokens.js';
 import { startLocalProvidersIfWanted } from './provider-environment.js';

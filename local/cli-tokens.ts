@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createDocumentClient } from '../shared/adapters/dynamo/client.js';
 import { DynamoTokenStore } from '../shared/adapters/dynamo/token-store.js';
-import { createToken, scopeSchema } from '../shared/domain/tokens.js';
+import { createToken, scopeSchema } from '../shared/domain/access/tokens.js';
 import { formatTable } from './summary-table.js';
 import type { StoreConnection } from './store-connection.js';
 

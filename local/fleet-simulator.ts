@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import type { MeasurementBatch } from '../shared/domain/measurements.js';
+import type { MeasurementBatch } from '../shared/domain/measurements/measurement-batch.js';
 import type { Workload } from '../shared/domain/measurements/workload.js';
 import { seededRandom } from '../shared/seeded-random.js';
 import { defaultAwsInstances } from './providers/simulation.js';

@@ -1,7 +1,7 @@
-import type { CollectorRun } from '../shared/domain/collector-runs.js';
-import { formatDecimalFixed, parseDecimal } from '../shared/domain/money.js';
-import type { PriceTableRow } from '../shared/domain/price-query.js';
-import type { CostReport } from '../shared/domain/cost-query.js';
+import type { CollectorRun } from '../shared/domain/providers/collector-runs.js';
+import { formatDecimalFixed, parseDecimal } from '../shared/domain/core/money.js';
+import type { PriceTableRow } from '../shared/domain/market/price-query.js';
+import type { CostReport } from '../shared/domain/costs/cost-query.js';
 import { scheduledJobs } from '../shared/schedules.js';
 import { invokeJob } from './scheduler.js';
 import { formatTable } from './summary-table.js';

@@ -1,5 +1,5 @@
 import type { LocalEventBus } from '../shared/adapters/events.js';
-import { busEventOf, deliverNotification, notificationSenders, notifiedEventNames } from '../shared/analysis/notify.js';
+import { busEventOf, deliverNotification, notificationSenders, notifiedEventNames } from '../shared/services/notify/notify.js';
 import { ledgerDependencies } from '../shared/dependencies.js';
 import { logger } from '../shared/logger.js';
 

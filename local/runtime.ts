@@ -6,7 +6,7 @@ import { ensureLedgerTable } from '../shared/adapters/dynamo/create-table.js';
 import { DynamoTokenStore } from '../shared/adapters/dynamo/token-store.js';
 import { resetConfig } from '../shared/config.js';
 import { resetLedgerDependencies } from '../shared/dependencies.js';
-import { createToken, keyIdOf, scopes, tokenMatches } from '../shared/domain/tokens.js';
+import { createToken, keyIdOf, scopes, tokenMatches } from '../shared/domain/access/tokens.js';
 import { registerLocalAnalysisStarter } from '../shared/adapters/analysis-starter.js';
 import { LocalAnalysisStarter, type LocalRunOptions } from './analysis-runner.js';
 import { createApiServer } from './api-server.js';

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { handlerFile } from '../shared/routes.js';
 import { type ScheduledJob, scheduledJobs } from '../shared/schedules.js';
+import { HOUR_MS } from '../shared/domain/core/utc-time.js';
 
 /**
  * The schedules of `shared/schedules.ts` on a local clock: each job's handler (the very one EventBridge
@@ -11,7 +12,6 @@ import { type ScheduledJob, scheduledJobs } from '../shared/schedules.js';
  * demo). A run still going when its next turn comes is not started twice.
  */
 const repositoryRoot = resolve(import.meta.dirname, '..');
-const HOUR_MS = 3_600_000;
 
 /**
  * The period of an EventBridge Scheduler expression: `rate(1 hour)`, `rate(15 minutes)`, and `cron(...)` whose

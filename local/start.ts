@@ -2,9 +2,9 @@ import './local-logging.js';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { UtilizationReport } from '../shared/domain/utilization.js';
-import { runSummary } from '../shared/collectors/run-summary.js';
-import { isoDay } from '../shared/collectors/periods.js';
+import type { UtilizationReport } from '../shared/domain/measurements/utilization.js';
+import { runSummary } from '../shared/services/collect/run-summary.js';
+import { isoDay } from '../shared/services/collect/periods.js';
 import { defaultFleet, postFleetRange, type FleetOptions } from './fleet-simulator.js';
 import { collectEverything, priceTable, spendTable } from './local-collectors.js';
 import { startLocalProvidersIfWanted } from './provider-environment.js';
@@ -12,7 +12,8 @@ import { startLocalSchedule, type LocalSchedule } from './scheduler.js';
 import { startLedger } from './runtime.js';
 import { fleetSummaryTable } from './summary-table.js';
 import { ledgerDependencies } from '../shared/dependencies.js';
-import { renderDigestText } from '../shared/domain/digest-render.js';
+import { renderDigestText } from '../shared/domain/digest/digest-render.js';
+import { DAY_MS } from '../shared/domain/core/utc-time.js';
 
 /** `npm start`: the whole system on localhost with an embedded DynamoDB and a simulated fleet. */
 // The AWS SDK warns on every start that its 2027 releases will need Node 22; the lockfile pins today's.
@@ -128,7 +129,6 @@ if (!values['no-fleet'] && fleet.hosts > 0 && fleet.gpusPerHost > 0) {
 }
 
 // Collectors: once now (the local provider server's whole simulated history), then on the schedules' cadence.
-const DAY_MS = 86_400_000;
 const simulated = providers && {
   from: isoDay(providers.organization.firstDay),
   to: isoDay(providers.organization.today + DAY_MS),

@@ -1,4 +1,4 @@
-import type { UtilizationReport } from '../shared/domain/utilization.js';
+import type { UtilizationReport } from '../shared/domain/measurements/utilization.js';
 
 /** A fixed-width text table. */
 export function formatTable(header: string[], rows: (string | number)[][]): string {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { type ProviderConfiguration, providerConfiguration, providerEndpointVariables } from './adapters/provider-configuration.js';
-import { awsGpuFamilies, type CloudProvider } from './domain/gpu-catalog.js';
+import { awsGpuFamilies, type CloudProvider } from './domain/providers/gpu-catalog.js';
 
 /** `a, b ,c` → ['a', 'b', 'c']; each item checked by `item`. */
 const list = <T extends z.ZodType<string, string>>(item: T) =>

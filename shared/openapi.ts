@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
-import { anomalyFeedbackInputSchema, anomalyFeedbackResultSchema, anomalyIdSchema, anomalyListSchema, anomalyQuerySchema } from './domain/anomaly-query.js';
+import { anomalyFeedbackInputSchema, anomalyFeedbackResultSchema, anomalyIdSchema, anomalyListSchema, anomalyQuerySchema } from './domain/anomalies/anomaly-query.js';
 import { budgetStatusViewSchema } from '../events/analysis.js';
-import { budgetInputSchema, budgetPathSchema, budgetViewSchema } from './domain/budgets.js';
-import { capacityQuerySchema, collectorRunsQuerySchema } from './domain/collector-query.js';
-import { collectorNames } from './domain/collector-runs.js';
-import { costExportQuerySchema, costQuerySchema } from './domain/cost-query.js';
+import { budgetInputSchema, budgetPathSchema, budgetViewSchema } from './domain/budgets/budgets.js';
+import { capacityQuerySchema, collectorRunsQuerySchema } from './domain/providers/collector-query.js';
+import { collectorNames } from './domain/providers/collector-runs.js';
+import { costExportQuerySchema, costQuerySchema } from './domain/costs/cost-query.js';
 import {
   executionBudgetInputSchema,
   executionBudgetListQuerySchema,
@@ -17,17 +17,17 @@ import {
   reserveResultSchema,
   settleRequestSchema,
   settleResultSchema,
-} from './domain/execution-budgets.js';
-import { analysisRunSchema, analysisRunsQuerySchema, unitEconomicsExportQuerySchema, unitEconomicsQuerySchema, unitEconomicsReportSchema } from './domain/economics-query.js';
-import { fleetUtilizationQuerySchema } from './domain/fleet-query.js';
-import { priceQuerySchema } from './domain/price-query.js';
-import { signalListSchema, signalQuerySchema } from './domain/signal-query.js';
-import { ingestResultSchema, measurementBatchSchema } from './domain/measurements.js';
-import { inferenceSummarySchema, utilizationMetricsSchema, workloadUtilizationSchema } from './domain/utilization.js';
-import { usageBatchSchema, usageIngestResultSchema } from './domain/usage-events.js';
-import { otlpExportResponseSchema, otlpTracesSchema } from './domain/usage-otlp.js';
-import { modelNameSchema, modelPriceInputSchema, modelPriceListSchema, modelPriceViewSchema } from './domain/usage-pricing.js';
-import { usageQuerySchema, usageReportSchema } from './domain/usage-query.js';
+} from './domain/budgets/execution-budgets.js';
+import { analysisRunSchema, analysisRunsQuerySchema, unitEconomicsExportQuerySchema, unitEconomicsQuerySchema, unitEconomicsReportSchema } from './domain/economics/economics-query.js';
+import { fleetUtilizationQuerySchema } from './domain/measurements/fleet-query.js';
+import { priceQuerySchema } from './domain/market/price-query.js';
+import { signalListSchema, signalQuerySchema } from './domain/signals/signal-query.js';
+import { ingestResultSchema, measurementBatchSchema } from './domain/measurements/measurement-batch.js';
+import { inferenceSummarySchema, utilizationMetricsSchema, workloadUtilizationSchema } from './domain/measurements/utilization.js';
+import { usageBatchSchema, usageIngestResultSchema } from './domain/usage/usage-events.js';
+import { otlpExportResponseSchema, otlpTracesSchema } from './domain/usage/usage-otlp.js';
+import { modelNameSchema, modelPriceInputSchema, modelPriceListSchema, modelPriceViewSchema } from './domain/usage/usage-pricing.js';
+import { usageQuerySchema, usageReportSchema } from './domain/usage/usage-query.js';
 import { httpRoutes, routeKey, type HttpRoute } from './routes.js';
 
 /** OpenAPI 3.1, generated from the same zod schemas that validate requests. */

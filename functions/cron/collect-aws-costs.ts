@@ -1,4 +1,4 @@
-import { collectOnce, collectionPeriodSchema, runSummary } from '../../shared/collectors/index.js';
+import { collectOnce, collectionPeriodSchema, runSummary } from '../../shared/services/collect/index.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { parseWith } from '../../shared/errors.js';
 import { logger } from '../../shared/logger.js';

@@ -1,6 +1,6 @@
-import { listAnomalies } from '../../shared/analysis/anomalies.js';
+import { listAnomalies } from '../../shared/services/analyze/anomalies.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { anomalyQuerySchema, resolveAnomalyQuery } from '../../shared/domain/anomaly-query.js';
+import { anomalyQuerySchema, resolveAnomalyQuery } from '../../shared/domain/anomalies/anomaly-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
-import { recordAnomalyFeedback } from '../../shared/analysis/anomalies.js';
+import { recordAnomalyFeedback } from '../../shared/services/analyze/anomalies.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { anomalyFeedbackInputSchema, anomalyIdSchema } from '../../shared/domain/anomaly-query.js';
+import { anomalyFeedbackInputSchema, anomalyIdSchema } from '../../shared/domain/anomalies/anomaly-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
-import { budgetStatus, getBudget } from '../../shared/analysis/budgets.js';
+import { budgetStatus, getBudget } from '../../shared/services/budgets/budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { budgetPathSchema } from '../../shared/domain/budgets.js';
+import { budgetPathSchema } from '../../shared/domain/budgets/budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

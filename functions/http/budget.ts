@@ -1,6 +1,6 @@
-import { getBudget } from '../../shared/analysis/budgets.js';
+import { getBudget } from '../../shared/services/budgets/budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { budgetPathSchema } from '../../shared/domain/budgets.js';
+import { budgetPathSchema } from '../../shared/domain/budgets/budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

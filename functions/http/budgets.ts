@@ -1,4 +1,4 @@
-import { listBudgets } from '../../shared/analysis/budgets.js';
+import { listBudgets } from '../../shared/services/budgets/budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { collectorRunsQuerySchema } from '../../shared/domain/collector-query.js';
+import { collectorRunsQuerySchema } from '../../shared/domain/providers/collector-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

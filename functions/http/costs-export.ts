@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { checkCostWindow, costExportQuerySchema, focusCsvHeader, focusCsvRow } from '../../shared/domain/cost-query.js';
+import { checkCostWindow, costExportQuerySchema, focusCsvHeader, focusCsvRow } from '../../shared/domain/costs/cost-query.js';
 import { badRequest, parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { checkCostWindow, costQuerySchema, summarizeCosts } from '../../shared/domain/cost-query.js';
+import { checkCostWindow, costQuerySchema, summarizeCosts } from '../../shared/domain/costs/cost-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
-import { createBudget } from '../../shared/analysis/budgets.js';
+import { createBudget } from '../../shared/services/budgets/budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { budgetInputSchema } from '../../shared/domain/budgets.js';
+import { budgetInputSchema } from '../../shared/domain/budgets/budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
-import { executionBudgetStatus } from '../../shared/analysis/execution-budgets.js';
+import { executionBudgetStatus } from '../../shared/services/execution-budgets/execution-budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { executionBudgetPathSchema, executionBudgetStatusQuerySchema } from '../../shared/domain/execution-budgets.js';
+import { executionBudgetPathSchema, executionBudgetStatusQuerySchema } from '../../shared/domain/budgets/execution-budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

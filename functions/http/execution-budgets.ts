@@ -1,6 +1,6 @@
-import { listExecutionBudgets } from '../../shared/analysis/execution-budgets.js';
+import { listExecutionBudgets } from '../../shared/services/execution-budgets/execution-budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { executionBudgetListQuerySchema } from '../../shared/domain/execution-budgets.js';
+import { executionBudgetListQuerySchema } from '../../shared/domain/budgets/execution-budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

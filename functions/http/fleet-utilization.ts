@@ -1,6 +1,6 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { fleetUtilizationQuerySchema, resolveFleetWindow } from '../../shared/domain/fleet-query.js';
-import { summarizeUtilization } from '../../shared/domain/utilization.js';
+import { fleetUtilizationQuerySchema, resolveFleetWindow } from '../../shared/domain/measurements/fleet-query.js';
+import { summarizeUtilization } from '../../shared/domain/measurements/utilization.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { checkBatchSize, ingestMeasurements } from '../../shared/domain/ingest-measurements.js';
-import { parseMeasurementBatch } from '../../shared/domain/measurement-fast-path.js';
+import { checkBatchSize, ingestMeasurements } from '../../shared/domain/measurements/ingest-measurements.js';
+import { parseMeasurementBatch } from '../../shared/domain/measurements/measurement-fast-path.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 
 // Built at cold start, so a missing setting fails the init, not a request.

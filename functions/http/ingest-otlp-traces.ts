@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { ingestOtlpTraces } from '../../shared/domain/usage-otlp.js';
+import { ingestOtlpTraces } from '../../shared/domain/usage/usage-otlp.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 
 // Built at cold start, so a missing setting fails the init, not a request.

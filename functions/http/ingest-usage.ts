@@ -1,6 +1,6 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { parseUsageBatch } from '../../shared/domain/usage-events.js';
-import { ingestUsage } from '../../shared/domain/usage-ingest.js';
+import { parseUsageBatch } from '../../shared/domain/usage/usage-events.js';
+import { ingestUsage } from '../../shared/domain/usage/usage-ingest.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 
 // Built at cold start, so a missing setting fails the init, not a request.

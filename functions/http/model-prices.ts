@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { listModelPrices } from '../../shared/domain/usage-pricing.js';
+import { listModelPrices } from '../../shared/domain/usage/usage-pricing.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 
 // Built at cold start, so a missing setting fails the init, not a request.

@@ -1,6 +1,6 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { gpuModels } from '../../shared/domain/gpu-catalog.js';
-import { priceHistoryWindow, priceQuerySchema, priceTable } from '../../shared/domain/price-query.js';
+import { gpuModels } from '../../shared/domain/providers/gpu-catalog.js';
+import { priceHistoryWindow, priceQuerySchema, priceTable } from '../../shared/domain/market/price-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
-import { replaceExecutionBudget } from '../../shared/analysis/execution-budgets.js';
+import { replaceExecutionBudget } from '../../shared/services/execution-budgets/execution-budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { executionBudgetInputSchema, executionBudgetPathSchema } from '../../shared/domain/execution-budgets.js';
+import { executionBudgetInputSchema, executionBudgetPathSchema } from '../../shared/domain/budgets/execution-budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { modelNameSchema, modelPriceInputSchema, setModelPrice } from '../../shared/domain/usage-pricing.js';
+import { modelNameSchema, modelPriceInputSchema, setModelPrice } from '../../shared/domain/usage/usage-pricing.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

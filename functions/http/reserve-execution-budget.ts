@@ -1,6 +1,6 @@
-import { reserveExecutionBudget } from '../../shared/analysis/execution-budgets.js';
+import { reserveExecutionBudget } from '../../shared/services/execution-budgets/execution-budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { executionBudgetPathSchema, reserveRequestSchema } from '../../shared/domain/execution-budgets.js';
+import { executionBudgetPathSchema, reserveRequestSchema } from '../../shared/domain/budgets/execution-budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
-import { settleExecutionBudget } from '../../shared/analysis/execution-budgets.js';
+import { settleExecutionBudget } from '../../shared/services/execution-budgets/execution-budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { executionBudgetPathSchema, settleRequestSchema } from '../../shared/domain/execution-budgets.js';
+import { executionBudgetPathSchema, settleRequestSchema } from '../../shared/domain/budgets/execution-budgets.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

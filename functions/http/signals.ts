@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { signalQuerySchema } from '../../shared/domain/signal-query.js';
+import { signalQuerySchema } from '../../shared/domain/signals/signal-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

@@ -1,6 +1,6 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { unitEconomicsCsvHeader, unitEconomicsCsvRow } from '../../shared/domain/economics/unit-economics-csv.js';
-import { economicsWindow, unitEconomicsExportQuerySchema } from '../../shared/domain/economics-query.js';
+import { economicsWindow, unitEconomicsExportQuerySchema } from '../../shared/domain/economics/economics-query.js';
 import { badRequest, parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

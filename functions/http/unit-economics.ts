@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { economicsPage, economicsWindow, unitEconomicsQuerySchema } from '../../shared/domain/economics-query.js';
+import { economicsPage, economicsWindow, unitEconomicsQuerySchema } from '../../shared/domain/economics/economics-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

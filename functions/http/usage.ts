@@ -1,5 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { resolveUsageWindow, summarizeUsage, usageQuerySchema } from '../../shared/domain/usage-query.js';
+import { resolveUsageWindow, summarizeUsage, usageQuerySchema } from '../../shared/domain/usage/usage-query.js';
 import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 

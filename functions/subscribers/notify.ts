@@ -1,5 +1,5 @@
 import type { EventBridgeEvent } from 'aws-lambda';
-import { deliverNotification, notificationSenders } from '../../shared/analysis/notify.js';
+import { deliverNotification, notificationSenders } from '../../shared/services/notify/notify.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { jobHandler } from '../../shared/middleware/job.js';
 

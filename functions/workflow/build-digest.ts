@@ -1,4 +1,4 @@
-import { buildDigest, digestInputSchema } from '../../shared/analysis/digest.js';
+import { buildDigest, digestInputSchema } from '../../shared/services/analyze/digest.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 

@@ -1,4 +1,4 @@
-import { assessmentInputSchema, assessAnomalies } from '../../shared/analysis/assessments.js';
+import { assessmentInputSchema, assessAnomalies } from '../../shared/services/analyze/assessments.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 

@@ -1,4 +1,4 @@
-import { analysisInputSchema, planAnalysis } from '../../shared/analysis/economics.js';
+import { analysisInputSchema, planAnalysis } from '../../shared/services/analyze/economics.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 

@@ -1,4 +1,4 @@
-import { recordAnalysis, recordAnalysisInputSchema } from '../../shared/analysis/analysis-runs.js';
+import { recordAnalysis, recordAnalysisInputSchema } from '../../shared/services/analyze/analysis-runs.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 

@@ -1,4 +1,4 @@
-import { poolScopeSchema, rollupPool } from '../../shared/analysis/economics.js';
+import { poolScopeSchema, rollupPool } from '../../shared/services/analyze/economics.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 

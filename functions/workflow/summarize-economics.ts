@@ -1,4 +1,4 @@
-import { summarizeEconomics, summarizeInputSchema } from '../../shared/analysis/economics.js';
+import { summarizeEconomics, summarizeInputSchema } from '../../shared/services/analyze/economics.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Decimal, formatDecimal } from '../../shared/domain/money.js';
+import { type Decimal, formatDecimal } from '../../shared/domain/core/money.js';
 import { awsJson, awsJsonError, awsJsonFault, isReply, readAwsJsonCall } from './aws-json.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, decodeToken, encodeToken } from './http.js';

@@ -1,4 +1,4 @@
-import { formatDecimal } from '../../shared/domain/money.js';
+import { formatDecimal } from '../../shared/domain/core/money.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, type ServiceRequest, decodeToken, encodeToken, xmlEscape } from './http.js';
 import { DAY_MS, SimulatedOrganization, awsOrganization, noise } from './simulation.js';

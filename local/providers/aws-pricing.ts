@@ -1,5 +1,5 @@
-import { gpuMachineTypes } from '../../shared/domain/gpu-catalog.js';
-import { divideDecimalByInteger, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/money.js';
+import { gpuMachineTypes } from '../../shared/domain/providers/gpu-catalog.js';
+import { divideDecimalByInteger, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/core/money.js';
 import { awsJson, awsJsonError, awsJsonFault, isReply, readAwsJsonCall } from './aws-json.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, decodeToken, encodeToken } from './http.js';

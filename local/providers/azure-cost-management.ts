@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Decimal } from '../../shared/domain/money.js';
+import { type Decimal } from '../../shared/domain/core/money.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, type ServiceRequest, decodeToken, encodeToken, json, originOf } from './http.js';
 import { type AzureUsageRow, DAY_MS, type SimulatedOrganization, azureOrganization, decimalNumber } from './simulation.js';

@@ -1,5 +1,5 @@
-import { gpuMachineTypes } from '../../shared/domain/gpu-catalog.js';
-import { multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/money.js';
+import { gpuMachineTypes } from '../../shared/domain/providers/gpu-catalog.js';
+import { multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/core/money.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, json, originOf } from './http.js';
 import { type SimulatedOrganization, azureOnDemandRate, decimalNumber, noise } from './simulation.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gcpBillingResultSchema } from '../../shared/domain/focus-gcp.js';
-import { formatDecimal } from '../../shared/domain/money.js';
+import { gcpBillingResultSchema } from '../../shared/domain/costs/focus-gcp.js';
+import { formatDecimal } from '../../shared/domain/core/money.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, decodeToken, encodeToken, json } from './http.js';
 import { DAY_MS, type GcpExportRow, type SimulatedOrganization, gcpOrganization } from './simulation.js';

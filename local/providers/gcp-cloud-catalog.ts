@@ -1,5 +1,5 @@
-import type { GpuModel } from '../../shared/domain/gpu-catalog.js';
-import { type Decimal, multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/money.js';
+import type { GpuModel } from '../../shared/domain/providers/gpu-catalog.js';
+import { type Decimal, multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/core/money.js';
 import type { FaultControls } from './faults.js';
 import { type Reply, type ServiceHandler, decodeToken, encodeToken, json } from './http.js';
 import { type SimulatedOrganization, gcpGpuRate, gcpGpuSkuDescription, gcpOrganization, noise } from './simulation.js';

@@ -1,5 +1,5 @@
-import { type GpuModel, gpuMachineType, gpuMachineTypes } from '../../shared/domain/gpu-catalog.js';
-import { type Decimal, divideDecimalByInteger, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/money.js';
+import { type GpuModel, gpuMachineType, gpuMachineTypes } from '../../shared/domain/providers/gpu-catalog.js';
+import { type Decimal, divideDecimalByInteger, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/core/money.js';
 
 /**
  * The simulated organization behind the local provider server: GPU fleets on AWS, Azure and Google Cloud with

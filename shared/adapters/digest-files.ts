@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderSpendChartPng } from '../domain/chart-png.js';
-import type { DigestModel } from '../domain/digest-model.js';
-import { renderDigestHtml } from '../domain/digest-render.js';
+import { renderSpendChartPng } from '../domain/digest/chart-png.js';
+import type { DigestModel } from '../domain/digest/digest-model.js';
+import { renderDigestHtml } from '../domain/digest/digest-render.js';
 
 /**
  * The digest as files a browser opens: `<dir>/<date>.html`, which shows `<date>.png` beside it by relative path

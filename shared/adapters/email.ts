@@ -1,8 +1,7 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { LedgerConfig } from '../config.js';
-import type { EmailContent } from '../domain/digest-render.js';
+import type { EmailContent } from '../domain/digest/digest-render.js';
 import { logger } from '../logger.js';
 
 /**
@@ -88,8 +87,16 @@ let reportedNoEmail = false;
  * SMTP when LEDGER_SMTP_URL is set; SES v2 when LEDGER_EMAIL_FROM is set; recipients from LEDGER_EMAIL_TO.
  * Without recipients or either transport, no email is sent (said once per process in the log).
  */
+/** The email settings of the configuration (shared/config.ts). */
+export interface EmailSettings {
+  LEDGER_SMTP_URL?: string | undefined;
+  LEDGER_EMAIL_FROM?: string | undefined;
+  LEDGER_EMAIL_TO: string[];
+  AWS_REGION: string;
+}
+
 export function createEmailSender(
-  settings: Pick<LedgerConfig, 'LEDGER_SMTP_URL' | 'LEDGER_EMAIL_FROM' | 'LEDGER_EMAIL_TO' | 'AWS_REGION'>,
+  settings: EmailSettings,
   options: { sesClient?: SESv2Client } = {},
 ): EmailSender | undefined {
   const to = settings.LEDGER_EMAIL_TO;

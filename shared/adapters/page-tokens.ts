@@ -1,5 +1,5 @@
-import type { CloudProvider } from '../domain/gpu-catalog.js';
-import { malformedReply } from '../domain/provider-errors.js';
+import type { CloudProvider } from '../domain/providers/gpu-catalog.js';
+import { malformedReply } from '../domain/providers/provider-errors.js';
 import { type FailureClassification, type RetryOptions, callWithRetry } from './provider-retry.js';
 
 const maxPages = 100_000;

@@ -1,4 +1,4 @@
-import type { CloudProvider } from '../domain/gpu-catalog.js';
+import type { CloudProvider } from '../domain/providers/gpu-catalog.js';
 
 /**
  * Which providers the collectors can talk to, from an environment-shaped record the config reader passes in

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProviderError } from '../domain/provider-errors.js';
+import { ProviderError } from '../domain/providers/provider-errors.js';
 import { type FailureClassification, type RetryClock, callWithRetry, classifyHttpStatus, retryAfterMs } from './provider-retry.js';
 
 /** A clock that records sleeps instead of waiting. */

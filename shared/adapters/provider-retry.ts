@@ -1,5 +1,5 @@
-import type { CloudProvider } from '../domain/gpu-catalog.js';
-import { ProviderError, type ProviderErrorKind } from '../domain/provider-errors.js';
+import type { CloudProvider } from '../domain/providers/gpu-catalog.js';
+import { ProviderError, type ProviderErrorKind } from '../domain/providers/provider-errors.js';
 
 /**
  * Retrying provider calls: throttling and transient failures are retried with exponential backoff and full

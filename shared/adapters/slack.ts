@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SlackMessage } from '../domain/slack-blocks.js';
+import type { SlackMessage } from '../domain/digest/slack-blocks.js';
 import { logger } from '../logger.js';
 import { isNetworkError, retryAfterMs } from './provider-retry.js';
 

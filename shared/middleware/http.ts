@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { badRequest, forbidden, LedgerError, payloadTooLarge, unauthorized, unsupportedMediaType } from '../errors.js';
-import { authenticate, type StoredToken } from '../domain/tokens.js';
+import { authenticate, type StoredToken } from '../domain/access/tokens.js';
 import { ledgerDependencies } from '../dependencies.js';
 import { logger } from '../logger.js';
 import type { Scope } from '../routes.js';

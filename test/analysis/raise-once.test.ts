@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LocalEventBus } from '../../shared/adapters/events.js';
-import { raiseOnce } from '../../shared/analysis/raise-once.js';
+import { raiseOnce } from '../../shared/services/notify/raise-once.js';
 import { notificationStores } from '../notifications/stores.js';
 
 const NOW = Date.parse('2026-11-21T06:00:00Z');

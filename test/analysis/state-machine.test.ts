@@ -4,7 +4,7 @@ import { runningTask } from '../../local/analysis-runner.js';
 import { invokeJob } from '../../local/scheduler.js';
 import { localBus } from '../../shared/adapters/events.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { keyedFocusRecord } from '../../shared/domain/focus.js';
+import { keyedFocusRecord } from '../../shared/domain/costs/focus.js';
 import { permissionsFor } from '../../shared/permissions.js';
 import { scheduledJobs } from '../../shared/schedules.js';
 import { focusRecord } from '../support/focus.js';

@@ -8,17 +8,17 @@ import { DynamoCostStore } from '../../shared/adapters/dynamo/cost-store.js';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo/token-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo/usage-store.js';
 import { LocalEventBus, type EventPublisher } from '../../shared/adapters/events.js';
-import { detectAnomalies, type AnomalyDetectionDependencies } from '../../shared/analysis/anomalies.js';
+import { detectAnomalies, type AnomalyDetectionDependencies } from '../../shared/services/analyze/anomalies.js';
 import { readConfig } from '../../shared/config.js';
-import { anomalyIdOf } from '../../shared/domain/anomalies.js';
-import { keyedFocusRecord } from '../../shared/domain/focus.js';
-import { parseDecimal } from '../../shared/domain/money.js';
-import { createToken } from '../../shared/domain/tokens.js';
-import { emptyTotals, type UsageMinute } from '../../shared/domain/usage-rollup.js';
+import { anomalyIdOf } from '../../shared/domain/anomalies/anomalies.js';
+import { keyedFocusRecord } from '../../shared/domain/costs/focus.js';
+import { parseDecimal } from '../../shared/domain/core/money.js';
+import { createToken } from '../../shared/domain/access/tokens.js';
+import { emptyTotals, type UsageMinute } from '../../shared/domain/usage/usage-rollup.js';
 import { focusRecord } from '../support/focus.js';
 import { useTestLedger } from '../support/ledger.js';
+import { DAY_MS } from '../../shared/domain/core/utc-time.js';
 
-const DAY_MS = 86_400_000;
 const dayAt = (date: string, offset: number) => new Date(Date.parse(`${date}T00:00:00Z`) + offset * DAY_MS).toISOString().slice(0, 10);
 const EC2 = 'Amazon Elastic Compute Cloud - Compute';
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo/token-store.js';
-import { createToken } from '../../shared/domain/tokens.js';
+import { createToken } from '../../shared/domain/access/tokens.js';
 import { useTestLedger } from '../support/ledger.js';
 
 const { ledger, api } = useTestLedger();

@@ -8,11 +8,11 @@ import { DynamoCostStore } from '../../shared/adapters/dynamo/cost-store.js';
 import { ensureLedgerTable } from '../../shared/adapters/dynamo/create-table.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo/usage-store.js';
 import { LocalEventBus } from '../../shared/adapters/events.js';
-import type { BudgetEvaluationDependencies } from '../../shared/analysis/budgets.js';
-import { addDays, dayStartMs } from '../../shared/domain/budgets.js';
-import { keyedFocusRecord, type FocusRecord, type KeyedFocusRecord } from '../../shared/domain/focus.js';
-import { parseDecimal } from '../../shared/domain/money.js';
-import { emptyTotals, type UsageDimensions, type UsageMinute } from '../../shared/domain/usage-rollup.js';
+import type { BudgetEvaluationDependencies } from '../../shared/services/budgets/budgets.js';
+import { addDays, dayStartMs } from '../../shared/domain/budgets/budgets.js';
+import { keyedFocusRecord, type FocusRecord, type KeyedFocusRecord } from '../../shared/domain/costs/focus.js';
+import { parseDecimal } from '../../shared/domain/core/money.js';
+import { emptyTotals, type UsageDimensions, type UsageMinute } from '../../shared/domain/usage/usage-rollup.js';
 import { focusRecord } from '../support/focus.js';
 
 /** Seeds for budget tests: a day's FOCUS cost record and a day's priced LLM usage, written through the real stores. */

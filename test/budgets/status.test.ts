@@ -4,13 +4,13 @@ import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoCostStore } from '../../shared/adapters/dynamo/cost-store.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo/usage-store.js';
 import { LocalEventBus } from '../../shared/adapters/events.js';
-import { budgetStatuses, createBudget, evaluateBudgets } from '../../shared/analysis/budgets.js';
-import { addDays, budgetInputSchema } from '../../shared/domain/budgets.js';
+import { budgetStatuses, createBudget, evaluateBudgets } from '../../shared/services/budgets/budgets.js';
+import { addDays, budgetInputSchema } from '../../shared/domain/budgets/budgets.js';
 import { useTestLedger } from '../support/ledger.js';
 import { budgetTestTable, costOn, days, usageOn, type BudgetTestTable } from './spend.js';
+import { dayOf } from '../../shared/domain/core/utc-time.js';
 
 const at = (iso: string) => Date.parse(iso);
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The status endpoint reads the clock: start away from midnight so that "today" is the same day throughout. */
 async function awayFromMidnight(): Promise<void> {

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type AwsResourceCostQuery, awsDailyCostQuery, createCostExplorerClient, fetchAwsCostPages, fetchAwsResourceCostPages } from '../../shared/adapters/aws/cost-explorer.js';
-import { focusRecordProblems } from '../../shared/domain/focus.js';
-import { normalizeAwsCostPages } from '../../shared/domain/focus-aws.js';
-import { ProviderError } from '../../shared/domain/provider-errors.js';
+import { focusRecordProblems } from '../../shared/domain/costs/focus.js';
+import { normalizeAwsCostPages } from '../../shared/domain/costs/focus-aws.js';
+import { ProviderError } from '../../shared/domain/providers/provider-errors.js';
 import { type LocalProviders, startLocalProviders } from '../../local/providers/index.js';
 import { byKey, clock, collect, counting, failureOf, fastRetry, localAwsCredentials } from './helpers.js';
 

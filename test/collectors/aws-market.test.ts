@@ -2,9 +2,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEc2Client, fetchCapacityReservationPages, fetchSpotPlacementScorePages, fetchSpotPriceHistoryPages } from '../../shared/adapters/aws/ec2.js';
 import { createPricingClient, ec2GpuPriceFilters, fetchAwsPriceListPages } from '../../shared/adapters/aws/pricing.js';
 import { createServiceQuotasClient, fetchServiceQuotaPages } from '../../shared/adapters/aws/service-quotas.js';
-import { capacityReservationObservations, gpuQuotaObservations, spotPlacementScoreObservations } from '../../shared/domain/capacity.js';
-import { pricePointsFromAwsPriceList, spotPricePointsFromEc2 } from '../../shared/domain/price-points.js';
-import { ProviderError } from '../../shared/domain/provider-errors.js';
+import { capacityReservationObservations, gpuQuotaObservations, spotPlacementScoreObservations } from '../../shared/domain/market/capacity.js';
+import { pricePointsFromAwsPriceList, spotPricePointsFromEc2 } from '../../shared/domain/market/price-points.js';
+import { ProviderError } from '../../shared/domain/providers/provider-errors.js';
 import { type LocalProviders, startLocalProviders } from '../../local/providers/index.js';
 import { clock, collect, failureOf, fastRetry, localAwsCredentials } from './helpers.js';
 

@@ -1,8 +1,8 @@
 import '../../local/local-logging.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localBus } from '../../shared/adapters/events.js';
-import { type CollectionPeriodInput, type CollectorTarget, runCollectors } from '../../shared/collectors/index.js';
-import { formatDecimal, parseDecimal } from '../../shared/domain/money.js';
+import { type CollectionPeriodInput, type CollectorTarget, runCollectors } from '../../shared/services/collect/index.js';
+import { formatDecimal, parseDecimal } from '../../shared/domain/core/money.js';
 import { type LocalProviders, startLocalProviders } from '../../local/providers/index.js';
 import type { LedgerRuntime } from '../../local/runtime.js';
 import { localCollectorContext } from '../support/collectors.js';

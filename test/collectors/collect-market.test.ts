@@ -1,10 +1,10 @@
 import '../../local/local-logging.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { localBus } from '../../shared/adapters/events.js';
-import { type CollectorTarget, runCollectors } from '../../shared/collectors/index.js';
-import type { CollectorRun } from '../../shared/domain/collector-runs.js';
-import type { GpuPricePoint } from '../../shared/domain/price-points.js';
-import type { PriceTableRow } from '../../shared/domain/price-query.js';
+import { type CollectorTarget, runCollectors } from '../../shared/services/collect/index.js';
+import type { CollectorRun } from '../../shared/domain/providers/collector-runs.js';
+import type { GpuPricePoint } from '../../shared/domain/market/price-points.js';
+import type { PriceTableRow } from '../../shared/domain/market/price-query.js';
 import { type LocalProviders, startLocalProviders } from '../../local/providers/index.js';
 import type { LedgerRuntime } from '../../local/runtime.js';
 import { localCollectorContext } from '../support/collectors.js';

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBigQueryClient, fetchBigQueryPages, gcpBillingExportQuery } from '../../shared/adapters/gcp/bigquery-billing.js';
 import { createCloudCatalogClient, fetchGcpSkuPages } from '../../shared/adapters/gcp/cloud-catalog.js';
 import { staticGoogleAuthClient } from '../../shared/adapters/gcp/google-auth.js';
-import { focusRecordProblems } from '../../shared/domain/focus.js';
-import { normalizeGcpBillingPages } from '../../shared/domain/focus-gcp.js';
-import { pricePointsFromGcpSku } from '../../shared/domain/price-points.js';
-import { ProviderError } from '../../shared/domain/provider-errors.js';
+import { focusRecordProblems } from '../../shared/domain/costs/focus.js';
+import { normalizeGcpBillingPages } from '../../shared/domain/costs/focus-gcp.js';
+import { pricePointsFromGcpSku } from '../../shared/domain/market/price-points.js';
+import { ProviderError } from '../../shared/domain/providers/provider-errors.js';
 import { type LocalProviders, startLocalProviders } from '../../local/providers/index.js';
 import { byKey, clock, collect, counting, failureOf, fastRetry } from './helpers.js';
 

@@ -1,4 +1,4 @@
-import type { KeyedFocusRecord } from '../../shared/domain/focus.js';
+import type { KeyedFocusRecord } from '../../shared/domain/costs/focus.js';
 import type { RetryOptions } from '../../shared/adapters/provider-retry.js';
 
 /** Retries that take milliseconds, not seconds. */

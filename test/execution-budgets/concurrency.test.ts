@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoExecutionBudgetStore } from '../../shared/adapters/dynamo/execution-budget-store.js';
-import { budgetWindowAt } from '../../shared/domain/execution-budgets.js';
-import { compareDecimal, formatDecimal, parseDecimal, sumDecimalStrings } from '../../shared/domain/money.js';
+import { budgetWindowAt } from '../../shared/domain/budgets/execution-budgets.js';
+import { compareDecimal, formatDecimal, parseDecimal, sumDecimalStrings } from '../../shared/domain/core/money.js';
 import { seededRandom } from '../../shared/seeded-random.js';
 import { useTestLedger } from '../support/ledger.js';
 import { createBudget, status } from './support.js';

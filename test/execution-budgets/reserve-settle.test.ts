@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reserveExecutionBudget, settleExecutionBudget } from '../../shared/analysis/execution-budgets.js';
+import { reserveExecutionBudget, settleExecutionBudget } from '../../shared/services/execution-budgets/execution-budgets.js';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoExecutionBudgetStore } from '../../shared/adapters/dynamo/execution-budget-store.js';
-import { createToken } from '../../shared/domain/tokens.js';
+import { createToken } from '../../shared/domain/access/tokens.js';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo/token-store.js';
-import { reserveRequestSchema, settleRequestSchema } from '../../shared/domain/execution-budgets.js';
+import { reserveRequestSchema, settleRequestSchema } from '../../shared/domain/budgets/execution-budgets.js';
 import { useTestLedger } from '../support/ledger.js';
 import { createBudget, reserve, settle, status } from './support.js';
 

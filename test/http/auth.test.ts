@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoTokenStore } from '../../shared/adapters/dynamo/token-store.js';
-import { createToken, keyIdOf } from '../../shared/domain/tokens.js';
+import { createToken, keyIdOf } from '../../shared/domain/access/tokens.js';
 import type { LedgerRuntime } from '../../local/runtime.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
 

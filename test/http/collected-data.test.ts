@@ -4,10 +4,10 @@ import { DynamoCapacityStore } from '../../shared/adapters/dynamo/capacity-store
 import { DynamoCostStore } from '../../shared/adapters/dynamo/cost-store.js';
 import { DynamoPriceStore } from '../../shared/adapters/dynamo/price-store.js';
 import { DynamoRunStore } from '../../shared/adapters/dynamo/run-store.js';
-import type { CapacityObservation } from '../../shared/domain/capacity.js';
-import { keyedFocusRecord } from '../../shared/domain/focus.js';
+import type { CapacityObservation } from '../../shared/domain/market/capacity.js';
+import { keyedFocusRecord } from '../../shared/domain/costs/focus.js';
 import type { LedgerRuntime } from '../../local/runtime.js';
-import type { GpuPricePoint } from '../../shared/domain/price-points.js';
+import type { GpuPricePoint } from '../../shared/domain/market/price-points.js';
 import { focusRecord } from '../support/focus.js';
 import { gpuPricePoint } from '../support/prices.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';

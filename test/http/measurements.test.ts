@@ -90,7 +90,7 @@ describe('POST /v1/measurements', () => {
   it('completes a batch that failed halfway when it is retried, without counting the applied part twice', async () => {
     const { DynamoMeasurementStore } = await import('../../shared/adapters/dynamo/measurement-store.js');
     const { createDocumentClient } = await import('../../shared/adapters/dynamo/client.js');
-    const { ingestMeasurements } = await import('../../shared/domain/ingest-measurements.js');
+    const { ingestMeasurements } = await import('../../shared/domain/measurements/ingest-measurements.js');
     const store = new DynamoMeasurementStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
     const body = batch('b-half', 'host-half', [
       { offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.2 } },

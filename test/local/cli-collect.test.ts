@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { CollectorRun } from '../../shared/domain/collector-runs.js';
+import type { CollectorRun } from '../../shared/domain/providers/collector-runs.js';
 import { startLedger } from '../../local/runtime.js';
 import { apiClient } from '../support/ledger.js';
 

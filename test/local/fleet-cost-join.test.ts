@@ -1,6 +1,6 @@
 import '../../local/local-logging.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCollectors } from '../../shared/collectors/index.js';
+import { runCollectors } from '../../shared/services/collect/index.js';
 import { defaultFleet, postFleetRange, simulatedHosts } from '../../local/fleet-simulator.js';
 import { startLocalProviders, type LocalProviders } from '../../local/providers/index.js';
 import type { LedgerRuntime } from '../../local/runtime.js';

@@ -2,7 +2,7 @@ import '../../local/local-logging.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetConfig } from '../../shared/config.js';
 import { resetLedgerDependencies } from '../../shared/dependencies.js';
-import type { CollectorRun } from '../../shared/domain/collector-runs.js';
+import type { CollectorRun } from '../../shared/domain/providers/collector-runs.js';
 import { scheduledJobs } from '../../shared/schedules.js';
 import { localProviderEnvironment } from '../../local/provider-environment.js';
 import { type LocalProviders, startLocalProviders } from '../../local/providers/index.js';

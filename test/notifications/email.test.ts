@@ -3,7 +3,7 @@ import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailSender, SesEmailSender, SmtpEmailSender } from '../../shared/adapters/email.js';
 import { readConfig } from '../../shared/config.js';
-import { digestChartContentId, renderAlertEmail, renderDigestEmail } from '../../shared/domain/digest-render.js';
+import { digestChartContentId, renderAlertEmail, renderDigestEmail } from '../../shared/domain/digest/digest-render.js';
 import { budgetBreachedDetail, digestModel } from '../support/digest.js';
 import { startSesServer, startSmtpServer, type SesServer, type SmtpTestServer } from '../support/notification-servers.js';
 

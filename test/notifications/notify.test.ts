@@ -7,8 +7,8 @@ import { writeDigestFiles } from '../../shared/adapters/digest-files.js';
 import type { DynamoDigestStore } from '../../shared/adapters/dynamo/digest-store.js';
 import { SesEmailSender, SmtpEmailSender } from '../../shared/adapters/email.js';
 import { postSlackMessage, slackChannelKey } from '../../shared/adapters/slack.js';
-import { deliverNotification, NotificationDeliveryError, type BusEvent, type NotificationSenders, type NotifyDependencies } from '../../shared/analysis/notify.js';
-import { digestChartContentId } from '../../shared/domain/digest-render.js';
+import { deliverNotification, NotificationDeliveryError, type BusEvent, type NotificationSenders, type NotifyDependencies } from '../../shared/services/notify/notify.js';
+import { digestChartContentId } from '../../shared/domain/digest/digest-render.js';
 import { anomalyDetectedDetail, budgetBreachedDetail, digestModel, signalRaisedDetail } from '../support/digest.js';
 import {
   startSesServer,

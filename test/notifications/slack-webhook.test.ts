@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { postSlackMessage, slackChannelKey, SlackWebhookError } from '../../shared/adapters/slack.js';
-import { renderDigestSlack } from '../../shared/domain/digest-render.js';
+import { renderDigestSlack } from '../../shared/domain/digest/digest-render.js';
 import { digestModel } from '../support/digest.js';
 import { startSlackWebhookServer, type SlackWebhookServer } from '../support/notification-servers.js';
 

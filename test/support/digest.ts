@@ -1,7 +1,7 @@
 import type { AnomalyView, BudgetStatusView, SignalView } from '../../events/analysis.js';
-import type { AnomalyDetectedDetail, BudgetBreachedDetail, SignalRaisedDetail } from '../../shared/domain/digest-render.js';
-import { digestModelSchema, type DigestModel } from '../../shared/domain/digest-model.js';
-import type { UnitEconomicsRow } from '../../shared/domain/unit-economics-row.js';
+import type { AnomalyDetectedDetail, BudgetBreachedDetail, SignalRaisedDetail } from '../../shared/domain/digest/digest-render.js';
+import { digestModelSchema, type DigestModel } from '../../shared/domain/digest/digest-model.js';
+import type { UnitEconomicsRow } from '../../shared/domain/economics/unit-economics-row.js';
 
 /**
  * Sample digests and alerts with round, hand-checkable numbers. Every builder takes overrides; the digest is

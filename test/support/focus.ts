@@ -1,4 +1,4 @@
-import { emptyFocusRecord, type FocusRecord } from '../../shared/domain/focus.js';
+import { emptyFocusRecord, type FocusRecord } from '../../shared/domain/costs/focus.js';
 
 /** A complete AWS FOCUS record for one day of EC2 in us-east-1, with the given columns changed. */
 export function focusRecord(overrides: Partial<FocusRecord>): FocusRecord {

@@ -1,4 +1,4 @@
-import type { GpuPricePoint } from '../../shared/domain/price-points.js';
+import type { GpuPricePoint } from '../../shared/domain/market/price-points.js';
 
 /** A GPU price point (by default AWS p5.48xlarge on-demand in us-east-1, observed an hour ago), its key derived as the collectors derive it. */
 export function gpuPricePoint(overrides: Partial<GpuPricePoint>): GpuPricePoint {

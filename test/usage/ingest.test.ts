@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerRuntime } from '../../local/runtime.js';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo/usage-store.js';
-import { parseUsageBatch } from '../../shared/domain/usage-events.js';
-import { ingestUsage } from '../../shared/domain/usage-ingest.js';
+import { parseUsageBatch } from '../../shared/domain/usage/usage-events.js';
+import { ingestUsage } from '../../shared/domain/usage/usage-ingest.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
 import { testMinute, testPrices, usageEvent, window, type WireEvent } from './helpers.js';
 

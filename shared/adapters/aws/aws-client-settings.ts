@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { ProviderError } from '../../domain/provider-errors.js';
+import { ProviderError } from '../../domain/providers/provider-errors.js';
 import { type FailureClassification, classifyHttpStatus, errorMessage, isNetworkError } from '../provider-retry.js';
 
 /**

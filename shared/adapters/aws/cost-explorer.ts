@@ -6,8 +6,8 @@ import {
   GetCostAndUsageWithResourcesCommand,
   type GetCostAndUsageWithResourcesCommandInput,
 } from '@aws-sdk/client-cost-explorer';
-import type { AwsCostAndUsagePage } from '../../domain/focus-aws.js';
-import { malformedReply } from '../../domain/provider-errors.js';
+import type { AwsCostAndUsagePage } from '../../domain/costs/focus-aws.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import type { RetryOptions } from '../provider-retry.js';
 import { type AwsClientSettings, awsClientConfig, classifyAwsError } from './aws-client-settings.js';
 import { followPageTokens } from '../page-tokens.js';

@@ -10,7 +10,7 @@ import {
   type GetSpotPlacementScoresCommandInput,
   type GetSpotPlacementScoresCommandOutput,
 } from '@aws-sdk/client-ec2';
-import { malformedReply } from '../../domain/provider-errors.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { followPageTokens } from '../page-tokens.js';
 import type { RetryOptions } from '../provider-retry.js';
 import { type AwsClientSettings, awsClientConfig, classifyAwsError } from './aws-client-settings.js';

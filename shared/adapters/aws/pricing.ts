@@ -1,5 +1,5 @@
 import { GetProductsCommand, type GetProductsCommandInput, type GetProductsCommandOutput, PricingClient } from '@aws-sdk/client-pricing';
-import { malformedReply } from '../../domain/provider-errors.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { followPageTokens } from '../page-tokens.js';
 import type { RetryOptions } from '../provider-retry.js';
 import { type AwsClientSettings, awsClientConfig, classifyAwsError } from './aws-client-settings.js';

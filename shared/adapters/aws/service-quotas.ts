@@ -1,5 +1,5 @@
 import { ListServiceQuotasCommand, type ListServiceQuotasCommandInput, type ListServiceQuotasCommandOutput, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
-import { malformedReply } from '../../domain/provider-errors.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { followPageTokens } from '../page-tokens.js';
 import type { RetryOptions } from '../provider-retry.js';
 import { type AwsClientSettings, awsClientConfig, classifyAwsError } from './aws-client-settings.js';

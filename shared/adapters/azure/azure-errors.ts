@@ -1,5 +1,5 @@
 import { isRestError } from '@azure/core-rest-pipeline';
-import { ProviderError } from '../../domain/provider-errors.js';
+import { ProviderError } from '../../domain/providers/provider-errors.js';
 import { type FailureClassification, classifyHttpStatus, errorMessage, isNetworkError, retryAfterMs } from '../provider-retry.js';
 
 /**

@@ -1,8 +1,8 @@
 import { CostManagementClient, type QueryDefinition, type QueryGrouping } from '@azure/arm-costmanagement';
 import { type PipelinePolicy, RestError, bearerTokenAuthenticationPolicyName, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
-import type { AzureCostType, AzureQueryPage } from '../../domain/focus-azure.js';
-import { malformedReply } from '../../domain/provider-errors.js';
+import type { AzureCostType, AzureQueryPage } from '../../domain/costs/focus-azure.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { type RetryOptions, callWithRetry } from '../provider-retry.js';
 import { classifyAzureError } from './azure-errors.js';
 

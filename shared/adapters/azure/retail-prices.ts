@@ -1,6 +1,6 @@
 import { RestError, createHttpHeaders } from '@azure/core-rest-pipeline';
-import type { AzureRetailPriceItem } from '../../domain/price-points.js';
-import { malformedReply } from '../../domain/provider-errors.js';
+import type { AzureRetailPriceItem } from '../../domain/market/price-points.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { type RetryOptions, callWithRetry } from '../provider-retry.js';
 import { classifyAzureError } from './azure-errors.js';
 

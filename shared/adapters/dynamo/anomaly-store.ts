@@ -1,9 +1,10 @@
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { AnomalyView } from '../../../events/analysis.js';
-import type { AnomalyVerdict } from '../../domain/anomalies.js';
+import type { AnomalyVerdict } from '../../domain/anomalies/anomalies.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
+import { DAY_MS } from '../../domain/core/utc-time.js';
 
 /**
  * Anomalies the analysis raised, with the feedback people gave on them (keys listed in `table.ts`):
@@ -12,7 +13,6 @@ import { queryAll } from './query.js';
  * - gsi1 `ANOMALYMONTH#<yyyy-mm>` / `<yyyy-mm-dd>#<anomalyId>`: anomalies by day, a month per partition.
  */
 const RETENTION_DAYS = 400;
-const DAY_MS = 86_400_000;
 
 export interface AnomalyFeedback {
   verdict: AnomalyVerdict;

@@ -1,5 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Budget } from '../../domain/budgets.js';
+import type { Budget } from '../../domain/budgets/budgets.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
 

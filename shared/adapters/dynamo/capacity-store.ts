@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CapacityObservation } from '../../domain/capacity.js';
+import type { CapacityObservation } from '../../domain/market/capacity.js';
 import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
 

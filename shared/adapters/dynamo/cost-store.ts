@@ -1,16 +1,16 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { FocusRecord, KeyedFocusRecord } from '../../domain/focus.js';
-import type { CloudProvider } from '../../domain/gpu-catalog.js';
+import type { FocusRecord, KeyedFocusRecord } from '../../domain/costs/focus.js';
+import type { CloudProvider } from '../../domain/providers/gpu-catalog.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
+import { DAY_MS } from '../../domain/core/utc-time.js';
 
 /**
  * FOCUS cost records, one item per record key, partitioned by provider, billing account and charge day.
  * Re-collecting a period overwrites the same keys; after a complete run, records of the period that the
  * provider no longer reports (a restatement merged or removed them) are deleted.
  */
-const DAY_MS = 86_400_000;
 const dayOf = (iso: string) => iso.slice(0, 10);
 const partitionKey = (provider: string, account: string, day: string) => `COST#${provider}#${account}#${day}`;
 

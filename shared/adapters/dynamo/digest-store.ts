@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { digestModelSchema, type DigestModel } from '../../domain/digest-model.js';
+import { digestModelSchema, type DigestModel } from '../../domain/digest/digest-model.js';
 
 const DIGEST_RETENTION_DAYS = 400;
 

@@ -1,8 +1,9 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../../concurrency.js';
-import type { GpuObservation, PoolObservation, WorkloadObservation } from '../../domain/fleet-observations.js';
-import { DAY_MS, dayOf, type HostHour } from '../../domain/host-hours.js';
-import type { UnitEconomicsRow } from '../../domain/unit-economics-row.js';
+import type { GpuObservation, PoolObservation, WorkloadObservation } from '../../domain/economics/fleet-observations.js';
+import { type HostHour } from '../../domain/measurements/host-hours.js';
+import { DAY_MS, dayOf } from '../../domain/core/utc-time.js';
+import type { UnitEconomicsRow } from '../../domain/economics/unit-economics-row.js';
 import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
 import { epochKey } from './table.js';

@@ -25,7 +25,7 @@ import {
   type ExecutionBudgetDefinition,
   type ExecutionReservation,
   type ReservationStatus,
-} from '../../domain/execution-budgets.js';
+} from '../../domain/budgets/execution-budgets.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
 import { epochKey } from './table.js';

@@ -1,22 +1,21 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { HostMinute } from '../../domain/rollup.js';
-import { mergeHostMinutes } from '../../domain/rollup.js';
-import type { BatchRecord, MeasurementStore, MinuteWrite } from '../../domain/ingest-measurements.js';
+import type { HostMinute } from '../../domain/measurements/rollup.js';
+import { mergeHostMinutes } from '../../domain/measurements/rollup.js';
+import type { BatchRecord, MeasurementStore, MinuteWrite } from '../../domain/measurements/ingest-measurements.js';
 import { applyOnce, knownItem, readItems } from './apply-once.js';
 import { queryAll } from './query.js';
 import { epochKey } from './table.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { payloadTooLarge } from '../../errors.js';
+import { DAY_MS, dayOf } from '../../domain/core/utc-time.js';
 
 const NO_POOL = '_';
 /** DynamoDB items hold 400 KB; keys, batch ids and host metadata need some of it. */
 const MAX_ROLLUP_BYTES = 350_000;
-const DAY_MS = 86_400_000;
 const BATCH_RECORD_TTL_DAYS = 30;
 
 const minuteKey = (hostId: string, minute: number) => ({ pk: `HOST#${hostId}`, sk: `MIN#${epochKey(minute)}` });
 const batchKey = (hostId: string, batchId: string) => ({ pk: `BATCH#${hostId}#${batchId}`, sk: 'BATCH' });
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 type MinuteItem = {
   pk: string;

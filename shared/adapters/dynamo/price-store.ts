@@ -1,15 +1,15 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { GpuPricePoint } from '../../domain/price-points.js';
+import type { GpuPricePoint } from '../../domain/market/price-points.js';
 import { isConditionalCheckFailure } from './client.js';
 import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
 import { mapWithConcurrency } from '../../concurrency.js';
+import { DAY_MS } from '../../domain/core/utc-time.js';
 
 /**
  * GPU price points. History: one item per point, partitioned by GPU model and day of observation. Latest:
  * one item per offer (the key without its time), replaced only by a newer observation.
  */
-const DAY_MS = 86_400_000;
 const HISTORY_RETENTION_DAYS = 400;
 
 const offerKey = (p: GpuPricePoint) => p.key.slice(0, p.key.lastIndexOf('#'));

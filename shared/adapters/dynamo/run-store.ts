@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CollectorName, CollectorRun } from '../../domain/collector-runs.js';
+import type { CollectorName, CollectorRun } from '../../domain/providers/collector-runs.js';
 
 const RUN_RETENTION_DAYS = 90;
 

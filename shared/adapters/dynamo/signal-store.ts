@@ -1,9 +1,9 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { SignalType, SignalView } from '../../../events/analysis.js';
 import { mapWithConcurrency } from '../../concurrency.js';
-import { parseDecimal, roundDecimal } from '../../domain/money.js';
-import type { RaisedSignal } from '../../domain/signals.js';
-import type { SignalStatus, StoredSignal } from '../../domain/signal-query.js';
+import { parseDecimal, roundDecimal } from '../../domain/core/money.js';
+import type { RaisedSignal } from '../../domain/signals/signals.js';
+import type { SignalStatus, StoredSignal } from '../../domain/signals/signal-query.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
 

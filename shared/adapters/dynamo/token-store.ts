@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { StoredToken, TokenStore } from '../../domain/tokens.js';
+import type { StoredToken, TokenStore } from '../../domain/access/tokens.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
 

@@ -1,14 +1,15 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../../concurrency.js';
-import { formatDecimal, parseDecimal, type Decimal } from '../../domain/money.js';
-import type { ClaimOutcome, RollupWrite, UsageBatchRecord, UsageStore } from '../../domain/usage-ingest.js';
-import type { ModelPrice } from '../../domain/usage-pricing.js';
-import { dimensionsKey, mergeTotalsInto, type PricedUsageEvent, type UsageMinute } from '../../domain/usage-rollup.js';
-import { decodeSketch, encodeSketch } from '../../domain/usage-sketch.js';
+import { formatDecimal, parseDecimal, type Decimal } from '../../domain/core/money.js';
+import type { ClaimOutcome, RollupWrite, UsageBatchRecord, UsageStore } from '../../domain/usage/usage-ingest.js';
+import type { ModelPrice } from '../../domain/usage/usage-pricing.js';
+import { dimensionsKey, mergeTotalsInto, type PricedUsageEvent, type UsageMinute } from '../../domain/usage/usage-rollup.js';
+import { decodeSketch, encodeSketch } from '../../domain/usage/usage-sketch.js';
 import { applyOnce, knownItem, readItems } from './apply-once.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
 import { epochKey } from './table.js';
+import { DAY_MS, dayOf } from '../../domain/core/utc-time.js';
 
 /**
  * DynamoDB access for LLM usage (keys listed in `table.ts`):
@@ -19,13 +20,11 @@ import { epochKey } from './table.js';
  * - `USAGEBATCH#<owner>` / `BATCH`: the outcome of a completed batch, so a replay is answered at once;
  * - `MODELPRICE` / `<model>`: prices set through the API.
  */
-const DAY_MS = 86_400_000;
 /** Idempotency records outlive the 7-day ingest window: a replay older than that is refused by the window rule. */
 const IDEMPOTENCY_TTL_MS = 8 * DAY_MS;
 const CLAIM_CONCURRENCY = 32;
 const ROLLUP_CONCURRENCY = 8;
 
-const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 export const usageClaimKey = (requestId: string) => ({ pk: `USAGEREQ#${requestId}`, sk: 'REQ' });
 export const usageRollupKey = (minute: number, dimsKey: string) => ({ pk: `USAGE#${dayOf(minute)}`, sk: `MIN#${epochKey(minute)}#${dimsKey}` });
 const batchKey = (owner: string) => ({ pk: `USAGEBATCH#${owner}`, sk: 'BATCH' });

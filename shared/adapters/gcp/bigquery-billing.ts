@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { BigQuery } from '@google-cloud/bigquery';
 import type { OAuth2Client } from 'google-auth-library';
-import type { BigQueryRow, BigQuerySchema } from '../../domain/bigquery-rows.js';
-import { type GcpBillingGranularity, gcpBillingQuery } from '../../domain/focus-gcp.js';
-import { malformedReply } from '../../domain/provider-errors.js';
+import type { BigQueryRow, BigQuerySchema } from '../../domain/costs/bigquery-rows.js';
+import { type GcpBillingGranularity, gcpBillingQuery } from '../../domain/costs/focus-gcp.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { type RetryOptions, callWithRetry } from '../provider-retry.js';
 import { classifyBigQueryError } from './google-errors.js';
 

@@ -1,7 +1,7 @@
 import { CloudCatalogClient } from '@google-cloud/billing';
 import type { OAuth2Client } from 'google-auth-library';
-import type { GcpSku } from '../../domain/price-points.js';
-import { malformedReply } from '../../domain/provider-errors.js';
+import type { GcpSku } from '../../domain/market/price-points.js';
+import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { followPageTokens } from '../page-tokens.js';
 import type { RetryOptions } from '../provider-retry.js';
 import { classifyGaxError } from './google-errors.js';

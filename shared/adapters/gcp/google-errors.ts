@@ -1,4 +1,4 @@
-import { ProviderError } from '../../domain/provider-errors.js';
+import { ProviderError } from '../../domain/providers/provider-errors.js';
 import { type FailureClassification, classifyHttpStatus, errorMessage, isNetworkError } from '../provider-retry.js';
 
 /** gRPC status codes, as google-gax reports them (also for the REST transport). */

@@ -1,12 +1,17 @@
-import type { Decimal } from '../money.js';
-import { ZERO, divideDecimal, formatDecimal, parseDecimal, roundDecimal } from '../money.js';
-import type { UnitEconomicsScopeKind } from '../unit-economics-row.js';
+import type { Decimal } from '../core/money.js';
+import { ZERO, divideDecimal, formatDecimal, multiplyByRatio, parseDecimal, roundDecimal } from '../core/money.js';
+import type { UnitEconomicsScopeKind } from './unit-economics-row.js';
 
 /** The sums behind one unit-economics row while the fold runs, and how a host's or a workload's share adds to them. */
 
 /** Pod rows kept per period, costliest first; the rest are summed under OTHER_PODS. */
 export const MAX_POD_ROWS = 50;
 export const OTHER_PODS = '(other pods)';
+
+/** What paid GPU-hours cost while idle: cost × (1 − effective ÷ paid); all of the cost when nothing was paid. */
+export function idleCost(cost: Decimal, effectiveGpuHours: number, paidGpuHours: number): Decimal {
+  return paidGpuHours > 0 ? multiplyByRatio(cost, 1 - Math.min(1, effectiveGpuHours / paidGpuHours)) : cost;
+}
 
 /** One row being summed. */
 export class RowAccumulator {

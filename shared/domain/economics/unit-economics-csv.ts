@@ -1,5 +1,5 @@
-import { csvCell } from '../cost-query.js';
-import type { UnitEconomicsRow } from '../unit-economics-row.js';
+import { csvCell } from '../costs/cost-query.js';
+import type { UnitEconomicsRow } from './unit-economics-row.js';
 
 /**
  * Unit-economics rows as CSV, one row a line, for chargeback by team, namespace, pod or job. Scope names come from

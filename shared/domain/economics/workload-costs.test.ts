@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { focusRecord } from '../../../test/support/focus.js';
-import type { GpuHour, HostHour } from '../host-hours.js';
-import { UnitEconomicsFold } from '../unit-economics.js';
+import type { GpuHour, HostHour } from '../measurements/host-hours.js';
+import { UnitEconomicsFold } from './unit-economics.js';
 import { MAX_POD_ROWS, OTHER_PODS } from './row-accumulator.js';
 import { JobEpochs } from './workload-costs.js';
 

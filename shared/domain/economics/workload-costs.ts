@@ -1,8 +1,9 @@
-import type { WorkloadObservation } from '../fleet-observations.js';
-import type { GpuHour } from '../host-hours.js';
+import type { WorkloadObservation } from './fleet-observations.js';
+import type { GpuHour } from '../measurements/host-hours.js';
 import { podScope, workloadKey, type WorkloadIdentity } from '../measurements/workload.js';
-import { ZERO, type Decimal, compareDecimal, formatDecimal, multiplyByRatio, roundDecimal } from '../money.js';
-import { roundTo } from '../statistics.js';
+import { ZERO, type Decimal, compareDecimal, formatDecimal, multiplyByRatio, roundDecimal } from '../core/money.js';
+import { roundTo } from '../core/statistics.js';
+import { idleCost } from './row-accumulator.js';
 
 /**
  * What workloads (Kubernetes namespaces and pods, jobs) cost: a host-day's cost shared over the GPU-hours each
@@ -88,12 +89,8 @@ export interface WorkloadCost {
 /** A workload's share of its host-day's cost, and the idle and idle-held parts of that share. */
 export function workloadCost(entry: WorkloadDay, hostCost: Decimal, paidGpuHours: number): WorkloadCost {
   const cost = paidGpuHours > 0 ? multiplyByRatio(hostCost, entry.observed / paidGpuHours) : ZERO;
-  if (!(entry.observed > 0)) return { cost, idle: cost, idleHeld: ZERO };
-  return {
-    cost,
-    idle: multiplyByRatio(cost, 1 - Math.min(1, entry.effective / entry.observed)),
-    idleHeld: multiplyByRatio(cost, Math.min(1, entry.idleHeld / entry.observed)),
-  };
+  const idleHeld = entry.observed > 0 ? multiplyByRatio(cost, Math.min(1, entry.idleHeld / entry.observed)) : ZERO;
+  return { cost, idle: idleCost(cost, entry.effective, entry.observed), idleHeld };
 }
 
 /** The unit-economics scopes a workload adds to: its namespace, its pod (`namespace/pod`) and its job. */

@@ -1,4 +1,4 @@
-import { isCounterAggregate, type FieldAggregate, type GaugeAggregate } from '../rollup.js';
+import { isCounterAggregate, type FieldAggregate, type GaugeAggregate } from './rollup.js';
 
 /**
  * How busy one GPU-minute was, on the best measure it reported: SM active (DCGM profiling, or nvidia-smi's GPM SM

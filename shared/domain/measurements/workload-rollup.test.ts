@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { hostHoursFromMinutes } from '../host-hours.js';
-import type { MeasurementBatch, MeasurementSample } from '../measurements.js';
-import { foldBatch, mergeHostMinutes } from '../rollup.js';
-import { summarizeUtilization } from '../utilization.js';
+import { hostHoursFromMinutes } from './host-hours.js';
+import type { MeasurementBatch, MeasurementSample } from './measurement-batch.js';
+import { foldBatch, mergeHostMinutes } from './rollup.js';
+import { summarizeUtilization } from './utilization.js';
 import { gpuMinuteActivity, minuteState } from './gpu-activity.js';
 
 const T0 = Date.parse('2026-12-01T10:00:00Z');

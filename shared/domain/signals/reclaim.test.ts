@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { digestModel } from '../../../test/support/digest.js';
-import { renderDigestHtml, renderDigestSlack } from '../digest-render.js';
-import type { WorkloadObservation } from '../fleet-observations.js';
-import { defaultSignalSettings } from '../signals.js';
+import { renderDigestHtml, renderDigestSlack } from '../digest/digest-render.js';
+import type { WorkloadObservation } from '../economics/fleet-observations.js';
+import { defaultSignalSettings } from './signals.js';
 import { reclaimSignals } from './reclaim.js';
 
 /** A notebook pod that held 2 H100s idle for the last 24 hours of a 30-day window: 48 idle-held GPU-hours, $330.12. */

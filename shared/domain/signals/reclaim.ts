@@ -1,10 +1,10 @@
-import type { WorkloadObservation } from '../fleet-observations.js';
+import type { WorkloadObservation } from '../economics/fleet-observations.js';
 import { IDLE_ACTIVITY_CEILING, IDLE_HELD_MEMORY_FLOOR_MIB } from '../measurements/gpu-activity.js';
-import { parseDecimal } from '../money.js';
-import { roundTo } from '../statistics.js';
+import { parseDecimal } from '../core/money.js';
+import { roundTo } from '../core/statistics.js';
 import { CURRENCY, cents, clampConfidence, count, dollars, percent, perMonth, signalId, type RaisedSignal } from './signal-terms.js';
+import { HOUR_MS } from '../core/utc-time.js';
 
-const HOUR_MS = 3_600_000;
 
 export interface ReclaimSettings {
   /** Share of a workload's GPU-hours idle with memory held (percent). */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SignalType, SignalView } from '../../../events/analysis.js';
-import { formatMoney } from '../display-format.js';
-import { type Decimal, divideDecimal, formatDecimalFixed, parseDecimal } from '../money.js';
-import { roundTo } from '../statistics.js';
+import { formatMoney } from '../core/display-format.js';
+import { type Decimal, divideDecimal, formatDecimalFixed, parseDecimal } from '../core/money.js';
+import { roundTo } from '../core/statistics.js';
 
 /** The words and numbers every signal rule shares: ids, months, dollars, percentages, confidence. */
 
