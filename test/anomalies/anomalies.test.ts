@@ -31,7 +31,7 @@ const D = '2026-11-16';
 const ec2Cost = (day: string) => (day === X ? 11_000 : day === D ? 1_500 : 1_000);
 
 const { ledger, api } = useTestLedger();
-let deps: AnomalyDetectionDependencies;
+let deps: AnomalyDetectionDependencies & { costs: DynamoCostStore; usage: DynamoUsageStore };
 let bus: LocalEventBus;
 let readToken: string;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AnomalyView } from '../../../events/analysis.js';
+import { type AnomalyView } from './anomaly-view.js';
 import {
   anomalyIdOf,
   anomalyWindow,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AnomalyView } from '../../../events/analysis.js';
+import { type AnomalyView } from './anomaly-view.js';
 import { focusProviderNames, type FocusRecord } from '../costs/focus.js';
 import { DAY_MS, dayOf } from '../core/utc-time.js';
 import { compareDecimal, formatDecimal, parseDecimal, roundDecimal, ZERO, type Decimal } from '../core/money.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { anomalyViewSchema } from '../../../events/analysis.js';
+import { anomalyViewSchema } from './anomaly-view.js';
 import { badRequest } from '../../errors.js';
 import { ANOMALY_ID_PATTERN } from './anomalies.js';
 import { DAY_MS, dayOf } from '../core/utc-time.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { BudgetStatusView } from '../../../events/analysis.js';
+import { type BudgetStatusView } from './budget-status-view.js';
 import { budgetWindowAt } from './execution-budgets.js';
 import { focusProviderNames, type FocusProviderName, type FocusRecord } from '../costs/focus.js';
 import type { CloudProvider } from '../providers/gpu-catalog.js';

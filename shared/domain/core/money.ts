@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /**
  * Exact decimal arithmetic for money and quantities.
  *
@@ -10,6 +12,9 @@
  */
 
 export type Decimal = bigint;
+
+/** An exact amount on the wire: a decimal string such as `1320.4812` or `-12.5`. */
+export const decimalStringSchema = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string');
 
 /** Places kept after the decimal point. */
 export const DECIMAL_PLACES = 12;

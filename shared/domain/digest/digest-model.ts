@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { anomalyViewSchema, budgetStatusViewSchema, signalViewSchema } from '../../../events/analysis.js';
+import { anomalyViewSchema } from '../anomalies/anomaly-view.js';
+import { budgetStatusViewSchema } from '../budgets/budget-status-view.js';
+import { signalViewSchema } from '../signals/signal-view.js';
 import { unitEconomicsRowSchema } from '../economics/unit-economics-row.js';
 
 const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string');

@@ -1,5 +1,6 @@
-import type { z } from 'zod';
-import type { anomalyDetected, AnomalyView, budgetBreached, BudgetStatusView, signalRaised, SignalView } from '../../../events/analysis.js';
+import { type AnomalyView } from '../anomalies/anomaly-view.js';
+import { type BudgetStatusView } from '../budgets/budget-status-view.js';
+import { type SignalView } from '../signals/signal-view.js';
 import type { DigestModel } from './digest-model.js';
 import { formatChange, formatMoney, formatMoneyDelta, formatQuantity } from '../core/display-format.js';
 import { compareDecimal, parseDecimal, sumDecimals } from '../core/money.js';
@@ -23,9 +24,10 @@ export interface EmailContent {
   inlineImages: InlineImage[];
 }
 
-export type SignalRaisedDetail = z.output<typeof signalRaised.schema>;
-export type BudgetBreachedDetail = z.output<typeof budgetBreached.schema>;
-export type AnomalyDetectedDetail = z.output<typeof anomalyDetected.schema>;
+/** The details of the events an alert is rendered from (events/analysis.ts defines them on these views). */
+export type SignalRaisedDetail = SignalView & { alertKey: string };
+export type BudgetBreachedDetail = BudgetStatusView & { alertKey: string; kind: 'actual' | 'forecast'; thresholdPercent: number; at: string };
+export type AnomalyDetectedDetail = AnomalyView & { alertKey: string; at: string };
 
 /** A single alert as the bus carries it. */
 export type AlertEvent =

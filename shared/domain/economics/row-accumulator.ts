@@ -13,6 +13,11 @@ export function idleCost(cost: Decimal, effectiveGpuHours: number, paidGpuHours:
   return paidGpuHours > 0 ? multiplyByRatio(cost, 1 - Math.min(1, effectiveGpuHours / paidGpuHours)) : cost;
 }
 
+/** The part of a cost spent on GPU-hours idle with their memory held: cost × idle-held ÷ paid. */
+export function idleHeldCost(cost: Decimal, idleHeldGpuHours: number, paidGpuHours: number): Decimal {
+  return paidGpuHours > 0 ? multiplyByRatio(cost, Math.min(1, idleHeldGpuHours / paidGpuHours)) : ZERO;
+}
+
 /** One row being summed. */
 export class RowAccumulator {
   cost: Decimal = ZERO;
@@ -35,9 +40,24 @@ export class RowAccumulator {
   selfHostedTokens = 0;
 }
 
+/** What a host, a model's or a workload's share adds to a row. */
+export interface HostShare {
+  cost: Decimal;
+  idle: Decimal;
+  idleHeldCost: Decimal;
+  paid: number;
+  effective: number;
+  idleHeld: number;
+  energyKwh: number;
+  tokens: number;
+  requests: number;
+  /** False for a host-day billed with no agent report: paid, but left out of effective utilization. */
+  observed: boolean;
+}
+
 export function addHostShare(
   acc: RowAccumulator,
-  share: { cost: Decimal; idle: Decimal; idleHeldCost: Decimal; paid: number; effective: number; idleHeld: number; energyKwh: number; tokens: number; requests: number; observed: boolean },
+  share: HostShare,
 ): void {
   acc.cost += share.cost;
   acc.gpuCost += share.cost;

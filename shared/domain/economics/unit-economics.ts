@@ -1,4 +1,5 @@
-import { RowAccumulator, addHostShare, foldSmallPods, idleCost, money, moneyPer } from './row-accumulator.js';
+import { addModelRows, addServed, notePoolFacts, type HostDay, type HostDayCost, type HostDayTotals, type PoolFacts, type ResourceDay, type RowBook, type RowOf } from './host-day.js';
+import { RowAccumulator, addHostShare, foldSmallPods, idleCost, idleHeldCost, money, moneyPer } from './row-accumulator.js';
 import { JobEpochs, WorkloadDays, WorkloadObservationFold, workloadCost, workloadScopes } from './workload-costs.js';
 import type { GpuObservation, PoolObservation, WorkloadObservation } from './fleet-observations.js';
 import type { FocusRecord } from '../costs/focus.js';
@@ -58,20 +59,6 @@ export interface UnitEconomicsResult {
 const NO_POOL = '(no pool)';
 const UNTAGGED = '(untagged)';
 
-interface HostDay {
-  hostId: string;
-  day: number;
-  observed: number;
-  effective: number;
-  idleHeld: number;
-  energyKwh: number;
-  tokens: number;
-  requests: number;
-  models: Map<string, { tokens: number; requests: number }>;
-  gpus: Set<string>;
-  hours: Map<number, { observed: number; effective: number; idleHeld: number; energyKwh: number; tokens: number; requests: number; models: Map<string, { tokens: number; requests: number }> }>;
-}
-
 interface HostInfo {
   hostId: string;
   pool: string;
@@ -80,14 +67,6 @@ interface HostInfo {
   provider: string | null;
   region: string | null;
   gpuModel: string | null;
-}
-
-interface ResourceDay {
-  cost: Decimal;
-  billedInstanceHours: number;
-  gpusPerInstance: number | null;
-  team: string | null;
-  pricingCategories: Set<string>;
 }
 
 interface GpuAggregate {
@@ -259,20 +238,46 @@ export class UnitEconomicsFold {
   }
 
   result(): UnitEconomicsResult {
-    const rows = new Map<string, { kind: UnitEconomicsScopeKind; scope: string; period: 'hour' | 'day'; start: number; acc: RowAccumulator }>();
-    const row = (kind: UnitEconomicsScopeKind, scope: string, period: 'hour' | 'day', start: number) => {
+    const rows: RowBook = new Map();
+    const row: RowOf = (kind, scope, period, start) => {
       const key = `${kind}\u0000${scope}\u0000${period}\u0000${start}`;
       let r = rows.get(key);
       if (!r) rows.set(key, (r = { kind, scope, period, start, acc: new RowAccumulator() }));
       return r.acc;
     };
+    const joined = this.joinCosts(row);
+    const { poolFacts, workloadObservations } = this.addHostDays(row, joined.hostDayCost);
+    this.addTeamCosts(row, joined.hostOfResource);
+    this.addApiUsage(row);
+    for (const r of rows.values()) if (r.kind === 'job') r.acc.epochs = this.jobEpochs.epochs(r.scope, r.start);
+    foldSmallPods(rows);
 
+    const out: UnitEconomicsRow[] = [];
+    for (const r of rows.values()) out.push(this.finish(r.kind, r.scope, r.period, r.start, r.acc));
+    out.sort((a, b) => a.period.localeCompare(b.period) || a.start.localeCompare(b.start) || kindOrder(a.scopeKind) - kindOrder(b.scopeKind) || compareCostDesc(a, b));
+
+    return {
+      rows: out,
+      pools: this.poolObservations(poolFacts),
+      gpus: this.gpuObservations(joined.hostDayCost),
+      workloads: workloadObservations.result(this.window.to),
+      allocation: {
+        joinedRecords: joined.joinedRecords,
+        unallocatedRecords: this.orphanCosts.size,
+        allocatedCost: formatDecimal(joined.allocatedCost),
+        unallocatedCost: formatDecimal(joined.unallocatedCost),
+      },
+    };
+  }
+
+  /** Cost records to host-days by resource id (the agent's instance id); the rest unallocated, by provider and service. */
+  private joinCosts(row: RowOf) {
     // Which resource is which host.
     const hostOfResource = new Map<string, string>();
     for (const host of this.hosts.values()) if (host.instanceId) hostOfResource.set(resourceKey(host.instanceId), host.hostId);
 
     // Host-days: measured, with or without billing.
-    const hostDayCost = new Map<string, { rd: ResourceDay | undefined; hd: HostDay | undefined; hostId: string; day: number }>();
+    const hostDayCost = new Map<string, HostDayCost>();
     for (const hd of this.hostDays.values()) hostDayCost.set(`${hd.hostId}\u0000${hd.day}`, { rd: undefined, hd, hostId: hd.hostId, day: hd.day });
     let joinedRecords = 0;
     let allocatedCost = ZERO;
@@ -300,103 +305,112 @@ export class UnitEconomicsFold {
       for (const piece of orphan.pieces) this.addUnallocated(row, orphan.provider, orphan.service, orphan.day, piece);
     }
 
-    // Host rows (and their pool, team, model and fleet shares).
-    const workloadObservations = new WorkloadObservationFold();
-    const poolFacts = new Map<string, { categories: Set<string>; teams: Set<string>; days: Map<number, { paid: number; effective: number }>; cost: Decimal; paid: number; effective: number; hosts: Set<string>; gpus: Set<string> }>();
-    for (const { rd, hd, hostId, day } of hostDayCost.values()) {
-      const host = this.hosts.get(hostId)!;
-      const gpusOnHost = hd?.gpus.size || rd?.gpusPerInstance || 0;
-      const billed = rd ? rd.billedInstanceHours * (rd.gpusPerInstance ?? gpusOnHost) : 0;
-      const observed = hd?.observed ?? 0;
-      const paid = Math.max(observed, billed);
-      const effective = hd?.effective ?? 0;
-      const cost = rd?.cost ?? ZERO;
-      const idle = idleCost(cost, effective, paid);
-      const idleHeld = hd?.idleHeld ?? 0;
-      const idleHeldCost = paid > 0 ? multiplyByRatio(cost, Math.min(1, idleHeld / paid)) : ZERO;
-      const team = rd?.team ?? null;
-      const facts = poolFacts.get(host.pool) ?? { categories: new Set(), teams: new Set(), days: new Map(), cost: ZERO, paid: 0, effective: 0, hosts: new Set(), gpus: new Set() };
-      poolFacts.set(host.pool, facts);
-      for (const c of rd?.pricingCategories ?? []) facts.categories.add(c);
-      if (team) facts.teams.add(team);
-      const d = facts.days.get(day) ?? { paid: 0, effective: 0 };
-      // A host-day the agent never reported on is paid (and idle in cost) but says nothing of utilization.
-      if (hd) d.paid += paid;
-      d.effective += effective;
-      facts.days.set(day, d);
-      facts.cost += cost;
-      facts.paid += paid;
-      facts.effective += effective;
-      facts.hosts.add(hostId);
-      for (const g of hd?.gpus ?? []) facts.gpus.add(g);
+    return { hostOfResource, hostDayCost, joinedRecords, allocatedCost, unallocatedCost };
+  }
 
-      const scopes: [UnitEconomicsScopeKind, string][] = [
-        ['host', hostId],
-        ['pool', host.pool],
-        ['fleet', '*'],
-        ...(team ? ([['team', team]] as [UnitEconomicsScopeKind, string][]) : []),
-      ];
-      for (const [kind, scope] of scopes) {
-        const acc = row(kind, scope, 'day', day);
-        addHostShare(acc, { cost, idle, idleHeldCost, paid, effective, idleHeld, energyKwh: hd?.energyKwh ?? 0, tokens: hd?.tokens ?? 0, requests: hd?.requests ?? 0, observed: hd !== undefined });
+  /** Host, pool, fleet and team rows of each host-day; its models by tokens served; its workloads by GPU-hours; hour rows. */
+  /** Host, pool, fleet and team rows of each host-day; its workloads by GPU-hours; its models by tokens served; hour rows. */
+  private addHostDays(row: RowOf, hostDayCost: Map<string, HostDayCost>) {
+    const workloadObservations = new WorkloadObservationFold();
+    const poolFacts: PoolFacts = new Map();
+    for (const entry of hostDayCost.values()) {
+      const t = this.hostDayTotals(entry);
+      notePoolFacts(poolFacts, entry, t);
+      for (const [kind, scope] of t.scopes) addHostShare(row(kind, scope, 'day', entry.day), { ...t.share, observed: entry.hd !== undefined });
+      if (entry.hd) {
+        this.addWorkloadRows(row, entry, t, workloadObservations);
+        addModelRows(row, entry.hd, t);
       }
-      // Workloads: namespaces, pods and jobs by the GPU-hours they used.
-      for (const entry of hd ? this.workloadDays.forHostDay(hostId, day) : []) {
-        const share = workloadCost(entry, cost, paid);
-        workloadObservations.add(entry, share, { hostId, pool: host.pool, team });
-        if (entry.identity.job) this.jobEpochs.add(entry.identity.job, day, entry.epochMin, entry.epochMax);
-        for (const [kind, scope] of workloadScopes(entry)) {
-          addHostShare(row(kind, scope, 'day', day), {
-            cost: share.cost,
-            idle: share.idle,
-            idleHeldCost: share.idleHeld,
-            paid: entry.observed,
-            effective: entry.effective,
-            idleHeld: entry.idleHeld,
-            energyKwh: 0,
-            tokens: 0,
-            requests: 0,
-            observed: true,
-          });
-        }
-      }
-      // Self-hosted models: the host's cost shared by each model's share of the tokens it served.
-      if (hd && hd.tokens > 0) {
-        for (const [model, served] of hd.models) {
-          const share = served.tokens / hd.tokens;
-          addHostShare(row('model', model, 'day', day), {
-            cost: multiplyByRatio(cost, share),
-            idle: multiplyByRatio(idle, share),
-            idleHeldCost: multiplyByRatio(idleHeldCost, share),
-            paid: paid * share,
-            effective: effective * share,
-            idleHeld: idleHeld * share,
-            energyKwh: hd.energyKwh * share,
-            tokens: served.tokens,
-            requests: served.requests,
-            observed: true,
-          });
-        }
-      }
-      // Hour rows: the day's cost and paid hours shared by observed hours.
-      if (this.window.hours) {
-        for (let hour = day; hour < day + DAY_MS; hour += HOUR_MS) {
-          if (hour < this.window.hours.from || hour >= this.window.hours.to) continue;
-          const h = hd?.hours.get(hour);
-          const share = observed > 0 ? (h?.observed ?? 0) / observed : 1 / 24;
-          if (share === 0 && !h) continue;
-          const hourPaid = paid * share;
-          const hourCost = multiplyByRatio(cost, share);
-          const hourEffective = h?.effective ?? 0;
-          const hourIdle = idleCost(hourCost, hourEffective, hourPaid);
-          const hourIdleHeld = h?.idleHeld ?? 0;
-          const hourIdleHeldCost = hourPaid > 0 ? multiplyByRatio(hourCost, Math.min(1, hourIdleHeld / hourPaid)) : ZERO;
-          for (const [kind, scope] of scopes) {
-            addHostShare(row(kind, scope, 'hour', hour), { cost: hourCost, idle: hourIdle, idleHeldCost: hourIdleHeldCost, paid: hourPaid, effective: hourEffective, idleHeld: hourIdleHeld, energyKwh: h?.energyKwh ?? 0, tokens: h?.tokens ?? 0, requests: h?.requests ?? 0, observed: h !== undefined });
-          }
-        }
+      if (this.window.hours) this.addHourRows(row, entry, t, this.window.hours);
+    }
+    return { poolFacts, workloadObservations };
+  }
+
+  /**
+   * What a host-day paid and did. Paid GPU-hours are the larger of what the agent observed and what was billed
+   * (consumed hours × GPUs per instance), so a host billed while its agent was down is still paid for.
+   */
+  private hostDayTotals({ rd, hd, hostId }: HostDayCost): HostDayTotals {
+    const host = this.hosts.get(hostId)!;
+    const gpusOnHost = hd?.gpus.size || rd?.gpusPerInstance || 0;
+    const billed = rd ? rd.billedInstanceHours * (rd.gpusPerInstance ?? gpusOnHost) : 0;
+    const observed = hd?.observed ?? 0;
+    const paid = Math.max(observed, billed);
+    const effective = hd?.effective ?? 0;
+    const cost = rd?.cost ?? ZERO;
+    const idleHeld = hd?.idleHeld ?? 0;
+    const team = rd?.team ?? null;
+    const scopes: [UnitEconomicsScopeKind, string][] = [['host', hostId], ['pool', host.pool], ['fleet', '*'], ...(team ? ([['team', team]] as [UnitEconomicsScopeKind, string][]) : [])];
+    return {
+      pool: host.pool,
+      team,
+      observed,
+      scopes,
+      share: {
+        cost,
+        idle: idleCost(cost, effective, paid),
+        idleHeldCost: idleHeldCost(cost, idleHeld, paid),
+        paid,
+        effective,
+        idleHeld,
+        energyKwh: hd?.energyKwh ?? 0,
+        tokens: hd?.tokens ?? 0,
+        requests: hd?.requests ?? 0,
+      },
+    };
+  }
+
+  /** Workloads (namespaces, pods, jobs) take the host-day's cost by the GPU-hours they used. */
+  private addWorkloadRows(row: RowOf, { hostId, day }: HostDayCost, t: HostDayTotals, observations: WorkloadObservationFold): void {
+    for (const entry of this.workloadDays.forHostDay(hostId, day)) {
+      const share = workloadCost(entry, t.share.cost, t.share.paid);
+      observations.add(entry, share, { hostId, pool: t.pool, team: t.team });
+      if (entry.identity.job) this.jobEpochs.add(entry.identity.job, day, entry.epochMin, entry.epochMax);
+      for (const [kind, scope] of workloadScopes(entry)) {
+        addHostShare(row(kind, scope, 'day', day), {
+          cost: share.cost,
+          idle: share.idle,
+          idleHeldCost: share.idleHeld,
+          paid: entry.observed,
+          effective: entry.effective,
+          idleHeld: entry.idleHeld,
+          energyKwh: 0,
+          tokens: 0,
+          requests: 0,
+          observed: true,
+        });
       }
     }
+  }
+
+  /** Hour rows: the day's cost and paid hours shared by the hours observed (evenly when none was). */
+  private addHourRows(row: RowOf, { hd, day }: HostDayCost, t: HostDayTotals, hours: { from: number; to: number }): void {
+    for (let hour = day; hour < day + DAY_MS; hour += HOUR_MS) {
+      if (hour < hours.from || hour >= hours.to) continue;
+      const h = hd?.hours.get(hour);
+      const share = t.observed > 0 ? (h?.observed ?? 0) / t.observed : 1 / 24;
+      if (share === 0 && !h) continue;
+      const paid = t.share.paid * share;
+      const cost = multiplyByRatio(t.share.cost, share);
+      const effective = h?.effective ?? 0;
+      const idleHeld = h?.idleHeld ?? 0;
+      const hourShare = {
+        cost,
+        idle: idleCost(cost, effective, paid),
+        idleHeldCost: idleHeldCost(cost, idleHeld, paid),
+        paid,
+        effective,
+        idleHeld,
+        energyKwh: h?.energyKwh ?? 0,
+        tokens: h?.tokens ?? 0,
+        requests: h?.requests ?? 0,
+        observed: h !== undefined,
+      };
+      for (const [kind, scope] of t.scopes) addHostShare(row(kind, scope, 'hour', hour), hourShare);
+    }
+  }
+
+  private addTeamCosts(row: RowOf, hostOfResource: Map<string, string>): void {
     // Team rows take every record tagged with the team (a host's or not), plus the team's API usage below.
     for (const entry of this.teamResourceCosts.values()) {
       if (hostOfResource.has(entry.resource)) continue; // counted through its host above
@@ -407,7 +421,10 @@ export class UnitEconomicsFold {
       if (!orphan.team) continue;
       row('team', orphan.team, 'day', orphan.day).cost += orphan.cost;
     }
+  }
 
+  /** Priced API usage: by workflow, model, team and for the fleet. */
+  private addApiUsage(row: RowOf): void {
     // API usage.
     for (const [map, period] of [[this.usage, 'day'], [this.usageHours, 'hour']] as const) {
       for (const [key, u] of map) {
@@ -419,25 +436,10 @@ export class UnitEconomicsFold {
         acc.requests += u.requests;
       }
     }
-
-    for (const r of rows.values()) if (r.kind === 'job') r.acc.epochs = this.jobEpochs.epochs(r.scope, r.start);
-    foldSmallPods(rows);
-
-    const out: UnitEconomicsRow[] = [];
-    for (const r of rows.values()) out.push(this.finish(r.kind, r.scope, r.period, r.start, r.acc));
-    out.sort((a, b) => a.period.localeCompare(b.period) || a.start.localeCompare(b.start) || kindOrder(a.scopeKind) - kindOrder(b.scopeKind) || compareCostDesc(a, b));
-
-    return {
-      rows: out,
-      pools: this.poolObservations(poolFacts),
-      gpus: this.gpuObservations(hostDayCost),
-      workloads: workloadObservations.result(this.window.to),
-      allocation: { joinedRecords, unallocatedRecords: this.orphanCosts.size, allocatedCost: formatDecimal(allocatedCost), unallocatedCost: formatDecimal(unallocatedCost) },
-    };
   }
 
   private addUnallocated(
-    row: (kind: UnitEconomicsScopeKind, scope: string, period: 'hour' | 'day', start: number) => RowAccumulator,
+    row: RowOf,
     provider: string,
     service: string,
     day: number,
@@ -488,7 +490,7 @@ export class UnitEconomicsFold {
     };
   }
 
-  private poolObservations(facts: Map<string, { categories: Set<string>; teams: Set<string>; days: Map<number, { paid: number; effective: number }>; cost: Decimal; paid: number; effective: number; hosts: Set<string>; gpus: Set<string> }>): PoolObservation[] {
+  private poolObservations(facts: PoolFacts): PoolObservation[] {
     const out: PoolObservation[] = [];
     for (const [pool, f] of facts) {
       const hosts = [...f.hosts].map((id) => this.hosts.get(id)!);
@@ -522,7 +524,7 @@ export class UnitEconomicsFold {
     return out.sort((a, b) => a.pool.localeCompare(b.pool));
   }
 
-  private gpuObservations(hostDayCost: Map<string, { rd: ResourceDay | undefined; hd: HostDay | undefined; hostId: string; day: number }>): GpuObservation[] {
+  private gpuObservations(hostDayCost: Map<string, HostDayCost>): GpuObservation[] {
     const hostCost = new Map<string, Decimal>();
     const hostGpus = new Map<string, Set<string>>();
     const hostTokens = new Map<string, number>();
@@ -554,11 +556,6 @@ export class UnitEconomicsFold {
     }
     return out.sort((a, b) => a.pool.localeCompare(b.pool) || a.hostId.localeCompare(b.hostId) || a.uuid.localeCompare(b.uuid));
   }
-}
-
-function addServed(models: Map<string, { tokens: number; requests: number }>, model: string, served: { tokens: number; requests: number }): void {
-  const previous = models.get(model) ?? { tokens: 0, requests: 0 };
-  models.set(model, { tokens: previous.tokens + served.tokens, requests: previous.requests + served.requests });
 }
 
 function catalogModel(reported: string): string {

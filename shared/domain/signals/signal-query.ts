@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { signalTypes, signalViewSchema } from '../../../events/analysis.js';
+import { signalTypes, signalViewSchema } from './signal-view.js';
 
 /** `GET /v1/signals`: recontracting signals of one status, largest monthly impact first. */
 export const signalStatuses = ['open', 'resolved'] as const;

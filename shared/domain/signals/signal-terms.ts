@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { SignalType, SignalView } from '../../../events/analysis.js';
+import { type SignalType, type SignalView } from './signal-view.js';
 import { formatMoney } from '../core/display-format.js';
 import { type Decimal, divideDecimal, formatDecimalFixed, parseDecimal } from '../core/money.js';
 import { roundTo } from '../core/statistics.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { AnalysisRun } from '../../adapters/dynamo/economics-store.js';
-import type { LedgerDependencies } from '../../dependencies.js';
+import type { EconomicsRecords } from '../stores.js';
 
 const failure = z.object({ Error: z.string(), Cause: z.unknown().optional() });
 const poolOutcome = z.union([
@@ -39,7 +39,7 @@ export function describeFailure(error: string, cause: unknown): string {
 
 /** The run record: per pool and per step, ok or failed with why; partial when some scope failed. */
 export async function recordAnalysis(
-  deps: Pick<LedgerDependencies, 'economics'>,
+  deps: { economics: Pick<EconomicsRecords, 'putRun'> },
   input: z.output<typeof recordAnalysisInputSchema>,
   nowMs: number,
 ): Promise<{ status: AnalysisRun['status']; failedScopes: { scope: string; error: string }[] }> {

@@ -1,6 +1,5 @@
 import { anomalyDetected, type AnomalyView } from '../../../events/analysis.js';
 import type { AnomalyFeedback } from '../../adapters/dynamo/anomaly-store.js';
-import type { LedgerDependencies } from '../../dependencies.js';
 import type { AnomalyFeedbackInput, AnomalyQuery } from '../../domain/anomalies/anomaly-query.js';
 import {
   anomalyThresholds,
@@ -14,9 +13,19 @@ import { compareDecimal, parseDecimal } from '../../domain/core/money.js';
 import { notFound } from '../../errors.js';
 import { raiseOnce } from '../notify/raise-once.js';
 import { DAY_MS } from '../../domain/core/utc-time.js';
+import type { AlertClaims, AnomalyRecords, CostRecords, UsageMinutes } from '../stores.js';
+import type { LedgerConfig } from '../../config.js';
+import type { EventPublisher } from '../../adapters/events.js';
 
 
-export type AnomalyDetectionDependencies = Pick<LedgerDependencies, 'config' | 'costs' | 'usage' | 'anomalies' | 'alerts' | 'events'>;
+export interface AnomalyDetectionDependencies {
+  config: Pick<LedgerConfig, 'LEDGER_TEAM_TAG' | 'LEDGER_ANOMALY_MIN_SCORE' | 'LEDGER_ANOMALY_MIN_DOLLARS' | 'LEDGER_ANOMALY_MIN_PERCENT'>;
+  costs: CostRecords;
+  usage: UsageMinutes;
+  anomalies: Pick<AnomalyRecords, 'listAnomalies' | 'putAnomalies'>;
+  alerts: AlertClaims;
+  events: EventPublisher;
+}
 
 /** The alert identity of an anomaly, claimed once before `anomaly.detected` is published. */
 export const anomalyAlertKey = (anomalyId: string) => `anomaly:${anomalyId}`;
@@ -65,7 +74,7 @@ async function publishNewAnomalies(deps: Pick<AnomalyDetectionDependencies, 'ale
 }
 
 /** `GET /v1/anomalies`: the stored anomalies of the days, newest day first, largest dollar delta first within a day. */
-export async function listAnomalies(deps: Pick<LedgerDependencies, 'anomalies'>, query: AnomalyQuery) {
+export async function listAnomalies(deps: { anomalies: Pick<AnomalyRecords, 'listAnomalies'> }, query: AnomalyQuery) {
   const stored = await deps.anomalies.listAnomalies(query);
   return stored
     .map(({ anomaly, firstDetectedAt, detectedAt }) => ({ ...anomaly, firstDetectedAt, detectedAt }))
@@ -77,7 +86,7 @@ export async function listAnomalies(deps: Pick<LedgerDependencies, 'anomalies'>,
  * `unexpected` keeps it flagged and out of them. Giving feedback again replaces it.
  */
 export async function recordAnomalyFeedback(
-  deps: Pick<LedgerDependencies, 'anomalies'>,
+  deps: { anomalies: Pick<AnomalyRecords, 'setFeedback'> },
   anomalyId: string,
   input: AnomalyFeedbackInput,
   context: { by: string | null; nowMs: number },

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import { digestReady, signalViewSchema, type BudgetStatusView } from '../../../events/analysis.js';
-import type { LedgerDependencies } from '../../dependencies.js';
 import type { DigestModel } from '../../domain/digest/digest-model.js';
 import { renderDigestText } from '../../domain/digest/digest-render.js';
 import { DAY_MS, dayOf } from '../../domain/core/utc-time.js';
@@ -10,6 +9,9 @@ import { describeFailure } from './analysis-runs.js';
 import { budgetStatuses } from '../budgets/budgets.js';
 import { OBSERVATION_DAYS } from './economics.js';
 import { raiseOnce } from '../notify/raise-once.js';
+import type { AlertClaims, AnomalyRecords, BudgetList, CostRecords, DigestWriter, EconomicsRecords, SignalRecords, UsageMinutes } from '../stores.js';
+import type { LedgerConfig } from '../../config.js';
+import type { EventPublisher } from '../../adapters/events.js';
 
 const failedOutcome = z.object({ status: z.literal('failed'), error: z.string(), cause: z.unknown().optional() });
 
@@ -27,7 +29,18 @@ const ROWS_PER_KIND = 8;
 const DIGEST_KINDS: UnitEconomicsScopeKind[] = ['fleet', 'pool', 'team', 'workflow', 'model', 'namespace', 'job'];
 const LLM_APIS = 'LLM APIs (priced usage)';
 
-type DigestDependencies = Pick<LedgerDependencies, 'costs' | 'usage' | 'economics' | 'signals' | 'budgets' | 'anomalies' | 'digests' | 'alerts' | 'events' | 'config'>;
+interface DigestDependencies {
+  config: Pick<LedgerConfig, 'LEDGER_TEAM_TAG'>;
+  costs: CostRecords;
+  usage: UsageMinutes;
+  economics: Pick<EconomicsRecords, 'rows'>;
+  signals: Pick<SignalRecords, 'list'>;
+  budgets: BudgetList;
+  anomalies: Pick<AnomalyRecords, 'listAnomalies'>;
+  digests: DigestWriter;
+  alerts: AlertClaims;
+  events: EventPublisher;
+}
 
 /**
  * The daily digest: spend by provider against the day before, the day's unit economics, the open signals by

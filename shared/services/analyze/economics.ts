@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import type { LedgerDependencies } from '../../dependencies.js';
 import { hostHoursFromMinutes } from '../../domain/measurements/host-hours.js';
 import { DAY_MS, HOUR_MS, dayOf, hourOf } from '../../domain/core/utc-time.js';
 import { UnitEconomicsFold } from '../../domain/economics/unit-economics.js';
 import { mapWithConcurrency } from '../../concurrency.js';
+import type { CostRecords, EconomicsRecords, MeasurementReader, UsageMinutes } from '../stores.js';
+import type { LedgerConfig } from '../../config.js';
 
 /** Hours re-rolled on every run, so measurements that arrive late (an agent's spool after an outage) still count. */
 export const ROLLUP_HOURS = 3;
@@ -43,7 +44,7 @@ export type AnalysisPlan = z.infer<typeof analysisPlanSchema>;
  * What to analyze: the hours to roll up and the pools that reported in them. Hourly runs roll up the last
  * ROLLUP_HOURS complete hours; daily runs the whole analyzed day (up to `at` when that day is today).
  */
-export async function planAnalysis(deps: Pick<LedgerDependencies, 'measurements'>, input: z.output<typeof analysisInputSchema>, nowMs: number): Promise<AnalysisPlan> {
+export async function planAnalysis(deps: { measurements: Pick<MeasurementReader, 'poolsOfDay'> }, input: z.output<typeof analysisInputSchema>, nowMs: number): Promise<AnalysisPlan> {
   const at = input.at ? Date.parse(input.at) : nowMs;
   let from: number;
   let to: number;
@@ -74,7 +75,7 @@ export interface PoolRollupResult {
 }
 
 /** One Map iteration: the pool's hosts' minutes in the window folded into host-hours and stored. */
-export async function rollupPool(deps: Pick<LedgerDependencies, 'measurements' | 'economics'>, scope: PoolScope): Promise<PoolRollupResult> {
+export async function rollupPool(deps: { measurements: MeasurementReader; economics: Pick<EconomicsRecords, 'putHostHours'> }, scope: PoolScope): Promise<PoolRollupResult> {
   const from = Date.parse(scope.from);
   const to = Date.parse(scope.to);
   const hosts = new Set<string>();
@@ -102,7 +103,7 @@ export interface EconomicsSummary {
  * month. Streams host-hours and costs into the fold, and usage a day at a time; nothing but aggregates is held.
  */
 export async function summarizeEconomics(
-  deps: Pick<LedgerDependencies, 'economics' | 'costs' | 'usage' | 'config'>,
+  deps: { economics: Pick<EconomicsRecords, 'hostHours' | 'putRows' | 'putObservations'>; costs: CostRecords; usage: UsageMinutes; config: Pick<LedgerConfig, 'LEDGER_TEAM_TAG'> },
   input: z.output<typeof summarizeInputSchema>,
 ): Promise<EconomicsSummary> {
   const dayStart = Date.parse(`${input.date}T00:00:00Z`);

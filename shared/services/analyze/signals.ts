@@ -1,14 +1,11 @@
 import { signalRaised, type SignalView } from '../../../events/analysis.js';
 import type { EventPublisher } from '../../adapters/events.js';
-import type { DynamoAlertStore } from '../../adapters/dynamo/alert-store.js';
-import type { DynamoCapacityStore } from '../../adapters/dynamo/capacity-store.js';
-import type { DynamoPriceStore } from '../../adapters/dynamo/price-store.js';
-import type { DynamoSignalStore } from '../../adapters/dynamo/signal-store.js';
 import type { LedgerConfig } from '../../config.js';
 import type { GpuObservation, PoolObservation, WorkloadObservation } from '../../domain/economics/fleet-observations.js';
 import { computeSignals, signalSettings } from '../../domain/signals/signals.js';
 import { raiseOnce } from '../notify/raise-once.js';
 import { DAY_MS } from '../../domain/core/utc-time.js';
+import type { AlertClaims, CapacityReader, PriceReader, SignalRecords } from '../stores.js';
 
 /**
  * Price history read before the trailing window, so the price in effect when the window starts is known for
@@ -19,10 +16,10 @@ const PRICE_LOOKBACK_DAYS = 60;
 /** What raising signals needs; `ledgerDependencies()` provides all of it. */
 export interface SignalDependencies {
   config: Pick<LedgerConfig, 'LEDGER_MOVE_MARGIN_PERCENT' | 'LEDGER_CONSOLIDATE_IDLE_PERCENT' | 'LEDGER_RENEGOTIATE_THRESHOLD_PERCENT'>;
-  prices: Pick<DynamoPriceStore, 'latest' | 'history'>;
-  capacity: Pick<DynamoCapacityStore, 'latest'>;
-  signals: Pick<DynamoSignalStore, 'upsert' | 'list' | 'resolve'>;
-  alerts: Pick<DynamoAlertStore, 'claimAlert' | 'releaseAlert'>;
+  prices: PriceReader;
+  capacity: CapacityReader;
+  signals: SignalRecords;
+  alerts: AlertClaims;
   events: EventPublisher;
 }
 

@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { budgetBreached, type BudgetStatusView } from '../../../events/analysis.js';
-import type { DynamoAlertStore } from '../../adapters/dynamo/alert-store.js';
-import type { DynamoBudgetStore } from '../../adapters/dynamo/budget-store.js';
-import type { DynamoCostStore } from '../../adapters/dynamo/cost-store.js';
-import type { DynamoUsageStore } from '../../adapters/dynamo/usage-store.js';
 import type { EventPublisher } from '../../adapters/events.js';
+import type { AlertClaims, BudgetList, BudgetRecords, CostRecords, UsageMinutes } from '../stores.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import type { LedgerConfig } from '../../config.js';
 import {
@@ -40,17 +37,17 @@ import { raiseOnce } from '../notify/raise-once.js';
 /** Days read at once; each day is one query stream on the cost day index and one on the usage day partition. */
 const READ_CONCURRENCY = 4;
 
-export type BudgetCrudStore = Pick<DynamoBudgetStore, 'createBudget' | 'replaceBudget' | 'getBudget' | 'listBudgets' | 'deleteBudget'>;
+export type BudgetCrudStore = BudgetRecords;
 
 export interface BudgetSpendDependencies {
-  costs: Pick<DynamoCostStore, 'records'>;
-  usage: Pick<DynamoUsageStore, 'usageMinutes'>;
+  costs: CostRecords;
+  usage: UsageMinutes;
   config: Pick<LedgerConfig, 'LEDGER_TEAM_TAG'>;
 }
 
 export interface BudgetEvaluationDependencies extends BudgetSpendDependencies {
-  budgets: Pick<DynamoBudgetStore, 'listBudgets'>;
-  alerts: Pick<DynamoAlertStore, 'claimAlert' | 'releaseAlert'>;
+  budgets: BudgetList;
+  alerts: AlertClaims;
   events: EventPublisher;
 }
 
@@ -215,7 +212,7 @@ export async function evaluateBudgets(deps: BudgetEvaluationDependencies, nowMs:
  * The current status of every budget that `evaluateBudgets` evaluates, from one read of each day for all of them;
  * publishes nothing (for the digest).
  */
-export async function budgetStatuses(deps: BudgetSpendDependencies & { budgets: Pick<DynamoBudgetStore, 'listBudgets'> }, nowMs: number): Promise<BudgetStatusView[]> {
+export async function budgetStatuses(deps: BudgetSpendDependencies & { budgets: BudgetList }, nowMs: number): Promise<BudgetStatusView[]> {
   const { planned, spend } = await planAndRead(deps, nowMs, false);
   return planned.map(({ budget, checks }) => budgetStatusView(budget, computeBudgetStatus(budget, checks.current.span, spend.of(budget.id), nowMs)));
 }
@@ -224,7 +221,7 @@ type PlannedBudget = { budget: Budget; checks: NonNullable<ReturnType<typeof per
 
 /** The budgets to evaluate and the spend their periods need (with the settling periods' days when asked). */
 async function planAndRead(
-  deps: BudgetSpendDependencies & { budgets: Pick<DynamoBudgetStore, 'listBudgets'> },
+  deps: BudgetSpendDependencies & { budgets: BudgetList },
   nowMs: number,
   settling: boolean,
 ): Promise<{ planned: PlannedBudget[]; spend: DailySpend }> {

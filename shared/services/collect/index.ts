@@ -1,6 +1,6 @@
 import type { EventPublisher } from '../../adapters/events.js';
 import type { RetryOptions } from '../../adapters/provider-retry.js';
-import type { LedgerDependencies } from '../../dependencies.js';
+import type { LedgerConfig } from '../../config.js';
 import { type CollectorName, type CollectorOutcome, type CollectorRun, type RunProgress, type RunSpec, collectorNames, runCollector } from '../../domain/providers/collector-runs.js';
 import type { CloudProvider } from '../../domain/providers/gpu-catalog.js';
 import { logger } from '../../logger.js';
@@ -160,7 +160,10 @@ export async function runCollectors(target: CollectorTarget, c: CollectorContext
 }
 
 /** The collector context of a handler or a local command, from the ledger's dependencies. */
-export function collectorContext(deps: Pick<LedgerDependencies, 'config' | 'costs' | 'prices' | 'capacity' | 'runs' | 'events'>, runtime: CollectorRuntime = {}): CollectorContext {
+/** What collecting needs of the ledger: its configuration, the stores collectors write, and the bus. */
+export type CollectorDependencies = { config: LedgerConfig; events: EventPublisher } & CollectorContext['stores'];
+
+export function collectorContext(deps: CollectorDependencies, runtime: CollectorRuntime = {}): CollectorContext {
   const settings = collectorSettings(deps.config, runtime);
   return { settings, clients: providerClients(settings), stores: { costs: deps.costs, prices: deps.prices, capacity: deps.capacity, runs: deps.runs }, events: deps.events };
 }
@@ -168,7 +171,7 @@ export function collectorContext(deps: Pick<LedgerDependencies, 'config' | 'cost
 /** One invocation: build the context, run the target, close the clients. */
 export async function collectOnce(
   target: CollectorTarget,
-  deps: Pick<LedgerDependencies, 'config' | 'costs' | 'prices' | 'capacity' | 'runs' | 'events'>,
+  deps: CollectorDependencies,
   input: CollectionPeriodInput,
   runtime: CollectorRuntime = {},
 ): Promise<CollectorRun[]> {

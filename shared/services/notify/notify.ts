@@ -1,8 +1,6 @@
 import { analysisEvents } from '../../../events/analysis.js';
 import { EVENT_SOURCE, type LedgerEvent } from '../../../events/define.js';
 import { writeDigestFiles } from '../../adapters/digest-files.js';
-import type { DynamoAlertStore } from '../../adapters/dynamo/alert-store.js';
-import type { DynamoDigestStore } from '../../adapters/dynamo/digest-store.js';
 import { createEmailSender, type EmailSender } from '../../adapters/email.js';
 import { postSlackMessage, slackChannelKey } from '../../adapters/slack.js';
 import type { LedgerConfig } from '../../config.js';
@@ -17,6 +15,7 @@ import {
 } from '../../domain/digest/digest-render.js';
 import type { SlackMessage } from '../../domain/digest/slack-blocks.js';
 import { logger } from '../../logger.js';
+import type { DeliveryClaims, DigestReader } from '../stores.js';
 
 /**
  * The notifier: one analysis event from the bus in, Slack and email out, each alert at most once per channel.
@@ -50,8 +49,8 @@ export interface NotificationSenders {
 
 export interface NotifyDependencies {
   config: Pick<LedgerConfig, 'LEDGER_SLACK_WEBHOOK_URL' | 'LEDGER_SLACK_TEAM_WEBHOOKS'>;
-  alerts: Pick<DynamoAlertStore, 'claimDelivery' | 'releaseDelivery'>;
-  digests: Pick<DynamoDigestStore, 'getDigest'>;
+  alerts: DeliveryClaims;
+  digests: DigestReader;
 }
 
 export interface DeliveryOutcome {

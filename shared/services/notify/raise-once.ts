@@ -1,9 +1,9 @@
 import type { LedgerEvent } from '../../../events/define.js';
-import type { DynamoAlertStore } from '../../adapters/dynamo/alert-store.js';
 import type { EventPublisher } from '../../adapters/events.js';
+import type { AlertClaims } from '../stores.js';
 
 export interface RaiseOnceDependencies {
-  alerts: Pick<DynamoAlertStore, 'claimAlert' | 'releaseAlert'>;
+  alerts: AlertClaims;
   events: EventPublisher;
 }
 
