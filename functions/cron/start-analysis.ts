@@ -5,12 +5,10 @@ import { parseWith } from '../../shared/errors.js';
 import { logger } from '../../shared/logger.js';
 import { jobHandler } from '../../shared/middleware/job.js';
 
-ledgerDependencies();
-
 const startSchema = z.object({ mode: z.enum(['hourly', 'daily']), at: z.iso.datetime({ offset: true }).optional() });
 
 /** Scheduled (shared/schedules.ts): starts the analysis state machine, once per schedule slot. */
-export const handler = jobHandler(async (event: unknown) => {
+async function startAnalysis(event: unknown) {
   const input = parseWith(startSchema, event ?? {}, 'payload');
   const { config } = ledgerDependencies();
   const at = input.at ?? new Date().toISOString();
@@ -19,4 +17,6 @@ export const handler = jobHandler(async (event: unknown) => {
   const started = await createAnalysisStarter({ stateMachineArn: config.LEDGER_ANALYSIS_STATE_MACHINE_ARN, region: config.AWS_REGION }).start(`${input.mode}-${slot}`, { mode: input.mode, at });
   logger.info('analysis started', { ...started });
   return started;
-});
+}
+
+export const handler = jobHandler(startAnalysis, { dependenciesAtColdStart: true });

@@ -1,13 +1,10 @@
 import { listAnomalies } from '../../shared/services/analyze/anomalies.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { anomalyQuerySchema, resolveAnomalyQuery } from '../../shared/domain/anomalies/anomaly-query.js';
-import { parseWith } from '../../shared/errors.js';
+import { resolveAnomalyQuery } from '../../shared/domain/anomalies/anomaly-query.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
-  const { from, to, query: window } = resolveAnomalyQuery(parseWith(anomalyQuerySchema, query, 'query'), Date.now());
+export const handler = httpHandler(routes.anomalies, async ({ query }) => {
+  const { from, to, query: window } = resolveAnomalyQuery(query, Date.now());
   return { status: 200, body: { from, to, anomalies: await listAnomalies(ledgerDependencies(), window) } };
 });

@@ -1,13 +1,6 @@
 import { getBudget } from '../../shared/services/budgets/budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { budgetPathSchema } from '../../shared/domain/budgets/budgets.js';
-import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'read' }, async ({ path }) => {
-  const { id } = parseWith(budgetPathSchema, path, 'path');
-  return { status: 200, body: await getBudget(ledgerDependencies().budgets, id) };
-});
+export const handler = httpHandler(routes.budget, async ({ path }) => ({ status: 200, body: await getBudget(ledgerDependencies().budgets, path.id) }));

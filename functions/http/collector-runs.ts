@@ -1,12 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { collectorRunsQuerySchema } from '../../shared/domain/providers/collector-query.js';
-import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
-  const q = parseWith(collectorRunsQuerySchema, query, 'query');
-  return { status: 200, body: { runs: await ledgerDependencies().runs.listRuns(q) } };
-});
+export const handler = httpHandler(routes.collectorRuns, async ({ query }) => ({ status: 200, body: { runs: await ledgerDependencies().runs.listRuns(query) } }));

@@ -1,16 +1,13 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { checkCostWindow, costExportQuerySchema, focusCsvHeader, focusCsvRow } from '../../shared/domain/costs/cost-query.js';
-import { badRequest, parseWith } from '../../shared/errors.js';
+import { checkCostWindow, focusCsvHeader, focusCsvRow } from '../../shared/domain/costs/cost-query.js';
+import { badRequest } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
-
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
+import { routes } from '../../shared/routes.js';
 
 /** Lambda answers at most 6 MB; past this the client is asked to narrow the window. */
 const MAX_CSV_BYTES = 5_000_000;
 
-export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
-  const q = parseWith(costExportQuerySchema, query, 'query');
+export const handler = httpHandler(routes.costsExport, async ({ query: q }) => {
   checkCostWindow(q);
   const parts = [focusCsvHeader()];
   let bytes = parts[0]!.length;

@@ -1,14 +1,9 @@
 import { deleteBudget } from '../../shared/services/budgets/budgets.js';
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { budgetPathSchema } from '../../shared/domain/budgets/budgets.js';
-import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'admin' }, async ({ path }) => {
-  const { id } = parseWith(budgetPathSchema, path, 'path');
-  await deleteBudget(ledgerDependencies().budgets, id);
+export const handler = httpHandler(routes.deleteBudget, async ({ path }) => {
+  await deleteBudget(ledgerDependencies().budgets, path.id);
   return { status: 204, body: '', raw: true };
 });

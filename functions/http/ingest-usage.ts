@@ -1,12 +1,9 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { parseUsageBatch } from '../../shared/domain/usage/usage-events.js';
 import { ingestUsage } from '../../shared/domain/usage/usage-ingest.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'ingest', body: true }, async ({ body }) => {
-  const { batchId, events } = parseUsageBatch(body);
-  return { status: 202, body: await ingestUsage(ledgerDependencies().usage, events, { batchId, now: Date.now() }) };
-});
+export const handler = httpHandler(routes.ingestUsage, async ({ body: { batchId, events } }) => ({
+  status: 202,
+  body: await ingestUsage(ledgerDependencies().usage, events, { batchId, now: Date.now() }),
+}));

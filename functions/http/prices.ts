@@ -1,14 +1,10 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { gpuModels } from '../../shared/domain/providers/gpu-catalog.js';
-import { priceHistoryWindow, priceQuerySchema, priceTable } from '../../shared/domain/market/price-query.js';
-import { parseWith } from '../../shared/errors.js';
+import { priceHistoryWindow, priceTable } from '../../shared/domain/market/price-query.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
-  const q = parseWith(priceQuerySchema, query, 'query');
+export const handler = httpHandler(routes.prices, async ({ query: q }) => {
   const { prices } = ledgerDependencies();
   const points =
     q.view === 'latest' ? await prices.latest(q) : await prices.history(q.gpuModel ? [q.gpuModel] : gpuModels, priceHistoryWindow(q, Date.now()), q);

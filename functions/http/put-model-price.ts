@@ -1,13 +1,6 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { modelNameSchema, modelPriceInputSchema, setModelPrice } from '../../shared/domain/usage/usage-pricing.js';
-import { parseWith } from '../../shared/errors.js';
+import { setModelPrice } from '../../shared/domain/usage/usage-pricing.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'admin', body: true }, async ({ path, body }) => {
-  const model = parseWith(modelNameSchema, path.model, 'path parameter model');
-  const input = parseWith(modelPriceInputSchema, body);
-  return { status: 200, body: await setModelPrice(ledgerDependencies().usage, model, input, Date.now()) };
-});
+export const handler = httpHandler(routes.putModelPrice, async ({ path, body }) => ({ status: 200, body: await setModelPrice(ledgerDependencies().usage, path.model, body, Date.now()) }));

@@ -1,12 +1,5 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { signalQuerySchema } from '../../shared/domain/signals/signal-query.js';
-import { parseWith } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
-  const q = parseWith(signalQuerySchema, query, 'query');
-  return { status: 200, body: { signals: await ledgerDependencies().signals.list(q) } };
-});
+export const handler = httpHandler(routes.signals, async ({ query }) => ({ status: 200, body: { signals: await ledgerDependencies().signals.list(query) } }));

@@ -1,16 +1,14 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { unitEconomicsCsvHeader, unitEconomicsCsvRow } from '../../shared/domain/economics/unit-economics-csv.js';
-import { economicsWindow, unitEconomicsExportQuerySchema } from '../../shared/domain/economics/economics-query.js';
-import { badRequest, parseWith } from '../../shared/errors.js';
+import { economicsWindow } from '../../shared/domain/economics/economics-query.js';
+import { badRequest } from '../../shared/errors.js';
 import { httpHandler } from '../../shared/middleware/http.js';
-
-ledgerDependencies();
+import { routes } from '../../shared/routes.js';
 
 /** Lambda answers at most 6 MB; past this the client is asked to narrow the window. */
 const MAX_CSV_BYTES = 5_000_000;
 
-export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
-  const q = parseWith(unitEconomicsExportQuerySchema, query, 'query');
+export const handler = httpHandler(routes.unitEconomicsExport, async ({ query: q }) => {
   const { from, to } = economicsWindow(q, Date.now());
   const rows = await ledgerDependencies().economics.rows({ period: q.period, from, to, scopeKind: q.scopeKind, scope: q.scope });
   rows.sort((a, b) => a.start.localeCompare(b.start) || a.scopeKind.localeCompare(b.scopeKind) || a.scope.localeCompare(b.scope));

@@ -1,13 +1,10 @@
 import { ledgerDependencies } from '../../shared/dependencies.js';
-import { resolveUsageWindow, summarizeUsage, usageQuerySchema } from '../../shared/domain/usage/usage-query.js';
-import { parseWith } from '../../shared/errors.js';
+import { resolveUsageWindow, summarizeUsage } from '../../shared/domain/usage/usage-query.js';
 import { httpHandler } from '../../shared/middleware/http.js';
+import { routes } from '../../shared/routes.js';
 
-// Built at cold start, so a missing setting fails the init, not a request.
-ledgerDependencies();
-
-export const handler = httpHandler({ scope: 'read' }, async ({ query }) => {
-  const window = resolveUsageWindow(parseWith(usageQuerySchema, query, 'query'), Date.now());
+export const handler = httpHandler(routes.usage, async ({ query }) => {
+  const window = resolveUsageWindow(query, Date.now());
   const rollups = await ledgerDependencies().usage.usageMinutes(window);
   return { status: 200, body: summarizeUsage(rollups, window) };
 });

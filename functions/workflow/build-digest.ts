@@ -2,7 +2,5 @@ import { buildDigest, digestInputSchema } from '../../shared/services/analyze/di
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 
-ledgerDependencies();
-
 /** Task BuildDigest (daily runs): the digest stored under its day and announced once with `digest.ready`. */
 export const handler = workflowHandler(digestInputSchema, (input) => buildDigest(ledgerDependencies(), input));

@@ -2,7 +2,5 @@ import { assessmentInputSchema, assessAnomalies } from '../../shared/services/an
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 
-ledgerDependencies();
-
 /** Task DetectAnomalies: spend anomalies with root cause, LLM usage drift. */
 export const handler = workflowHandler(assessmentInputSchema, (input) => assessAnomalies(ledgerDependencies(), input));

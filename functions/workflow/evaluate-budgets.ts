@@ -2,7 +2,5 @@ import { assessmentInputSchema, assessBudgets } from '../../shared/services/anal
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 
-ledgerDependencies();
-
 /** Task EvaluateBudgets: budget status, forecasts, one breach event per threshold and period. */
 export const handler = workflowHandler(assessmentInputSchema, (input) => assessBudgets(ledgerDependencies(), input));

@@ -2,7 +2,5 @@ import { analysisInputSchema, planAnalysis } from '../../shared/services/analyze
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 
-ledgerDependencies();
-
 /** Task PlanAnalysis: the hours to roll up and the pools to fan out over. */
 export const handler = workflowHandler(analysisInputSchema, (input) => planAnalysis(ledgerDependencies(), input, Date.now()));

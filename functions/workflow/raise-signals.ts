@@ -2,7 +2,5 @@ import { assessmentInputSchema, assessSignals } from '../../shared/services/anal
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 
-ledgerDependencies();
-
 /** Task RaiseSignals: recontracting signals over the day's fleet observations. */
 export const handler = workflowHandler(assessmentInputSchema, (input) => assessSignals(ledgerDependencies(), input));

@@ -2,7 +2,5 @@ import { summarizeEconomics, summarizeInputSchema } from '../../shared/services/
 import { ledgerDependencies } from '../../shared/dependencies.js';
 import { workflowHandler } from '../../shared/middleware/workflow.js';
 
-ledgerDependencies();
-
 /** Task SummarizeEconomics: unit-economics rows and the fleet observations the signals read. */
 export const handler = workflowHandler(summarizeInputSchema, (input) => summarizeEconomics(ledgerDependencies(), input));

@@ -2,24 +2,28 @@ import { gunzipSync } from 'node:zlib';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { badRequest, forbidden, LedgerError, payloadTooLarge, unauthorized, unsupportedMediaType } from '../errors.js';
+import { badRequest, forbidden, LedgerError, parseWith, payloadTooLarge, unauthorized, unsupportedMediaType } from '../errors.js';
 import { authenticate, type StoredToken } from '../domain/access/tokens.js';
 import { ledgerDependencies } from '../dependencies.js';
 import { logger } from '../logger.js';
-import type { Scope } from '../routes.js';
+import { isSchema, type HttpRoute, type PathOutput, type QueryOutput, type RouteRequest, type Scope } from '../http-route.js';
 
 /**
  * The one middy stack for HTTP handlers: logging context, error mapping (the only place errors become
- * status codes), body decoding (gzip, size limits, JSON) and bearer-token authentication.
+ * status codes), bearer-token authentication, body decoding (gzip, size limits, JSON) and the checks of the
+ * route's request schemas, so the handler receives validated input.
  */
-export interface HttpRequest {
-  body: unknown;
-  query: Record<string, string | undefined>;
-  path: Record<string, string | undefined>;
+export interface HttpRequest<Path = Record<string, string | undefined>, Query = Record<string, string | undefined>, Body = unknown> {
+  body: Body;
+  query: Query;
+  path: Path;
   headers: Record<string, string | undefined>;
   token: StoredToken | null;
   requestId: string;
 }
+
+/** What the handler of a route receives: the outputs of the route's schemas. */
+export type RouteInput<Route> = Route extends HttpRoute<infer Request extends RouteRequest, infer Body> ? HttpRequest<PathOutput<Request>, QueryOutput<Request>, Body> : never;
 
 export interface HttpResult {
   status: number;
@@ -27,12 +31,6 @@ export interface HttpResult {
   headers?: Record<string, string>;
   /** Send `body` as-is (a string) with the given content type instead of JSON. */
   raw?: boolean;
-}
-
-export interface HttpHandlerOptions {
-  scope: Scope | null;
-  /** Whether the route reads a JSON body. */
-  body?: boolean;
 }
 
 type Event = APIGatewayProxyEventV2;
@@ -139,22 +137,39 @@ const bodyDecoding = (): middy.MiddlewareObj<Event, Result, Error, LedgerContext
   },
 });
 
-export function httpHandler(options: HttpHandlerOptions, impl: (request: HttpRequest) => Promise<HttpResult>) {
+/** Path, then query, then body, each failure a 400 naming the field (`Invalid path: id: ...`, `Invalid query: ...`). */
+function validatedInput(route: HttpRoute, event: Event, body: unknown): Pick<HttpRequest, 'path' | 'query' | 'body'> {
+  const { path: pathSchema, query: querySchema, body: bodySchema } = route.request;
+  const rawPath = event.pathParameters ?? {};
+  const rawQuery = event.queryStringParameters ?? {};
+  let path: unknown = rawPath;
+  if (pathSchema && isSchema(pathSchema)) path = parseWith(pathSchema, rawPath, 'path');
+  else if (pathSchema) path = Object.fromEntries(Object.entries(pathSchema).map(([name, schema]) => [name, parseWith(schema, rawPath[name], `path parameter ${name}`)]));
+  const query = querySchema ? parseWith(querySchema, rawQuery, 'query') : rawQuery;
+  if (route.parseBody) body = route.parseBody(body, ledgerDependencies().config);
+  else if (bodySchema) body = parseWith(bodySchema, body);
+  return { path: path as HttpRequest['path'], query: query as HttpRequest['query'], body };
+}
+
+/**
+ * The Lambda handler of one route of `shared/routes.ts`. A route that authenticates builds the adapters at module
+ * load, so a missing setting fails the cold start, not a request.
+ */
+export function httpHandler<Route extends HttpRoute>(route: Route, impl: (request: RouteInput<Route>) => Promise<HttpResult>) {
+  if (route.scope) ledgerDependencies();
   const core = async (event: Event, context: LedgerContext): Promise<Result> => {
     const result = await impl({
-      body: context.ledger?.body,
-      query: event.queryStringParameters ?? {},
-      path: event.pathParameters ?? {},
+      ...validatedInput(route, event, context.ledger?.body),
       headers: event.headers ?? {},
       token: context.ledger?.token ?? null,
       requestId: event.requestContext?.requestId ?? context.awsRequestId,
-    });
+    } as RouteInput<Route>);
     if (result.raw) return { statusCode: result.status, headers: result.headers ?? {}, body: String(result.body) };
     return json(result.status, result.body, result.headers);
   };
   const stack = middy<Event, Result, Error, LedgerContext>(core)
     .use(injectLambdaContext(logger, { resetKeys: true }))
     .use(errorMapping())
-    .use(authentication(options.scope));
-  return options.body ? stack.use(bodyDecoding()) : stack;
+    .use(authentication(route.scope));
+  return route.request.body ? stack.use(bodyDecoding()) : stack;
 }

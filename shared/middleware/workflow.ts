@@ -10,14 +10,18 @@ export class TaskInputError extends Error {
   override name = 'TaskInputError';
 }
 
-/** The one middy stack for workflow tasks: the job stack, with the task input checked by its schema. */
+/**
+ * The one middy stack for workflow tasks: the job stack, with the adapters built at cold start and the task input
+ * checked by its schema.
+ */
 export function workflowHandler<Schema extends z.ZodType, Result>(schema: Schema, task: (input: z.output<Schema>, context: Context) => Promise<Result>) {
-  return jobHandler(async (event: unknown, context: Context) => {
+  const run = async (event: unknown, context: Context) => {
     const parsed = schema.safeParse(event ?? {});
     if (!parsed.success) {
       const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
       throw new TaskInputError(`task input: ${problems}`);
     }
     return task(parsed.data, context);
-  });
+  };
+  return jobHandler(run, { dependenciesAtColdStart: true });
 }

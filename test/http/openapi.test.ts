@@ -24,4 +24,16 @@ describe('OpenAPI document', () => {
     expect(params.map((p: { name: string }) => p.name)).toEqual(['from', 'to', 'pool', 'hostId', 'step']);
     expect(params.find((p: { name: string }) => p.name === 'step').schema.enum).toEqual(['1m', '1h', '1d']);
   });
+
+  it("documents each route's request schemas from its definition", () => {
+    for (const route of httpRoutes) {
+      const operation = doc.paths[route.path][route.method.toLowerCase()];
+      expect(operation.summary, routeKey(route)).toBe(route.summary);
+      expect(Boolean(operation.requestBody), routeKey(route)).toBe(Boolean(route.request.body));
+      const located = (where: string) => (operation.parameters ?? []).filter((p: { in: string }) => p.in === where).length > 0;
+      expect(located('query'), routeKey(route)).toBe(Boolean(route.request.query));
+      expect(located('path'), routeKey(route)).toBe(Boolean(route.request.path));
+    }
+    expect(doc.paths['/v1/model-prices/{model}'].put.parameters[0]).toMatchObject({ in: 'path', name: 'model', required: true });
+  });
 });

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { handlerFile, httpRoutes, routeKey } from '../../shared/routes.js';
+import { handlerFile, httpRoutes, routeKey, routes } from '../../shared/routes.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -52,6 +52,19 @@ describe('HTTP route table (shared/routes.ts)', () => {
   it('uses route keys API Gateway accepts (METHOD /path, no spaces or trailing slash)', () => {
     for (const route of httpRoutes) {
       expect(routeKey(route)).toMatch(/^(GET|POST|PUT|PATCH|DELETE) \/[A-Za-z0-9._~\-/{}+]*[^/]$/);
+    }
+  });
+
+  it.each(Object.entries(routes))('routes.%s is the definition its handler file passes to httpHandler', (name, route) => {
+    const source = readFileSync(join(root, handlerFile(route).file), 'utf8');
+    expect(source).toMatch(new RegExp(`httpHandler\\(routes\\.${name}\\b`));
+  });
+
+  it('gives every route its request schemas and at least one response', () => {
+    for (const route of httpRoutes) {
+      expect(route.request, routeKey(route)).toBeTypeOf('object');
+      expect(Object.keys(route.responses).length, routeKey(route)).toBeGreaterThan(0);
+      if (route.parseBody) expect(route.request.body, `${routeKey(route)} parses a body it does not document`).toBeDefined();
     }
   });
 });

@@ -1,12 +1,13 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import type { Scope } from '../../routes.js';
 
 /**
  * API tokens. The secret is shown once; only its SHA-256 is stored. A token is found by a key id derived
  * from its hash and then compared in constant time against the stored hash.
  */
-export const scopes = ['ingest', 'read', 'admin'] as const satisfies readonly Scope[];
+/** What a bearer token may do: post data, read, or administer (admin implies the others). */
+export const scopes = ['ingest', 'read', 'admin'] as const;
+export type Scope = (typeof scopes)[number];
 export const scopeSchema = z.enum(scopes);
 
 export interface StoredToken {
