@@ -4,11 +4,11 @@
  * arrives exactly once.
  */
 import fs from 'node:fs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoMeasurementStore } from '../../shared/adapters/dynamo/measurement-store.js';
 import { freePort } from '../../local/dynamodb.js';
-import { startLedger, type LedgerRuntime } from '../../local/runtime.js';
+import type { LedgerRuntime } from '../../local/runtime.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
 import { agentEnv, agentFixture, agentTestScope, runAgent, startFakeDcgmExporter, startFakeNvidiaSmi, startFakeVllm, tempDir, waitFor } from './harness.js';
 
@@ -69,7 +69,7 @@ describe('agent to ledger, end to end', () => {
     const port = await freePort();
     const tableName = `e2e-outage-${Date.now()}`;
     const token = 'agent-outage-token-0123456789';
-    const start = () => startLedger({ port, dynamoEndpoint: inject('dynamoEndpoint'), tableName, devToken: token });
+    const start = () => startTestLedger({ port, tableName, devToken: token });
     let ledger = await start();
     await ledger.stop(); // table and token exist; nothing listens now
 

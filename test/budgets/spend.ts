@@ -1,11 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { inject } from 'vitest';
 import { DynamoAlertStore } from '../../shared/adapters/dynamo/alert-store.js';
 import { DynamoBudgetStore } from '../../shared/adapters/dynamo/budget-store.js';
-import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
 import { DynamoCostStore } from '../../shared/adapters/dynamo/cost-store.js';
-import { ensureLedgerTable } from '../../shared/adapters/dynamo/create-table.js';
 import { DynamoUsageStore } from '../../shared/adapters/dynamo/usage-store.js';
 import { LocalEventBus } from '../../shared/adapters/events.js';
 import type { BudgetEvaluationDependencies } from '../../shared/services/budgets/budgets.js';
@@ -14,6 +9,7 @@ import { keyedFocusRecord, type FocusRecord, type KeyedFocusRecord } from '../..
 import { parseDecimal } from '../../shared/domain/core/money.js';
 import { emptyTotals, type UsageDimensions, type UsageMinute } from '../../shared/domain/usage/usage-rollup.js';
 import { focusRecord } from '../support/focus.js';
+import { startTestTable } from '../support/ledger.js';
 
 /** Seeds for budget tests: a day's FOCUS cost record and a day's priced LLM usage, written through the real stores. */
 export function costOn(day: string, effectiveCost: string, overrides: Partial<FocusRecord> = {}): KeyedFocusRecord {
@@ -53,12 +49,8 @@ export interface BudgetTestTable {
 }
 
 /** A table of its own in the run's DynamoDB Local (evaluateBudgets reads every budget of its table). */
-export async function budgetTestTable(endpoint: string = inject('dynamoEndpoint')): Promise<BudgetTestTable> {
-  const tableName = `budgets-${randomUUID().slice(0, 8)}`;
-  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await ensureLedgerTable(raw, tableName);
-  raw.destroy();
-  const db = createDocumentClient({ region: 'us-east-1', endpoint });
+export async function budgetTestTable(): Promise<BudgetTestTable> {
+  const { db, tableName } = await startTestTable({ prefix: 'budgets' });
   const stores = {
     budgets: new DynamoBudgetStore(db, tableName),
     costs: new DynamoCostStore(db, tableName),

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { CollectorRun } from '../../shared/domain/providers/collector-runs.js';
-import { startLedger } from '../../local/runtime.js';
-import { apiClient } from '../support/ledger.js';
+import { apiClient, startTestLedger } from '../support/ledger.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsx = resolve(root, 'node_modules/.bin/tsx');
@@ -58,7 +57,7 @@ describe('ledger collect', () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim().split('\n').at(-1)).toMatch(/^aws-costs +ok +rows=7 pages=\d+ /);
 
-    const runtime = await startLedger({ port: 0, dynamoEndpoint: inject('dynamoEndpoint'), tableName: 'cli-collect' });
+    const runtime = await startTestLedger({ tableName: 'cli-collect' });
     try {
       const api = apiClient(runtime);
       const runs = (await api('GET', '/v1/collector-runs?collector=aws-costs&limit=1')).body.runs as CollectorRun[];

@@ -1,17 +1,43 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, inject } from 'vitest';
+import type { LocalRunOptions } from '../../local/analysis-runner.js';
 import { startLedger, type LedgerRuntime } from '../../local/runtime.js';
+import { createDocumentClient } from '../../shared/adapters/dynamo/client.js';
+import { ensureLedgerTable } from '../../shared/adapters/dynamo/create-table.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
-/** The local runtime on a random port, over the run's DynamoDB Local, with a table of its own. */
-export async function startTestLedger(options: { devToken?: string } = {}): Promise<LedgerRuntime> {
+/**
+ * The one way tests start a ledger: the local runtime over the run's DynamoDB Local (`inject('dynamoEndpoint')`),
+ * on a free port, with a table of its own. Each option replaces one of those defaults.
+ */
+export interface TestLedgerOptions {
+  /** Registered with every scope, as LEDGER_DEV_TOKEN is; without it a fresh token is made. */
+  devToken?: string;
+  /** A fixed port, to stop the ledger and start it again on the same address; by default a free one. */
+  port?: number;
+  /** A given table: one a CLI child process shares, or one kept across a restart; by default a fresh one. */
+  tableName?: string;
+  /** How the local state machine runs its tasks. */
+  analysis?: LocalRunOptions;
+}
+
+/** A fresh table name, `<prefix>-<8 hex digits>`. */
+export function freshTableName(prefix = 'test'): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A test ledger started now; the caller stops it. */
+export async function startTestLedger(options: TestLedgerOptions = {}): Promise<LedgerRuntime> {
   return startLedger({
-    port: 0,
+    port: options.port ?? 0,
     dynamoEndpoint: inject('dynamoEndpoint'),
-    tableName: `test-${randomUUID().slice(0, 8)}`,
-    ...options,
+    tableName: options.tableName ?? freshTableName(),
+    ...(options.devToken !== undefined ? { devToken: options.devToken } : {}),
+    ...(options.analysis !== undefined ? { analysis: options.analysis } : {}),
   });
 }
 
@@ -20,7 +46,7 @@ export async function startTestLedger(options: { devToken?: string } = {}): Prom
  * `afterAll`. `ledger()` answers the runtime once started; `api` can be taken at once, as it reads the runtime's
  * address and token on each call.
  */
-export function useTestLedger(options: { devToken?: string } = {}): { ledger: () => LedgerRuntime; api: ReturnType<typeof apiClient> } {
+export function useTestLedger(options: TestLedgerOptions = {}): { ledger: () => LedgerRuntime; api: ReturnType<typeof apiClient> } {
   let runtime: LedgerRuntime | undefined;
   beforeAll(async () => {
     runtime = await startTestLedger(options);
@@ -41,6 +67,23 @@ export function useTestLedger(options: { devToken?: string } = {}): { ledger: ()
       },
     }),
   };
+}
+
+/** The table of a test ledger without its API: for tests of stores and services. */
+export interface TestTable {
+  endpoint: string;
+  tableName: string;
+  db: DynamoDBDocumentClient;
+}
+
+/** A fresh table (`<prefix>-…`) on the run's DynamoDB Local, with no runtime around it. */
+export async function startTestTable(options: { prefix?: string } = {}): Promise<TestTable> {
+  const endpoint = inject('dynamoEndpoint');
+  const tableName = freshTableName(options.prefix);
+  const raw = new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureLedgerTable(raw, tableName);
+  raw.destroy();
+  return { endpoint, tableName, db: createDocumentClient({ region: 'us-east-1', endpoint }) };
 }
 
 export interface ApiResponse<T = any> {

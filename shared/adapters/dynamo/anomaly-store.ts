@@ -5,12 +5,13 @@ import { mapWithConcurrency } from '../../concurrency.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
 import { DAY_MS } from '../../domain/core/utc-time.js';
+import { ledgerKeys } from './table.js';
 
 /**
  * Anomalies the analysis raised, with the feedback people gave on them (keys listed in `table.ts`):
- * - `ANOMALY#<anomalyId>` / `ANOMALY`: the view as last computed (`v`, JSON), when it was first and last
+ * - `anomaly`: the view as last computed (`v`, JSON), when it was first and last
  *   detected, and the feedback attributes, which detection never writes and feedback never overwrites `v`;
- * - gsi1 `ANOMALYMONTH#<yyyy-mm>` / `<yyyy-mm-dd>#<anomalyId>`: anomalies by day, a month per partition.
+ * - `anomalyByDay` (gsi1): anomalies by day, a month per partition.
  */
 const RETENTION_DAYS = 400;
 
@@ -29,7 +30,6 @@ export interface StoredAnomaly {
   feedback: AnomalyFeedback | null;
 }
 
-const anomalyKey = (anomalyId: string) => ({ pk: `ANOMALY#${anomalyId}`, sk: 'ANOMALY' });
 const monthOf = (date: string) => date.slice(0, 7);
 
 type Item = Record<string, unknown>;
@@ -72,15 +72,16 @@ export class DynamoAnomalyStore {
     const now = new Date(nowMs).toISOString();
     await mapWithConcurrency(anomalies, 8, async (anomaly) => {
       const { feedback: _feedback, ...view } = anomaly;
+      const byDay = ledgerKeys.anomalyByDay.key(anomaly.date, anomaly.anomalyId);
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: anomalyKey(anomaly.anomalyId),
+          Key: ledgerKeys.anomaly.key(anomaly.anomalyId),
           UpdateExpression: 'SET v = :v, gsi1pk = :gpk, gsi1sk = :gsk, detectedAt = :now, firstDetectedAt = if_not_exists(firstDetectedAt, :now), expiresAt = :exp',
           ExpressionAttributeValues: {
             ':v': JSON.stringify(view),
-            ':gpk': `ANOMALYMONTH#${monthOf(anomaly.date)}`,
-            ':gsk': `${anomaly.date}#${anomaly.anomalyId}`,
+            ':gpk': byDay.gsi1pk,
+            ':gsk': byDay.gsi1sk,
             ':now': now,
             ':exp': Math.floor((Date.parse(`${anomaly.date}T00:00:00Z`) + RETENTION_DAYS * DAY_MS) / 1000),
           },
@@ -93,11 +94,12 @@ export class DynamoAnomalyStore {
   async listAnomalies(query: { from: string; to: string; kind?: AnomalyView['kind'] | undefined }): Promise<StoredAnomaly[]> {
     const out: StoredAnomaly[] = [];
     for (const month of monthsBetween(query.from, query.to)) {
+      const range = ledgerKeys.anomalyByDay.range(month, query.from, query.to);
       for await (const item of queryAll(this.db, {
         TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
-        ExpressionAttributeValues: { ':pk': `ANOMALYMONTH#${month}`, ':a': `${query.from}#`, ':b': `${query.to}#~` },
+        ExpressionAttributeValues: { ':pk': range.pk, ':a': range.from, ':b': range.to },
       })) {
         const stored = fromItem(item);
         if (!query.kind || stored.anomaly.kind === query.kind) out.push(stored);
@@ -126,7 +128,7 @@ export class DynamoAnomalyStore {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: anomalyKey(anomalyId),
+          Key: ledgerKeys.anomaly.key(anomalyId),
           ConditionExpression: 'attribute_exists(pk)',
           UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
           ExpressionAttributeValues: values,

@@ -2,13 +2,13 @@ import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } fr
 import type { Budget } from '../../domain/budgets/budgets.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
+import { ledgerKeys } from './table.js';
 
 /**
  * Budgets, one item each under one partition (a ledger has tens to hundreds of budgets, read together by every
- * analysis run): pk = BUDGET, sk = <id>. The budget is kept as JSON in `b`.
+ * analysis run): `budget` in `table.ts`. The budget is kept as JSON in `b`.
  */
-const PK = 'BUDGET';
-const keyOf = (id: string) => ({ pk: PK, sk: id });
+const keyOf = ledgerKeys.budget.key;
 
 export class DynamoBudgetStore {
   constructor(
@@ -37,7 +37,7 @@ export class DynamoBudgetStore {
     for await (const item of queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': PK },
+      ExpressionAttributeValues: { ':pk': ledgerKeys.budget.pk },
     })) {
       out.push(JSON.parse(item.b as string) as Budget);
     }

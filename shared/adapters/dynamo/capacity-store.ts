@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CapacityObservation } from '../../domain/market/capacity.js';
 import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
+import { ledgerKeys } from './table.js';
 
 /** Capacity observations: the latest per subject (what `GET /v1/capacity` shows) and a dated history. */
 const HISTORY_RETENTION_DAYS = 90;
@@ -19,12 +20,11 @@ export class DynamoCapacityStore {
       this.db,
       this.tableName,
       observations.flatMap((o) => [
-        { PutRequest: { Item: { pk: 'CAPACITY', sk: subjectOf(o), o: JSON.stringify(o) } } },
+        { PutRequest: { Item: { ...ledgerKeys.latestCapacity.key(subjectOf(o)), o: JSON.stringify(o) } } },
         {
           PutRequest: {
             Item: {
-              pk: `CAPACITY#${o.observedAt.slice(0, 10)}`,
-              sk: o.key,
+              ...ledgerKeys.capacityHistory.key(o.observedAt.slice(0, 10), o.key),
               o: JSON.stringify(o),
               expiresAt: Math.floor(Date.parse(o.observedAt) / 1000) + HISTORY_RETENTION_DAYS * 86_400,
             },
@@ -36,7 +36,7 @@ export class DynamoCapacityStore {
 
   async latest(filter: { kind?: CapacityObservation['kind'] | undefined; region?: string | undefined }): Promise<CapacityObservation[]> {
     const out: CapacityObservation[] = [];
-    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'CAPACITY' } })) {
+    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.latestCapacity.pk } })) {
       const o = JSON.parse(item.o as string) as CapacityObservation;
       if ((!filter.kind || o.kind === filter.kind) && (!filter.region || o.region === filter.region)) out.push(o);
     }

@@ -5,6 +5,7 @@ import { mapWithConcurrency } from '../../concurrency.js';
 import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
 import { DAY_MS } from '../../domain/core/utc-time.js';
+import { ledgerKeys } from './table.js';
 
 /**
  * FOCUS cost records, one item per record key, partitioned by provider, billing account and charge day.
@@ -12,7 +13,6 @@ import { DAY_MS } from '../../domain/core/utc-time.js';
  * provider no longer reports (a restatement merged or removed them) are deleted.
  */
 const dayOf = (iso: string) => iso.slice(0, 10);
-const partitionKey = (provider: string, account: string, day: string) => `COST#${provider}#${account}#${day}`;
 
 export interface CostQuery {
   from: string;
@@ -32,14 +32,12 @@ export class DynamoCostStore {
       this.db,
       this.tableName,
       records.map(({ key, record }) => {
-        const day = dayOf(record.ChargePeriodStart);
+        const parts = { provider: key.provider, account: key.billingAccountId, day: dayOf(record.ChargePeriodStart), dimensionsHash: key.dimensionsHash };
         return {
           PutRequest: {
             Item: {
-              pk: partitionKey(key.provider, key.billingAccountId, day),
-              sk: key.dimensionsHash,
-              gsi1pk: `COSTDAY#${day}`,
-              gsi1sk: `${key.provider}#${key.billingAccountId}#${key.dimensionsHash}`,
+              ...ledgerKeys.cost.key(parts),
+              ...ledgerKeys.costByDay.key(parts),
               run: runId,
               r: JSON.stringify(record),
             },
@@ -53,7 +51,7 @@ export class DynamoCostStore {
   async removeStale(runId: string, provider: CloudProvider, accounts: Iterable<string>, period: { start: string; end: string }): Promise<number> {
     const days: string[] = [];
     for (let t = Date.parse(`${period.start.slice(0, 10)}T00:00:00Z`); t < Date.parse(period.end); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
-    const partitions = [...new Set(accounts)].flatMap((account) => days.map((day) => partitionKey(provider, account, day)));
+    const partitions = [...new Set(accounts)].flatMap((account) => days.map((day) => ledgerKeys.cost.pk({ provider, account, day })));
     const removed = await mapWithConcurrency(partitions, 4, async (pk) => {
       const stale: { pk: string; sk: string }[] = [];
       for await (const item of queryAll(this.db, {
@@ -80,7 +78,7 @@ export class DynamoCostStore {
         TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: query.provider ? 'gsi1pk = :pk AND begins_with(gsi1sk, :provider)' : 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `COSTDAY#${day}`, ...(query.provider ? { ':provider': `${query.provider}#` } : {}) },
+        ExpressionAttributeValues: { ':pk': ledgerKeys.costByDay.pk(day), ...(query.provider ? { ':provider': ledgerKeys.costByDay.providerPrefix(query.provider) } : {}) },
       })) {
         yield JSON.parse(item.r as string) as FocusRecord;
       }

@@ -1,11 +1,12 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { digestModelSchema, type DigestModel } from '../../domain/digest/digest-model.js';
+import { ledgerKeys } from './table.js';
 
 const DIGEST_RETENTION_DAYS = 400;
 
 /**
- * Daily digests, one item per UTC day: pk = DIGEST, sk = <yyyy-mm-dd>. The model is stored as gzipped JSON,
+ * Daily digests, one item per UTC day (`digest` in `table.ts`). The model is stored as gzipped JSON,
  * because a large fleet's unit-economics rows would pass DynamoDB's 400 KB item limit as plain text. Writing the
  * same day again replaces it (a rerun of the digest).
  */
@@ -23,8 +24,7 @@ export class DynamoDigestStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: 'DIGEST',
-          sk: digest.date,
+          ...ledgerKeys.digest.key(digest.date),
           generatedAt: digest.generatedAt,
           digestJsonGzip: gzipSync(JSON.stringify(digest)),
           expiresAt: Math.floor(dayMs / 1000) + DIGEST_RETENTION_DAYS * 86_400,
@@ -35,7 +35,7 @@ export class DynamoDigestStore {
 
   /** The digest of a day, or undefined when none was built. */
   async getDigest(date: string): Promise<DigestModel | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: 'DIGEST', sk: date }, ConsistentRead: true }));
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: ledgerKeys.digest.key(date), ConsistentRead: true }));
     if (!out.Item) return undefined;
     return digestModelSchema.parse(JSON.parse(gunzipSync(out.Item.digestJsonGzip as Uint8Array).toString('utf8')));
   }

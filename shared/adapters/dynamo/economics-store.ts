@@ -6,9 +6,7 @@ import { DAY_MS, dayOf } from '../../domain/core/utc-time.js';
 import type { UnitEconomicsRow } from '../../domain/economics/unit-economics-row.js';
 import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
-import { epochKey } from './table.js';
-
-const NO_POOL = '_';
+import { ledgerKeys } from './table.js';
 
 /** A stored row; rows written before idle-held GPU-hours and epochs were measured read as none of either. */
 function rowOf(text: string): UnitEconomicsRow {
@@ -35,15 +33,9 @@ export interface AnalysisRun {
 }
 
 /**
- * The analysis's own items: host-hours, unit-economics rows, the fleet observations the signals read, and runs.
- *
- * | pattern                               | key                                                                      |
- * |---------------------------------------|--------------------------------------------------------------------------|
- * | host-hours of a day                   | pk = HOURS#<yyyy-mm-dd>, sk = <pool>#<hostId>#<hourMs>                   |
- * | unit-economics rows of a period & day | pk = ECON#<hour or day>#<yyyy-mm-dd>, sk = <scopeKind>#<scope>#<startMs> |
- * | one scope's rows over time            | gsi1pk = ECON#<period>#<scopeKind>#<scope>, gsi1sk = <startMs>           |
- * | fleet observations of a run date      | pk = OBS#<yyyy-mm-dd>, sk = POOL#<pool> / GPU#<uuid> / WORKLOAD#<kind>#<scope> |
- * | analysis runs, newest first           | pk = ANALYSIS, sk = <startedAt>#<executionId>                            |
+ * The analysis's own items: host-hours, unit-economics rows, the fleet observations the signals read, and runs
+ * (keys `hostHour`, `economicsRow`, `economicsRowByScope`, `poolObservation`, `gpuObservation`,
+ * `workloadObservation` and `analysisRun` in `table.ts`).
  */
 export class DynamoEconomicsStore {
   constructor(
@@ -63,7 +55,7 @@ export class DynamoEconomicsStore {
       this.tableName,
       hours.map((h) => ({
         PutRequest: {
-          Item: { pk: `HOURS#${dayOf(h.hour)}`, sk: `${h.pool ?? NO_POOL}#${h.hostId}#${epochKey(h.hour)}`, d: JSON.stringify(h), expiresAt: this.expiresAt(h.hour) },
+          Item: { ...ledgerKeys.hostHour.key({ pool: h.pool, hostId: h.hostId, hourMs: h.hour }), d: JSON.stringify(h), expiresAt: this.expiresAt(h.hour) },
         },
       })),
     );
@@ -72,7 +64,7 @@ export class DynamoEconomicsStore {
   /** Host-hours in [from, to), one partition per day, streamed. */
   async *hostHours(range: { from: number; to: number }): AsyncGenerator<HostHour> {
     for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) {
-      for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `HOURS#${dayOf(day)}` } })) {
+      for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.hostHour.pk(day) } })) {
         const h = JSON.parse(item.d as string) as HostHour;
         if (h.hour >= range.from && h.hour < range.to) yield h;
       }
@@ -85,13 +77,12 @@ export class DynamoEconomicsStore {
       this.tableName,
       rows.map((r) => {
         const start = Date.parse(r.start);
+        const parts = { period: r.period, day: r.start.slice(0, 10), scopeKind: r.scopeKind, scope: r.scope, startMs: start };
         return {
           PutRequest: {
             Item: {
-              pk: `ECON#${r.period}#${r.start.slice(0, 10)}`,
-              sk: `${r.scopeKind}#${r.scope}#${epochKey(start)}`,
-              gsi1pk: `ECON#${r.period}#${r.scopeKind}#${r.scope}`,
-              gsi1sk: epochKey(start),
+              ...ledgerKeys.economicsRow.key(parts),
+              ...ledgerKeys.economicsRowByScope.key(parts),
               r: JSON.stringify(r),
               expiresAt: this.expiresAt(start),
             },
@@ -104,12 +95,13 @@ export class DynamoEconomicsStore {
   /** Rows of a period in [from, to), optionally of one scope kind (and scope). */
   async rows(query: { period: 'hour' | 'day'; from: number; to: number; scopeKind?: string | undefined; scope?: string | undefined }): Promise<UnitEconomicsRow[]> {
     if (query.scopeKind && query.scope) {
+      const range = ledgerKeys.economicsRowByScope.range({ period: query.period, scopeKind: query.scopeKind, scope: query.scope }, query.from, query.to - 1);
       const out: UnitEconomicsRow[] = [];
       for await (const item of queryAll(this.db, {
         TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
-        ExpressionAttributeValues: { ':pk': `ECON#${query.period}#${query.scopeKind}#${query.scope}`, ':a': epochKey(query.from), ':b': epochKey(query.to - 1) },
+        ExpressionAttributeValues: { ':pk': range.pk, ':a': range.from, ':b': range.to },
       })) {
         out.push(rowOf(item.r as string));
       }
@@ -122,7 +114,7 @@ export class DynamoEconomicsStore {
       for await (const item of queryAll(this.db, {
         TableName: this.tableName,
         KeyConditionExpression: query.scopeKind ? 'pk = :pk AND begins_with(sk, :kind)' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `ECON#${query.period}#${dayOf(day)}`, ...(query.scopeKind ? { ':kind': `${query.scopeKind}#` } : {}) },
+        ExpressionAttributeValues: { ':pk': ledgerKeys.economicsRow.pk(query.period, dayOf(day)), ...(query.scopeKind ? { ':kind': ledgerKeys.economicsRow.scopeKindPrefix(query.scopeKind) } : {}) },
       })) {
         const row = rowOf(item.r as string);
         const start = Date.parse(row.start);
@@ -136,10 +128,10 @@ export class DynamoEconomicsStore {
   async putObservations(date: string, observations: FleetObservations): Promise<void> {
     const expiresAt = this.expiresAt(Date.parse(date));
     await batchWrite(this.db, this.tableName, [
-      ...observations.pools.map((p) => ({ PutRequest: { Item: { pk: `OBS#${date}`, sk: `POOL#${p.pool}`, o: JSON.stringify(p), expiresAt } } })),
-      ...observations.gpus.map((g) => ({ PutRequest: { Item: { pk: `OBS#${date}`, sk: `GPU#${g.uuid}`, o: JSON.stringify(g), expiresAt } } })),
+      ...observations.pools.map((p) => ({ PutRequest: { Item: { ...ledgerKeys.poolObservation.key(date, p.pool), o: JSON.stringify(p), expiresAt } } })),
+      ...observations.gpus.map((g) => ({ PutRequest: { Item: { ...ledgerKeys.gpuObservation.key(date, g.uuid), o: JSON.stringify(g), expiresAt } } })),
       ...(observations.workloads ?? []).map((w) => ({
-        PutRequest: { Item: { pk: `OBS#${date}`, sk: `WORKLOAD#${w.kind}#${w.scope}`, o: JSON.stringify(w), expiresAt } },
+        PutRequest: { Item: { ...ledgerKeys.workloadObservation.key(date, w), o: JSON.stringify(w), expiresAt } },
       })),
     ]);
   }
@@ -158,10 +150,10 @@ export class DynamoEconomicsStore {
     const pools: PoolObservation[] = [];
     const gpus: GpuObservation[] = [];
     const workloads: WorkloadObservation[] = [];
-    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `OBS#${date}` } })) {
+    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.poolObservation.pk(date) } })) {
       const sk = item.sk as string;
-      if (sk.startsWith('POOL#')) pools.push(JSON.parse(item.o as string));
-      else if (sk.startsWith('WORKLOAD#')) workloads.push(JSON.parse(item.o as string));
+      if (sk.startsWith(ledgerKeys.poolObservation.skPrefix)) pools.push(JSON.parse(item.o as string));
+      else if (sk.startsWith(ledgerKeys.workloadObservation.skPrefix)) workloads.push(JSON.parse(item.o as string));
       else gpus.push(JSON.parse(item.o as string));
     }
     return { pools, gpus, workloads };
@@ -171,7 +163,7 @@ export class DynamoEconomicsStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: 'ANALYSIS', sk: `${run.startedAt}#${run.executionId}`, run: JSON.stringify(run), expiresAt: this.expiresAt(Date.parse(run.startedAt)) },
+        Item: { ...ledgerKeys.analysisRun.key(run.startedAt, run.executionId), run: JSON.stringify(run), expiresAt: this.expiresAt(Date.parse(run.startedAt)) },
       }),
     );
   }
@@ -182,7 +174,7 @@ export class DynamoEconomicsStore {
     for await (const item of queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'ANALYSIS' },
+      ExpressionAttributeValues: { ':pk': ledgerKeys.analysisRun.pk },
       ScanIndexForward: false,
       Limit: limit,
     })) {

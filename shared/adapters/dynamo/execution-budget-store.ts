@@ -28,19 +28,12 @@ import {
 } from '../../domain/budgets/execution-budgets.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
-import { epochKey } from './table.js';
+import { ledgerKeys } from './table.js';
 
 /**
  * Execution budgets in the single table: definitions, one counter item per (budget, window, conversation), and
- * one item per reservation.
- *
- * | pattern                                  | index | key                                                                      |
- * |------------------------------------------|-------|--------------------------------------------------------------------------|
- * | budget definition                        | table | pk = XBUDGET#<id>, sk = XBUDGET                                          |
- * | all budget definitions                   | gsi1  | gsi1pk = XBUDGETS, gsi1sk = <createdAt>#<id>                             |
- * | counter of a window (and conversation)   | table | pk = XBCOUNTER#<id>#<window>#<startMs\|lifetime>#<ALL\|C#<conversation>>, sk = COUNTER |
- * | reservation                              | table | pk = XBRESERVATION#<reservationId>, sk = RESERVATION                     |
- * | open reservations of a counter by expiry | gsi1  | gsi1pk = XBOPEN#<counter pk>, gsi1sk = <releaseAtMs>#<reservationId> (only while open) |
+ * one item per reservation: `executionBudget`, `executionBudgetByCreation` (gsi1), `executionBudgetCounter`,
+ * `executionBudgetReservation` and `openReservationByExpiry` (gsi1, set only while open) in `table.ts`.
  *
  * Amounts are DynamoDB numbers holding bigints: cost in pico-dollars (10^-12 USD, the `Decimal` of money.ts),
  * the rest whole counts. DynamoDB numbers keep 38 digits and the document client writes bigints as exact
@@ -106,18 +99,9 @@ export type SettleOutcome =
   | { kind: 'not-found' }
   | { kind: 'contended' };
 
-function counterPk(scope: CounterScope): string {
-  const { kind, start } = scope.window;
-  const windowPart = kind === 'lifetime' ? 'lifetime' : epochKey(start);
-  const conversationPart = scope.conversationId === null ? 'ALL' : `C#${scope.conversationId}`;
-  return `XBCOUNTER#${scope.budgetId}#${kind}#${windowPart}#${conversationPart}`;
-}
-
-const budgetKey = (id: string) => ({ pk: `XBUDGET#${id}`, sk: 'XBUDGET' });
-const counterKey = (scope: CounterScope) => ({ pk: counterPk(scope), sk: 'COUNTER' });
-const reservationKey = (reservationId: string) => ({ pk: `XBRESERVATION#${reservationId}`, sk: 'RESERVATION' });
-const openIndexPk = (scope: CounterScope) => `XBOPEN#${counterPk(scope)}`;
-const openIndexSk = (releaseAt: number, reservationId: string) => `${epochKey(releaseAt)}#${reservationId}`;
+const budgetKey = ledgerKeys.executionBudget.key;
+const counterKey = ledgerKeys.executionBudgetCounter.key;
+const reservationKey = ledgerKeys.executionBudgetReservation.key;
 const ttlSeconds = (ms: number, days: number) => Math.floor(ms / 1000) + days * 86_400;
 
 const toBigInt = (value: unknown): bigint => (value === undefined || value === null ? 0n : BigInt(value as number | bigint));
@@ -245,8 +229,7 @@ export class DynamoExecutionBudgetStore {
         TableName: this.tableName,
         Item: {
           ...budgetKey(budget.id),
-          gsi1pk: 'XBUDGETS',
-          gsi1sk: `${budget.createdAt}#${budget.id}`,
+          ...ledgerKeys.executionBudgetByCreation.key(budget.createdAt, budget.id),
           budgetId: budget.id,
           definition: JSON.stringify(executionBudgetInputOf(budget)),
           createdAt: budget.createdAt,
@@ -268,7 +251,7 @@ export class DynamoExecutionBudgetStore {
       TableName: this.tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'XBUDGETS' },
+      ExpressionAttributeValues: { ':pk': ledgerKeys.executionBudgetByCreation.pk },
     })) {
       budgets.push(budgetFrom(item));
     }
@@ -330,11 +313,11 @@ export class DynamoExecutionBudgetStore {
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
       // Keys are `<releaseAtMs>#<id>`, so everything below the next millisecond expired at or before now.
-      ExpressionAttributeValues: { ':pk': openIndexPk(scope), ':bound': epochKey(nowMs + 1) },
+      ExpressionAttributeValues: { ':pk': ledgerKeys.openReservationByExpiry.pk(scope), ':bound': ledgerKeys.openReservationByExpiry.expiredBy(nowMs) },
       ProjectionExpression: 'pk',
     });
     for await (const item of expired) {
-      const reservationId = (item.pk as string).slice('XBRESERVATION#'.length);
+      const reservationId = ledgerKeys.executionBudgetReservation.idOf(item.pk as string);
       if (await this.releaseOne(reservationId, nowMs)) released++;
     }
     return released;
@@ -394,8 +377,7 @@ export class DynamoExecutionBudgetStore {
     });
     const item: Item = {
       ...reservationKey(reservation.reservationId),
-      gsi1pk: openIndexPk(scope),
-      gsi1sk: openIndexSk(reservation.releaseAt, reservation.reservationId),
+      ...ledgerKeys.openReservationByExpiry.key(scope, reservation.releaseAt, reservation.reservationId),
       reservationId: reservation.reservationId,
       budgetId: scope.budgetId,
       requestId: reservation.requestId,

@@ -4,18 +4,17 @@ import { mergeHostMinutes } from '../../domain/measurements/rollup.js';
 import type { BatchRecord, MeasurementStore, MinuteWrite } from '../../domain/measurements/ingest-measurements.js';
 import { applyOnce, knownItem, readItems } from './apply-once.js';
 import { queryAll } from './query.js';
-import { epochKey } from './table.js';
+import { ledgerKeys, type LooseScan } from './table.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { payloadTooLarge } from '../../errors.js';
 import { DAY_MS, dayOf } from '../../domain/core/utc-time.js';
 
-const NO_POOL = '_';
 /** DynamoDB items hold 400 KB; keys, batch ids and host metadata need some of it. */
 const MAX_ROLLUP_BYTES = 350_000;
 const BATCH_RECORD_TTL_DAYS = 30;
 
-const minuteKey = (hostId: string, minute: number) => ({ pk: `HOST#${hostId}`, sk: `MIN#${epochKey(minute)}` });
-const batchKey = (hostId: string, batchId: string) => ({ pk: `BATCH#${hostId}#${batchId}`, sk: 'BATCH' });
+const minuteKey = ledgerKeys.hostMinute.key;
+const batchKey = ledgerKeys.ingestBatch.key;
 
 type MinuteItem = {
   pk: string;
@@ -33,7 +32,6 @@ type MinuteItem = {
 };
 
 function toItem(rollup: HostMinute, version: number, batches: Set<string>, retentionDays: number): MinuteItem {
-  const pool = rollup.host.pool ?? NO_POOL;
   const gpus = JSON.stringify(rollup.gpus);
   const inference = rollup.inference ? JSON.stringify(rollup.inference) : undefined;
   const bytes = gpus.length + (inference?.length ?? 0) + [...batches].reduce((n, b) => n + b.length + 3, 0);
@@ -45,8 +43,7 @@ function toItem(rollup: HostMinute, version: number, batches: Set<string>, reten
   }
   return {
     ...minuteKey(rollup.hostId, rollup.minute),
-    gsi1pk: `ROLLUP#${dayOf(rollup.minute)}`,
-    gsi1sk: `POOL#${pool}#HOST#${rollup.hostId}#${epochKey(rollup.minute)}`,
+    ...ledgerKeys.hostMinuteByDay.key({ pool: rollup.host.pool, hostId: rollup.hostId, minuteMs: rollup.minute }),
     hostId: rollup.hostId,
     m: rollup.minute,
     v: version,
@@ -126,34 +123,33 @@ export class DynamoMeasurementStore implements MeasurementStore {
    * by pool, host and time, so one query of one item per pool finds the next pool without reading the minutes.
    */
   async poolsOfDay(day: string): Promise<string[]> {
-    return this.distinctKeys(day, 'POOL#', 'POOL#\uffff', (sk) => sk.slice('POOL#'.length, sk.indexOf('#HOST#')), (pool) => `POOL#${pool}#\uffff`);
+    return this.distinctKeys(day, ledgerKeys.hostMinuteByDay.pools);
   }
 
   /** Hosts of one pool that reported on a day, by the same loose index scan. */
   async hostsOfPool(day: string, pool: string): Promise<string[]> {
-    const prefix = `POOL#${pool}#HOST#`;
-    return this.distinctKeys(day, prefix, `${prefix}\uffff`, (sk) => sk.slice(prefix.length, sk.lastIndexOf('#')), (host) => `${prefix}${host}#\uffff`);
+    return this.distinctKeys(day, ledgerKeys.hostMinuteByDay.hosts(pool));
   }
 
-  private async distinctKeys(day: string, from: string, to: string, read: (sk: string) => string, after: (key: string) => string): Promise<string[]> {
+  private async distinctKeys(day: string, scan: LooseScan): Promise<string[]> {
     const out: string[] = [];
-    let lower = from;
+    let lower = scan.from;
     for (;;) {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: 'gsi1',
           KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk BETWEEN :a AND :b',
-          ExpressionAttributeValues: { ':pk': `ROLLUP#${day}`, ':a': lower, ':b': to },
+          ExpressionAttributeValues: { ':pk': ledgerKeys.hostMinuteByDay.pk(day), ':a': lower, ':b': scan.to },
           ProjectionExpression: 'gsi1sk',
           Limit: 1,
         }),
       );
       const sk = page.Items?.[0]?.gsi1sk as string | undefined;
       if (!sk) return out;
-      const key = read(sk);
+      const key = scan.read(sk);
       out.push(key);
-      lower = after(key);
+      lower = scan.after(key);
     }
   }
 
@@ -161,10 +157,11 @@ export class DynamoMeasurementStore implements MeasurementStore {
   async hostMinutes(query: { from: number; to: number; hostId?: string | undefined; pool?: string | undefined }): Promise<HostMinute[]> {
     const out: HostMinute[] = [];
     if (query.hostId) {
+      const range = ledgerKeys.hostMinute.range(query.hostId, query.from, query.to - 1);
       for await (const item of queryAll(this.db, {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-        ExpressionAttributeValues: { ':pk': `HOST#${query.hostId}`, ':a': `MIN#${epochKey(query.from)}`, ':b': `MIN#${epochKey(query.to - 1)}` },
+        ExpressionAttributeValues: { ':pk': range.pk, ':a': range.from, ':b': range.to },
       })) {
         const rollup = fromItem(item);
         if (!query.pool || rollup.host.pool === query.pool) out.push(rollup);
@@ -182,10 +179,10 @@ export class DynamoMeasurementStore implements MeasurementStore {
         FilterExpression: '#m BETWEEN :from AND :to',
         ExpressionAttributeNames: { '#m': 'm' },
         ExpressionAttributeValues: {
-          ':pk': `ROLLUP#${day}`,
+          ':pk': ledgerKeys.hostMinuteByDay.pk(day),
           ':from': query.from,
           ':to': query.to - 1,
-          ...(query.pool ? { ':pool': `POOL#${query.pool}#` } : {}),
+          ...(query.pool ? { ':pool': ledgerKeys.hostMinuteByDay.poolPrefix(query.pool) } : {}),
         },
       })) {
         items.push(fromItem(item));

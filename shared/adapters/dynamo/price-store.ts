@@ -5,6 +5,7 @@ import { batchWrite } from './batch-write.js';
 import { queryAll } from './query.js';
 import { mapWithConcurrency } from '../../concurrency.js';
 import { DAY_MS } from '../../domain/core/utc-time.js';
+import { ledgerKeys } from './table.js';
 
 /**
  * GPU price points. History: one item per point, partitioned by GPU model and day of observation. Latest:
@@ -44,8 +45,7 @@ export class DynamoPriceStore {
       points.map((p) => ({
         PutRequest: {
           Item: {
-            pk: `PRICE#${p.gpuModel}#${p.observedAt.slice(0, 10)}`,
-            sk: p.key,
+            ...ledgerKeys.priceHistory.key({ gpuModel: p.gpuModel, day: p.observedAt.slice(0, 10), pricePointKey: p.key }),
             p: JSON.stringify(p),
             expiresAt: Math.floor(Date.parse(p.observedAt) / 1000) + HISTORY_RETENTION_DAYS * 86_400,
           },
@@ -64,7 +64,7 @@ export class DynamoPriceStore {
         await this.db.send(
           new PutCommand({
             TableName: this.tableName,
-            Item: { pk: 'PRICELATEST', sk: `${p.gpuModel}#${offerKey(p)}`, observedAt: p.observedAt, p: JSON.stringify(p) },
+            Item: { ...ledgerKeys.latestPrice.key(p.gpuModel, offerKey(p)), observedAt: p.observedAt, p: JSON.stringify(p) },
             ConditionExpression: 'attribute_not_exists(pk) OR observedAt <= :t',
             ExpressionAttributeValues: { ':t': p.observedAt },
           }),
@@ -80,7 +80,7 @@ export class DynamoPriceStore {
     for await (const item of queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: filter.gpuModel ? 'pk = :pk AND begins_with(sk, :model)' : 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': 'PRICELATEST', ...(filter.gpuModel ? { ':model': `${filter.gpuModel}#` } : {}) },
+      ExpressionAttributeValues: { ':pk': ledgerKeys.latestPrice.pk, ...(filter.gpuModel ? { ':model': ledgerKeys.latestPrice.modelPrefix(filter.gpuModel) } : {}) },
     })) {
       const p = JSON.parse(item.p as string) as GpuPricePoint;
       if (matchesPriceFilter(p, filter)) out.push(p);
@@ -92,7 +92,7 @@ export class DynamoPriceStore {
   async history(models: readonly string[], range: { from: number; to: number }, filter: PriceFilter): Promise<GpuPricePoint[]> {
     const partitions: string[] = [];
     for (const model of models) {
-      for (let t = Math.floor(range.from / DAY_MS) * DAY_MS; t < range.to; t += DAY_MS) partitions.push(`PRICE#${model}#${new Date(t).toISOString().slice(0, 10)}`);
+      for (let t = Math.floor(range.from / DAY_MS) * DAY_MS; t < range.to; t += DAY_MS) partitions.push(ledgerKeys.priceHistory.pk(model, new Date(t).toISOString().slice(0, 10)));
     }
     const pages = await mapWithConcurrency(partitions, 8, async (pk) => {
       const found: GpuPricePoint[] = [];

@@ -1,5 +1,6 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CollectorName, CollectorRun } from '../../domain/providers/collector-runs.js';
+import { ledgerKeys } from './table.js';
 
 const RUN_RETENTION_DAYS = 90;
 
@@ -15,10 +16,8 @@ export class DynamoRunStore {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          pk: `RUN#${run.collector}`,
-          sk: `${run.startedAt}#${run.runId}`,
-          gsi1pk: 'RUNS',
-          gsi1sk: `${run.startedAt}#${run.runId}`,
+          ...ledgerKeys.collectorRun.key(run),
+          ...ledgerKeys.collectorRunByTime.key(run.startedAt, run.runId),
           run: JSON.stringify(run),
           expiresAt: Math.floor(Date.parse(run.startedAt) / 1000) + RUN_RETENTION_DAYS * 86_400,
         },
@@ -34,8 +33,8 @@ export class DynamoRunStore {
         new QueryCommand({
           TableName: this.tableName,
           ...(query.collector
-            ? { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `RUN#${query.collector}` } }
-            : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': 'RUNS' } }),
+            ? { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.collectorRun.pk(query.collector) } }
+            : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.collectorRunByTime.pk } }),
           ScanIndexForward: false,
           Limit: query.limit - out.length,
           ExclusiveStartKey,

@@ -6,6 +6,7 @@ import type { RaisedSignal } from '../../domain/signals/signals.js';
 import type { SignalStatus, StoredSignal } from '../../domain/signals/signal-query.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
+import { ledgerKeys } from './table.js';
 
 /** A resolved signal is kept this long, then expires. */
 const RESOLVED_RETENTION_DAYS = 400;
@@ -13,12 +14,8 @@ const CENTS_DIVISOR = 10n ** 10n;
 
 /**
  * Recontracting signals, one item per signal id. A run upserts what it raises (firstRaisedAt kept, updatedAt and
- * the numbers replaced, reopened if it was resolved) and resolves the open ones it no longer raises.
- *
- * | pattern                            | key                                                                |
- * |------------------------------------|--------------------------------------------------------------------|
- * | signal by id                       | pk = SIGNAL#<signalId>, sk = SIGNAL                                |
- * | signals by status, largest impact  | gsi1pk = SIGNALS#<status>, gsi1sk = <impact in cents, 16 digits>#<signalId> |
+ * the numbers replaced, reopened if it was resolved) and resolves the open ones it no longer raises. Keys: `signal`
+ * and `signalByImpact` (largest impact first) in `table.ts`.
  */
 export class DynamoSignalStore {
   constructor(
@@ -29,11 +26,12 @@ export class DynamoSignalStore {
   /** Stores a signal a run raised at `nowMs`; a run older than the stored update changes nothing. */
   async upsert(signal: RaisedSignal, nowMs: number): Promise<SignalView> {
     const now = new Date(nowMs).toISOString();
+    const byImpact = ledgerKeys.signalByImpact.key({ status: 'open', impactCents: impactCents(signal), signalId: signal.signalId });
     try {
       const out = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `SIGNAL#${signal.signalId}`, sk: 'SIGNAL' },
+          Key: ledgerKeys.signal.key(signal.signalId),
           UpdateExpression:
             'SET #first = if_not_exists(#first, :now), #updated = :now, #status = :open, #signal = :signal, #type = :type, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE #resolved, expiresAt',
           ConditionExpression: 'attribute_not_exists(#updated) OR #updated <= :now',
@@ -43,8 +41,8 @@ export class DynamoSignalStore {
             ':open': 'open',
             ':signal': JSON.stringify(signal),
             ':type': signal.type,
-            ':gsi1pk': 'SIGNALS#open',
-            ':gsi1sk': impactKey(signal),
+            ':gsi1pk': byImpact.gsi1pk,
+            ':gsi1sk': byImpact.gsi1sk,
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -59,7 +57,7 @@ export class DynamoSignalStore {
   }
 
   async get(signalId: string): Promise<StoredSignal | undefined> {
-    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: { pk: `SIGNAL#${signalId}`, sk: 'SIGNAL' } }));
+    const out = await this.db.send(new GetCommand({ TableName: this.tableName, Key: ledgerKeys.signal.key(signalId) }));
     return out.Item ? storedSignal(out.Item) : undefined;
   }
 
@@ -71,7 +69,7 @@ export class DynamoSignalStore {
       TableName: this.tableName,
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk',
-      ExpressionAttributeValues: { ':pk': `SIGNALS#${query.status}` },
+      ExpressionAttributeValues: { ':pk': ledgerKeys.signalByImpact.pk(query.status) },
       ScanIndexForward: false,
     })) {
       const signal = storedSignal(item);
@@ -93,7 +91,7 @@ export class DynamoSignalStore {
         await this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: `SIGNAL#${signalId}`, sk: 'SIGNAL' },
+            Key: ledgerKeys.signal.key(signalId),
             UpdateExpression: 'SET #status = :resolvedStatus, #resolved = :now, gsi1pk = :gsi1pk, expiresAt = :expiresAt',
             ConditionExpression: '#status = :open AND #updated < :now',
             ExpressionAttributeNames: { '#status': 'status', '#resolved': 'resolvedAt', '#updated': 'updatedAt' },
@@ -101,7 +99,7 @@ export class DynamoSignalStore {
               ':resolvedStatus': 'resolved',
               ':open': 'open',
               ':now': now,
-              ':gsi1pk': 'SIGNALS#resolved',
+              ':gsi1pk': ledgerKeys.signalByImpact.pk('resolved'),
               ':expiresAt': Math.floor(nowMs / 1000) + RESOLVED_RETENTION_DAYS * 86_400,
             },
           }),
@@ -116,10 +114,9 @@ export class DynamoSignalStore {
   }
 }
 
-/** Monthly impact in whole cents, zero-padded, so string order is impact order. */
-function impactKey(signal: RaisedSignal): string {
-  const cents = roundDecimal(parseDecimal(signal.monthlyImpact), 2) / CENTS_DIVISOR;
-  return `${(cents < 0n ? 0n : cents).toString().padStart(16, '0')}#${signal.signalId}`;
+/** Monthly impact in whole cents (the key pads it, so string order is impact order). */
+function impactCents(signal: RaisedSignal): bigint {
+  return roundDecimal(parseDecimal(signal.monthlyImpact), 2) / CENTS_DIVISOR;
 }
 
 function storedSignal(item: Record<string, unknown>): StoredSignal {

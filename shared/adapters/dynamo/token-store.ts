@@ -2,8 +2,9 @@ import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } fr
 import type { StoredToken, TokenStore } from '../../domain/access/tokens.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
+import { ledgerKeys } from './table.js';
 
-const tokenKey = (keyId: string) => ({ pk: `TOKEN#${keyId}`, sk: 'TOKEN' });
+const tokenKey = ledgerKeys.token.key;
 
 function fromItem(item: Record<string, unknown>): StoredToken {
   return {
@@ -31,14 +32,14 @@ export class DynamoTokenStore implements TokenStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...tokenKey(token.keyId), gsi1pk: 'TOKENS', gsi1sk: `${token.createdAt}#${token.keyId}`, ...token },
+        Item: { ...tokenKey(token.keyId), ...ledgerKeys.tokenByCreation.key(token.createdAt, token.keyId), ...token },
       }),
     );
   }
 
   async listTokens(): Promise<StoredToken[]> {
     const out: StoredToken[] = [];
-    const query = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': 'TOKENS' } };
+    const query = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.tokenByCreation.pk } };
     for await (const item of queryAll(this.db, query)) out.push(fromItem(item));
     return out;
   }

@@ -8,27 +8,26 @@ import { decodeSketch, encodeSketch } from '../../domain/usage/usage-sketch.js';
 import { applyOnce, knownItem, readItems } from './apply-once.js';
 import { isConditionalCheckFailure } from './client.js';
 import { queryAll } from './query.js';
-import { epochKey } from './table.js';
-import { DAY_MS, dayOf } from '../../domain/core/utc-time.js';
+import { ledgerKeys } from './table.js';
+import { DAY_MS } from '../../domain/core/utc-time.js';
 
 /**
  * DynamoDB access for LLM usage (keys listed in `table.ts`):
- * - `USAGEREQ#<requestId>` / `REQ`: the per-event idempotency record, claimed once with
- *   `attribute_not_exists(pk)`; it keeps the event as priced at ingest (tokens, exact cost) until its TTL;
- * - `USAGE#<yyyy-mm-dd>` / `MIN#<epochMs>#<dimensionsKey>`: a minute rollup of one (workflow, agent, model,
- *   team), with a version and the set of owners (batches) already applied;
- * - `USAGEBATCH#<owner>` / `BATCH`: the outcome of a completed batch, so a replay is answered at once;
- * - `MODELPRICE` / `<model>`: prices set through the API.
+ * - `usageEvent`: the per-event idempotency record, claimed once with `attribute_not_exists(pk)`; it keeps the
+ *   event as priced at ingest (tokens, exact cost) until its TTL;
+ * - `usageMinute`: a minute rollup of one (workflow, agent, model, team), with a version and the set of owners
+ *   (batches) already applied;
+ * - `usageBatch`: the outcome of a completed batch, so a replay is answered at once;
+ * - `modelPrice`: prices set through the API.
  */
 /** Idempotency records outlive the 7-day ingest window: a replay older than that is refused by the window rule. */
 const IDEMPOTENCY_TTL_MS = 8 * DAY_MS;
 const CLAIM_CONCURRENCY = 32;
 const ROLLUP_CONCURRENCY = 8;
 
-export const usageClaimKey = (requestId: string) => ({ pk: `USAGEREQ#${requestId}`, sk: 'REQ' });
-export const usageRollupKey = (minute: number, dimsKey: string) => ({ pk: `USAGE#${dayOf(minute)}`, sk: `MIN#${epochKey(minute)}#${dimsKey}` });
-const batchKey = (owner: string) => ({ pk: `USAGEBATCH#${owner}`, sk: 'BATCH' });
-const PRICE_PK = 'MODELPRICE';
+const usageClaimKey = ledgerKeys.usageEvent.key;
+const usageRollupKey = ledgerKeys.usageMinute.key;
+const batchKey = ledgerKeys.usageBatch.key;
 
 type Item = Record<string, unknown>;
 
@@ -134,8 +133,7 @@ function claimOutcome(owner: string, stored: { owner?: unknown; cost?: unknown; 
 function priceToItem(price: ModelPrice): Item {
   const text = (d: Decimal | undefined) => (d === undefined ? undefined : formatDecimal(d));
   return {
-    pk: PRICE_PK,
-    sk: price.model,
+    ...ledgerKeys.modelPrice.key(price.model),
     model: price.model,
     input: formatDecimal(price.input),
     output: formatDecimal(price.output),
@@ -247,13 +245,10 @@ export class DynamoUsageStore implements UsageStore {
     for (let day = Math.floor(window.from / DAY_MS) * DAY_MS; day < window.to; day += DAY_MS) days.push(day);
     const perDay = await mapWithConcurrency(days, 4, async (day) => {
       const out: UsageMinute[] = [];
+      const range = ledgerKeys.usageMinute.range(day, Math.max(window.from, day), Math.min(window.to, day + DAY_MS) - 1);
       for await (const item of this.query({
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :a AND :b',
-        ExpressionAttributeValues: {
-          ':pk': `USAGE#${dayOf(day)}`,
-          ':a': `MIN#${epochKey(Math.max(window.from, day))}`,
-          ':b': `MIN#${epochKey(Math.min(window.to, day + DAY_MS) - 1)}#~`,
-        },
+        ExpressionAttributeValues: { ':pk': range.pk, ':a': range.from, ':b': range.to },
       })) {
         out.push(rollupFromItem(item));
       }
@@ -264,7 +259,7 @@ export class DynamoUsageStore implements UsageStore {
 
   async storedModelPrices(): Promise<ModelPrice[]> {
     const out: ModelPrice[] = [];
-    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': PRICE_PK } })) out.push(priceFromItem(item));
+    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.modelPrice.pk } })) out.push(priceFromItem(item));
     return out;
   }
 
