@@ -1,7 +1,8 @@
 import type { EventPublisher } from '../../adapters/events.js';
 import type { RetryOptions } from '../../adapters/provider-retry.js';
 import type { LedgerConfig } from '../../config.js';
-import { type CollectorName, type CollectorOutcome, type CollectorRun, type RunProgress, type RunSpec, collectorNames, runCollector } from '../../domain/providers/collector-runs.js';
+import { type CollectorName, type CollectorOutcome, type CollectorRun, type RunProgress, type RunSpec, collectorNames } from '../../domain/providers/collector-runs.js';
+import { runCollector } from './run-collector.js';
 import type { CloudProvider } from '../../domain/providers/gpu-catalog.js';
 import { logger } from '../../logger.js';
 import { type CapacityStore, collectAwsCapacity } from './aws-capacity.js';

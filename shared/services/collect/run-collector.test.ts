@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../../events/define.js';
-import { runCollector, type CollectorRun, type RunDependencies } from './collector-runs.js';
+import type { CollectorRun } from '../../domain/providers/collector-runs.js';
+import { runCollector, type RunDependencies } from './run-collector.js';
 
 function deps() {
   const runs: CollectorRun[] = [];
