@@ -126,7 +126,10 @@ async function wholeAgent(seconds: number, pollSeconds: number) {
     };
   }
   const bare = await runNode(
-    ['-e', `setTimeout(() => { const u = process.cpuUsage(); console.log(JSON.stringify({ rss: process.memoryUsage().rss, cpuMs: (u.user + u.system) / 1000 })); }, ${seconds * 1000})`],
+    [
+      '-e',
+      `setTimeout(() => { const u = process.cpuUsage(); console.log(JSON.stringify({ rss: process.memoryUsage().rss, cpuMs: (u.user + u.system) / 1000 })); }, ${seconds * 1000})`,
+    ],
     { PATH: process.env.PATH },
   );
   const bareNode = JSON.parse(bare.stdout) as { rss: number; cpuMs: number };
@@ -266,7 +269,13 @@ export async function benchAgent(): Promise<void> {
     const time = new Date(Date.UTC(2026, 10, 23, 10, 0, p * 10)).toISOString();
     for (const g of gpus) minute.push({ time, gpu: { index: g.index, uuid: g.uuid, model: g.model }, fields: g.fields });
   }
-  const host = { hostId: 'ip-10-0-12-34', instanceId: 'i-0a1b2c3d4e5f67890', instanceType: 'p5.48xlarge', provider: 'aws' as const, region: 'us-east-1' };
+  const host = {
+    hostId: 'ip-10-0-12-34',
+    instanceId: 'i-0a1b2c3d4e5f67890',
+    instanceType: 'p5.48xlarge',
+    provider: 'aws' as const,
+    region: 'us-east-1',
+  };
   let seq = 0;
   const limits = { maxSamples: 10_000, maxCompressedBytes: 1 << 20 };
   const encode = measure(() => buildBatches(host, minute, [], limits, () => ++seq), 800, 20);
@@ -280,16 +289,28 @@ export async function benchAgent(): Promise<void> {
   smi.cleanup();
 
   report('parse one poll of 8 GPUs (CPU per poll, ratio to JSON.parse of the same readings)', [
-    ['nvidia-smi CSV', `${fmt(smiParse.cpuUs, 1)} µs CPU  = ${ratio(smiParse.cpuUs, smiBase.cpuUs)} JSON.parse (${fmt(smiBase.cpuUs, 1)} µs); holds ${fmt(smiParse.retainedBytes)} B vs ${fmt(smiBase.retainedBytes)} B`],
-    ['dcgm-exporter page', `${fmt(dcgmParse.cpuUs, 1)} µs CPU  = ${ratio(dcgmParse.cpuUs, dcgmBase.cpuUs)} JSON.parse (${fmt(dcgmBase.cpuUs, 1)} µs); holds ${fmt(dcgmParse.retainedBytes)} B vs ${fmt(dcgmBase.retainedBytes)} B`],
-    ['dcgm page, input-sized', `${ratio(dcgmParse.cpuUs, pageBase.cpuUs)} JSON.parse of the page's series as JSON (${fmt(pageBase.cpuUs, 1)} µs, ${fmt(pageJson.length)} B); the page is ${fmt(dcgmText.length)} B of text`],
+    [
+      'nvidia-smi CSV',
+      `${fmt(smiParse.cpuUs, 1)} µs CPU  = ${ratio(smiParse.cpuUs, smiBase.cpuUs)} JSON.parse (${fmt(smiBase.cpuUs, 1)} µs); holds ${fmt(smiParse.retainedBytes)} B vs ${fmt(smiBase.retainedBytes)} B`,
+    ],
+    [
+      'dcgm-exporter page',
+      `${fmt(dcgmParse.cpuUs, 1)} µs CPU  = ${ratio(dcgmParse.cpuUs, dcgmBase.cpuUs)} JSON.parse (${fmt(dcgmBase.cpuUs, 1)} µs); holds ${fmt(dcgmParse.retainedBytes)} B vs ${fmt(dcgmBase.retainedBytes)} B`,
+    ],
+    [
+      'dcgm page, input-sized',
+      `${ratio(dcgmParse.cpuUs, pageBase.cpuUs)} JSON.parse of the page's series as JSON (${fmt(pageBase.cpuUs, 1)} µs, ${fmt(pageJson.length)} B); the page is ${fmt(dcgmText.length)} B of text`,
+    ],
   ]);
   report('run nvidia-smi once (wall per run, ratio to spawning `true`)', [
     ['fake nvidia-smi (sh + sed)', `${fmt(spawnSmi)} µs = ${ratio(spawnSmi, spawnTrue)} spawn of true (${fmt(spawnTrue)} µs)`],
     ['note', 'a real nvidia-smi initialises NVML: typically tens of ms; dcgm-exporter avoids the spawn'],
   ]);
   report('encode one minute at the default poll (6 polls x 8 GPUs) into a gzip batch', [
-    ['buildBatches (JSON + gzip)', `${fmt(encode.cpuUs)} µs CPU = ${ratio(encode.cpuUs, encodeBase.cpuUs)} JSON.stringify alone (${fmt(encodeBase.cpuUs)} µs)`],
+    [
+      'buildBatches (JSON + gzip)',
+      `${fmt(encode.cpuUs)} µs CPU = ${ratio(encode.cpuUs, encodeBase.cpuUs)} JSON.stringify alone (${fmt(encodeBase.cpuUs)} µs)`,
+    ],
     ['bytes', `${fmt(rawBytes)} B JSON -> ${fmt(batch!.body.length)} B gzip (${fmt(rawBytes / batch!.body.length, 1)}x)`],
   ]);
 

@@ -48,7 +48,13 @@ function* hostHours(hosts: number, from: number): Generator<HostHour> {
       for (let g = 0; g < GPUS_PER_HOST; g++) {
         const active = sm[h * GPUS_PER_HOST + g]!;
         effective += active;
-        gpus.push({ uuid: `GPU-${h}-${g}`, model: 'NVIDIA H100 80GB HBM3', observedGpuHours: 1, effectiveGpuHours: active, smActive: active });
+        gpus.push({
+          uuid: `GPU-${h}-${g}`,
+          model: 'NVIDIA H100 80GB HBM3',
+          observedGpuHours: 1,
+          effectiveGpuHours: active,
+          smActive: active,
+        });
       }
       yield {
         hostId: `host-${h}`,
@@ -72,8 +78,20 @@ function* hostHours(hosts: number, from: number): Generator<HostHour> {
 function market(nowMs: number): GpuPricePoint[] {
   const observedAt = new Date(nowMs - DAY_MS).toISOString();
   const point = (region: string, pricingCategory: GpuPricePoint['pricingCategory'], term: GpuPricePoint['term'], perHour: number) =>
-    gpuPricePoint({ region, pricingCategory, term, variant: term ? 'standard/No Upfront' : null, pricePerHour: String(perHour * 8), pricePerGpuHour: String(perHour), observedAt });
-  return [point('us-east-1', 'on-demand', null, 6.88), point('us-east-1', 'reserved', '1yr', 4.3), point('us-west-2', 'on-demand', null, 5.5)];
+    gpuPricePoint({
+      region,
+      pricingCategory,
+      term,
+      variant: term ? 'standard/No Upfront' : null,
+      pricePerHour: String(perHour * 8),
+      pricePerGpuHour: String(perHour),
+      observedAt,
+    });
+  return [
+    point('us-east-1', 'on-demand', null, 6.88),
+    point('us-east-1', 'reserved', '1yr', 4.3),
+    point('us-west-2', 'on-demand', null, 5.5),
+  ];
 }
 
 async function child(gpus: number): Promise<void> {
@@ -98,7 +116,19 @@ async function child(gpus: number): Promise<void> {
     const start = new Date(day).toISOString();
     const end = new Date(day + DAY_MS).toISOString();
     for (let h = 0; h < hosts; h++) {
-      fold.addCost(focusRecord({ ChargePeriodStart: start, ChargePeriodEnd: end, ResourceId: `i-${String(h).padStart(17, '0')}`, EffectiveCost: '1320.96', PricingCategory: 'Standard', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8, Tags: { team: `team-${h % 7}` } }));
+      fold.addCost(
+        focusRecord({
+          ChargePeriodStart: start,
+          ChargePeriodEnd: end,
+          ResourceId: `i-${String(h).padStart(17, '0')}`,
+          EffectiveCost: '1320.96',
+          PricingCategory: 'Standard',
+          ConsumedQuantity: '24',
+          ConsumedUnit: 'Hrs',
+          x_GpuCount: 8,
+          Tags: { team: `team-${h % 7}` },
+        }),
+      );
       costRecords++;
     }
     sample();
@@ -125,10 +155,16 @@ async function child(gpus: number): Promise<void> {
 
 function runChild(gpus: number): Promise<AnalysisRun> {
   return new Promise((resolveRun, reject) => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), childFlag, String(gpus)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const proc = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), childFlag, String(gpus)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     proc.stdout.on('data', (chunk) => (out += chunk));
-    proc.on('exit', (code) => (code === 0 ? resolveRun(JSON.parse(out.trim().split('\n').at(-1)!)) : reject(new Error(`analysis child for ${gpus} GPUs exited with ${code}`))));
+    proc.on('exit', (code) =>
+      code === 0
+        ? resolveRun(JSON.parse(out.trim().split('\n').at(-1)!))
+        : reject(new Error(`analysis child for ${gpus} GPUs exited with ${code}`)),
+    );
   });
 }
 

@@ -57,7 +57,10 @@ export async function benchIngest(): Promise<void> {
   const dynamo = await startEmbeddedDynamo();
   try {
     const tableName = 'bench-ingest';
-    await ensureLedgerTable(new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }), tableName);
+    await ensureLedgerTable(
+      new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+      tableName,
+    );
     const store = new DynamoMeasurementStore(createDocumentClient({ region: 'us-east-1', endpoint: dynamo.endpoint }), tableName);
     // Agents send 60-second batches that are not aligned to minutes, so most batches touch two host-minutes.
     let minute = 0;
@@ -89,7 +92,10 @@ export async function benchIngest(): Promise<void> {
       ['service level (fold + DynamoDB)', `${fmt(serviceSamples / serviceSeconds)} samples/s`],
       ['over HTTP (gzip, auth, handler)', `${fmt(httpRate)} samples/s`],
       ['HTTP end to end / CPU path', `${fmt(httpRate / (cpuPath.opsPerSec * samples), 3)}`],
-      ['DynamoDB write requests', `${fmt(writesPer1000, 2)} per 1,000 samples (${store.writeRequests} for ${fmt(serviceSamples)} samples in ${serviceBatches.length} batches)`],
+      [
+        'DynamoDB write requests',
+        `${fmt(writesPer1000, 2)} per 1,000 samples (${store.writeRequests} for ${fmt(serviceSamples)} samples in ${serviceBatches.length} batches)`,
+      ],
     ]);
   } finally {
     await dynamo.stop();

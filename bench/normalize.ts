@@ -33,11 +33,15 @@ interface ServerProcess {
 }
 
 async function startServerProcess(rows: number): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(root, 'local/providers/serve.ts'), '--now', clock, '--bigquery-rows', String(rows), '--no-throttle'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', resolve(root, 'local/providers/serve.ts'), '--now', clock, '--bigquery-rows', String(rows), '--no-throttle'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   const [first] = (await once(lines, 'line')) as [string];
   lines.close();
@@ -60,7 +64,11 @@ async function rawPages(server: ServerProcess): Promise<Buffer[]> {
     query: query.query,
     useLegacySql: false,
     parameterMode: 'NAMED',
-    queryParameters: Object.entries(query.params!).map(([name, p]) => ({ name, parameterType: { type: p.type }, parameterValue: { value: p.value } })),
+    queryParameters: Object.entries(query.params!).map(([name, p]) => ({
+      name,
+      parameterType: { type: p.type },
+      parameterValue: { value: p.value },
+    })),
     maxResults: 10_000,
     formatOptions: { useInt64Timestamp: true },
   };
@@ -71,7 +79,10 @@ async function rawPages(server: ServerProcess): Promise<Buffer[]> {
     pages.push(bytes);
     const { pageToken, jobReference } = JSON.parse(bytes.toString('utf8')) as { pageToken?: string; jobReference: { jobId: string } };
     if (!pageToken) return pages;
-    reply = await fetch(`${base}/${jobReference.jobId}?pageToken=${encodeURIComponent(pageToken)}&maxResults=10000&formatOptions.useInt64Timestamp=true`, { headers });
+    reply = await fetch(
+      `${base}/${jobReference.jobId}?pageToken=${encodeURIComponent(pageToken)}&maxResults=10000&formatOptions.useInt64Timestamp=true`,
+      { headers },
+    );
   }
 }
 
@@ -186,8 +197,22 @@ async function memoryRun(rows: number, heapCapMiB?: number): Promise<MemoryResul
   try {
     const child = spawn(
       process.execPath,
-      ['--expose-gc', ...(heapCapMiB ? [`--max-old-space-size=${heapCapMiB}`] : []), '--import', 'tsx', fileURLToPath(import.meta.url), childFlag, server.endpoints.LEDGER_GCP_BIGQUERY_ENDPOINT!, server.accounts.gcp.billingProjectId, server.accounts.gcp.exportTable],
-      { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } },
+      [
+        '--expose-gc',
+        ...(heapCapMiB ? [`--max-old-space-size=${heapCapMiB}`] : []),
+        '--import',
+        'tsx',
+        fileURLToPath(import.meta.url),
+        childFlag,
+        server.endpoints.LEDGER_GCP_BIGQUERY_ENDPOINT!,
+        server.accounts.gcp.billingProjectId,
+        server.accounts.gcp.exportTable,
+      ],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      },
     );
     let output = '';
     child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -207,13 +232,16 @@ async function memory(heapCapMiB?: number): Promise<void> {
   const row = (r: MemoryResult) =>
     `${fmt(r.rows / r.seconds)} rows/s end to end, ${r.pages} pages; peak RSS ${fmt(r.peakRssMiB, 1)} MiB (maxRSS ${fmt(r.maxRssMiB, 1)}), peak heap ${fmt(r.peakHeapMiB, 1)} MiB, retained heap ${fmt(r.retainedHeapMiB, 1)} MiB`;
   const heap = heapCapMiB ? `old space capped at ${heapCapMiB} MiB, as in a small Lambda` : 'default V8 heap limits';
-  report(`Streaming through the BigQuery client and adapter from the local provider server (fresh process each, ${heap}; gc() every 10 pages reads the retained heap)`, [
-    ['100,000 rows', row(small)],
-    ['1,000,000 rows', row(large)],
-    ['peak RSS ratio 1M ÷ 100k', fmt(large.peakRssMiB / small.peakRssMiB, 2)],
-    ['peak heap ratio 1M ÷ 100k', fmt(large.peakHeapMiB / small.peakHeapMiB, 2)],
-    ['retained heap ratio 1M ÷ 100k', fmt(large.retainedHeapMiB / small.retainedHeapMiB, 2)],
-  ]);
+  report(
+    `Streaming through the BigQuery client and adapter from the local provider server (fresh process each, ${heap}; gc() every 10 pages reads the retained heap)`,
+    [
+      ['100,000 rows', row(small)],
+      ['1,000,000 rows', row(large)],
+      ['peak RSS ratio 1M ÷ 100k', fmt(large.peakRssMiB / small.peakRssMiB, 2)],
+      ['peak heap ratio 1M ÷ 100k', fmt(large.peakHeapMiB / small.peakHeapMiB, 2)],
+      ['retained heap ratio 1M ÷ 100k', fmt(large.retainedHeapMiB / small.retainedHeapMiB, 2)],
+    ],
+  );
 }
 
 export async function benchNormalize(): Promise<void> {

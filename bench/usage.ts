@@ -25,7 +25,7 @@ const agents = ['triage', 'planner', 'writer', 'critic'];
 
 function usageBatch(seed: number, start: number): { batchId: string; events: Record<string, unknown>[] } {
   let x = seed * 2654435761;
-  const next = () => ((x = (Math.imul(x ^ (x >>> 15), 2246822507) + 0x6d2b79f5) >>> 0) / 4294967296);
+  const next = () => (x = (Math.imul(x ^ (x >>> 15), 2246822507) + 0x6d2b79f5) >>> 0) / 4294967296;
   const events = Array.from({ length: EVENTS_PER_BATCH }, (_, i) => {
     const input = 200 + Math.floor(next() * 6000);
     const output = 20 + Math.floor(next() * 1500);
@@ -55,7 +55,8 @@ function usageBatch(seed: number, start: number): { batchId: string; events: Rec
 
 /** The same requests as one OTLP/HTTP JSON export (string int64 values, as the Python SDK writes them). */
 function otlpExport(batch: ReturnType<typeof usageBatch>) {
-  const value = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v }) : { stringValue: String(v) });
+  const value = (v: unknown) =>
+    typeof v === 'number' ? (Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v }) : { stringValue: String(v) };
   return {
     resourceSpans: [
       {
@@ -121,7 +122,10 @@ export async function benchUsage(): Promise<void> {
   const dynamo = await startEmbeddedDynamo();
   try {
     const tableName = 'bench-usage';
-    await ensureLedgerTable(new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }), tableName);
+    await ensureLedgerTable(
+      new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } }),
+      tableName,
+    );
     const store = new DynamoUsageStore(createDocumentClient({ region: 'us-east-1', endpoint: dynamo.endpoint }), tableName);
     const serviceBatches = Array.from({ length: 5 }, (_, i) => parseUsageBatch(usageBatch(100 + i, start + i * 120_000)));
     let t0 = performance.now();
@@ -152,7 +156,10 @@ export async function benchUsage(): Promise<void> {
       ['replayed batches (answered from the batch record)', `${fmt(serviceEvents / replaySeconds)} events/s`],
       ['over HTTP (gzip, auth, handler)', `${fmt(httpRate)} events/s`],
       ['HTTP end to end / CPU path', fmt(httpRate / (cpuPath.opsPerSec * EVENTS_PER_BATCH), 3)],
-      ['DynamoDB write requests', `${fmt(writesPer1000, 1)} per 1,000 events (${store.writeRequests} for ${fmt(serviceEvents)} events: one claim per event, one write per rollup touched, one batch record)`],
+      [
+        'DynamoDB write requests',
+        `${fmt(writesPer1000, 1)} per 1,000 events (${store.writeRequests} for ${fmt(serviceEvents)} events: one claim per event, one write per rollup touched, one batch record)`,
+      ],
     ]);
   } finally {
     await dynamo.stop();

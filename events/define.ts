@@ -12,7 +12,10 @@ export interface LedgerEvent<Name extends string = string, Detail = unknown> {
   detail: Detail;
 }
 
-export function defineEvent<const Name extends string, Schema extends z.ZodType>(name: Name, schema: Schema): EventDefinition<Name, Schema> {
+export function defineEvent<const Name extends string, Schema extends z.ZodType>(
+  name: Name,
+  schema: Schema,
+): EventDefinition<Name, Schema> {
   return { name, schema, create: (detail) => ({ name, detail: schema.parse(detail) }) };
 }
 

@@ -84,11 +84,15 @@ export async function runAnalysisLocally(input: unknown, options: LocalRunOption
       if (injected) throw injected;
       const handler = await loadHandler(task.handler);
       // Lambda returns JSON: what the handler returns crosses the wire as JSON.
-      const output = await runningTask.run({ task: task.name, handler: task.handler }, () => handler(taskInput, lambdaContext(`compute-ledger-local-${task.name}`, task.timeoutSeconds)));
+      const output = await runningTask.run({ task: task.name, handler: task.handler }, () =>
+        handler(taskInput, lambdaContext(`compute-ledger-local-${task.name}`, task.timeoutSeconds)),
+      );
       return JSON.parse(JSON.stringify(output ?? null));
     };
   }
-  const retryIntervals = Object.fromEntries(Object.keys(taskStateHandlers).map((state) => [state, (options.retryIntervalSeconds ?? 0) * 1000]));
+  const retryIntervals = Object.fromEntries(
+    Object.keys(taskStateHandlers).map((state) => [state, (options.retryIntervalSeconds ?? 0) * 1000]),
+  );
   const execution = machine.run(input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryIntervals },
     context: { Execution: { Id: executionId, Name: name, StartTime: new Date().toISOString(), Input: input as never } },
@@ -134,7 +138,11 @@ export class LocalAnalysisStarter implements AnalysisStarter {
     const execution = await run;
     this.executions.push(execution);
     if (this.executions.length > 100) this.executions.shift();
-    logger[execution.status === 'SUCCEEDED' ? 'info' : 'error']('analysis execution', { executionId: execution.executionId, status: execution.status, error: execution.error });
+    logger[execution.status === 'SUCCEEDED' ? 'info' : 'error']('analysis execution', {
+      executionId: execution.executionId,
+      status: execution.status,
+      error: execution.error,
+    });
     return { executionName: name, executionId: execution.executionId, alreadyStarted: false };
   }
 }

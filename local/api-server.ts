@@ -72,7 +72,13 @@ function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   });
 }
 
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer, route: CompiledRoute, match: RegExpExecArray, url: URL): APIGatewayProxyEventV2 {
+export function toApiGatewayEvent(
+  req: IncomingMessage,
+  body: Buffer,
+  route: CompiledRoute,
+  match: RegExpExecArray,
+  url: URL,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
   const cookies: string[] = [];
   for (const [name, value] of Object.entries(req.headers)) {
@@ -161,7 +167,8 @@ export function createApiServer(routes: readonly HttpRoute[] = httpRoutes): Serv
         return send(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${url.pathname}` } });
       }
       const body = await readBody(req);
-      if (body === 'too-large') return send(res, 413, { error: { code: 'payload_too_large', message: 'body: over the 10 MiB request limit' } });
+      if (body === 'too-large')
+        return send(res, 413, { error: { code: 'payload_too_large', message: 'body: over the 10 MiB request limit' } });
       const event = toApiGatewayEvent(req, body, found.route, found.match, url);
       const handler = await loadHandler(found.route.route);
       const result = await handler(event, lambdaContext(found.route.route, event.requestContext.requestId));

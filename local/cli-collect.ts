@@ -5,7 +5,14 @@ import { DynamoCostStore } from '../shared/adapters/dynamo/cost-store.js';
 import { DynamoPriceStore } from '../shared/adapters/dynamo/price-store.js';
 import { DynamoRunStore } from '../shared/adapters/dynamo/run-store.js';
 import { localBus } from '../shared/adapters/events.js';
-import { type CollectorTarget, collectorContext, collectionPeriodSchema, collectorTargets, runCollectors, runSummary } from '../shared/services/collect/index.js';
+import {
+  type CollectorTarget,
+  collectorContext,
+  collectionPeriodSchema,
+  collectorTargets,
+  runCollectors,
+  runSummary,
+} from '../shared/services/collect/index.js';
 import { readConfig } from '../shared/config.js';
 import { UsageError } from './cli-tokens.js';
 import { startLocalProvidersIfWanted } from './provider-environment.js';
@@ -20,9 +27,14 @@ export const collectUsage = `collect <${collectorTargets.join('|')}> [--from YYY
  * trailing restatement window. Exits 1 when a run failed.
  */
 export async function collectCommand(argv: string[], store: StoreConnection, out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { from: { type: 'string' }, to: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { from: { type: 'string' }, to: { type: 'string' } },
+  });
   const target = positionals[0] as CollectorTarget | undefined;
-  if (!target || !collectorTargets.includes(target) || positionals.length > 1) throw new UsageError(`collect needs one of ${collectorTargets.join(', ')}`);
+  if (!target || !collectorTargets.includes(target) || positionals.length > 1)
+    throw new UsageError(`collect needs one of ${collectorTargets.join(', ')}`);
   const period = collectionPeriodSchema.safeParse({ from: values.from, to: values.to });
   if (!period.success) throw new UsageError(period.error.issues.map((i) => `--${String(i.path[0] ?? 'from')}: ${i.message}`).join('; '));
 
@@ -30,7 +42,9 @@ export async function collectCommand(argv: string[], store: StoreConnection, out
   try {
     if (providers) {
       const { firstDay, today } = providers.organization;
-      out(`No cloud credentials or endpoints are configured: started the local provider server (a simulated organization with costs from ${new Date(firstDay).toISOString().slice(0, 10)} to ${new Date(today).toISOString().slice(0, 10)}).`);
+      out(
+        `No cloud credentials or endpoints are configured: started the local provider server (a simulated organization with costs from ${new Date(firstDay).toISOString().slice(0, 10)} to ${new Date(today).toISOString().slice(0, 10)}).`,
+      );
     }
     const config = readConfig({ ...process.env, LEDGER_TABLE_NAME: store.tableName, LEDGER_DYNAMODB_ENDPOINT: store.endpoint });
     const db = createDocumentClient({ region: config.AWS_REGION, endpoint: store.endpoint });

@@ -8,7 +8,10 @@ import type { StoreConnection } from './store-connection.js';
 /** `ledger tokens create|list|revoke`. */
 export async function tokensCommand(argv: string[], store: StoreConnection, out: (line: string) => void): Promise<number> {
   const [action, ...rest] = argv;
-  const tokens = new DynamoTokenStore(createDocumentClient({ region: process.env.AWS_REGION ?? 'us-east-1', endpoint: store.endpoint }), store.tableName);
+  const tokens = new DynamoTokenStore(
+    createDocumentClient({ region: process.env.AWS_REGION ?? 'us-east-1', endpoint: store.endpoint }),
+    store.tableName,
+  );
   switch (action) {
     case 'create': {
       const { values } = parseArgs({ args: rest, options: { name: { type: 'string' }, scopes: { type: 'string', default: 'read' } } });
@@ -24,7 +27,12 @@ export async function tokensCommand(argv: string[], store: StoreConnection, out:
     }
     case 'list': {
       const all = await tokens.listTokens();
-      out(formatTable(['key id', 'name', 'scopes', 'created', 'revoked'], all.map((t) => [t.keyId, t.name, t.scopes.join(','), t.createdAt, t.revokedAt ?? '-'])));
+      out(
+        formatTable(
+          ['key id', 'name', 'scopes', 'created', 'revoked'],
+          all.map((t) => [t.keyId, t.name, t.scopes.join(','), t.createdAt, t.revokedAt ?? '-']),
+        ),
+      );
       return 0;
     }
     case 'revoke': {

@@ -32,7 +32,6 @@ export interface SimulatedHost {
   idleHeld: boolean[];
 }
 
-
 /** A value in [0, 1) fixed by its inputs. */
 function noise(...parts: number[]): number {
   let h = 2166136261;
@@ -50,7 +49,10 @@ export function simulatedHosts(options: FleetOptions): SimulatedHost[] {
     // the AWS costs the local provider server bills for them (ResourceId = instance id).
     const generated = `i-0${Array.from({ length: 16 }, () => Math.floor(random() * 16).toString(16)).join('')}`;
     const instanceId = billedP5Instances[h]?.instanceId ?? generated;
-    const idleHeld = Array.from({ length: options.gpusPerHost }, (_, g) => !training && options.gpusPerHost >= 4 && g >= options.gpusPerHost - 2);
+    const idleHeld = Array.from(
+      { length: options.gpusPerHost },
+      (_, g) => !training && options.gpusPerHost >= 4 && g >= options.gpusPerHost - 2,
+    );
     const workloads = idleHeld.map((held): Workload =>
       training
         ? { namespace: 'training', pod: `llama-70b-ft-${h}`, container: 'trainer', job: `ft-llama-70b-${String(h + 1).padStart(3, '0')}` }
@@ -114,7 +116,14 @@ export function hostBatch(host: SimulatedHost, hostIndex: number, fromMs: number
   }
   return {
     batchId: `sim-${host.hostId}-${fromMs}-${toMs}`,
-    host: { hostId: host.hostId, instanceId: host.instanceId, instanceType: host.instanceType, provider: 'aws', region: host.region, pool: host.pool },
+    host: {
+      hostId: host.hostId,
+      instanceId: host.instanceId,
+      instanceType: host.instanceType,
+      provider: 'aws',
+      region: host.region,
+      pool: host.pool,
+    },
     samples,
   };
 }
@@ -158,7 +167,13 @@ export async function postBatch(url: string, token: string, batch: MeasurementBa
  * Post every host's samples for [fromMs, toMs) in whole-minute batches. Batch ids follow from the minute,
  * so posting a minute again (a restart, an overlap) is a replay the ingest answers as duplicate.
  */
-export async function postFleetRange(url: string, token: string, fromMs: number, toMs: number, options: FleetOptions = defaultFleet): Promise<number> {
+export async function postFleetRange(
+  url: string,
+  token: string,
+  fromMs: number,
+  toMs: number,
+  options: FleetOptions = defaultFleet,
+): Promise<number> {
   const hosts = simulatedHosts(options);
   let samples = 0;
   const first = Math.floor(fromMs / 60_000) * 60_000;

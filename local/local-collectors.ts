@@ -31,7 +31,11 @@ async function get<T>(url: string, token: string): Promise<T> {
 /** Calendar months (`YYYY-MM`) that overlap [from, to). */
 export function monthsBetween(from: string, to: string): string[] {
   const months: string[] = [];
-  for (let d = new Date(`${from.slice(0, 7)}-01T00:00:00Z`); d.toISOString().slice(0, 10) < to; d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))) {
+  for (
+    let d = new Date(`${from.slice(0, 7)}-01T00:00:00Z`);
+    d.toISOString().slice(0, 10) < to;
+    d = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1))
+  ) {
     months.push(d.toISOString().slice(0, 7));
   }
   return months;
@@ -47,7 +51,8 @@ export async function spendTable(api: { url: string; token: string }, period: { 
     const to = next > period.to ? period.to : next;
     for (const provider of ['aws', 'azure', 'gcp'] as const) {
       const report = await get<CostReport>(`${api.url}/v1/costs?from=${from}&to=${to}&provider=${provider}&groupBy=ServiceName`, api.token);
-      for (const g of report.groups) rows.push([month, providerNames[provider], g.key ?? '-', g.currency, money(g.billedCost), money(g.effectiveCost)]);
+      for (const g of report.groups)
+        rows.push([month, providerNames[provider], g.key ?? '-', g.currency, money(g.billedCost), money(g.effectiveCost)]);
     }
   }
   const all = await get<CostReport>(`${api.url}/v1/costs?from=${period.from}&to=${period.to}`, api.token);

@@ -33,13 +33,19 @@ export function nothingConfigured(env: Record<string, string | undefined>): bool
  * `on` always, `off` never; `LEDGER_LOCAL_PROVIDERS_PORT` fixes its ports (eight from that one on; free ports
  * otherwise). When it starts, `env` is pointed at it (the caller resets the configuration).
  */
-export async function startLocalProvidersIfWanted(env: Record<string, string | undefined> = process.env): Promise<LocalProviders | undefined> {
+export async function startLocalProvidersIfWanted(
+  env: Record<string, string | undefined> = process.env,
+): Promise<LocalProviders | undefined> {
   const mode = (env.LEDGER_LOCAL_PROVIDERS ?? 'auto').toLowerCase();
-  if (!['auto', 'on', 'off'].includes(mode)) throw new Error(`LEDGER_LOCAL_PROVIDERS must be auto, on or off, got ${env.LEDGER_LOCAL_PROVIDERS}`);
+  if (!['auto', 'on', 'off'].includes(mode))
+    throw new Error(`LEDGER_LOCAL_PROVIDERS must be auto, on or off, got ${env.LEDGER_LOCAL_PROVIDERS}`);
   if (mode === 'off' || (mode === 'auto' && !nothingConfigured(env))) return undefined;
   const basePort = env.LEDGER_LOCAL_PROVIDERS_PORT ? Number(env.LEDGER_LOCAL_PROVIDERS_PORT) : undefined;
-  if (basePort !== undefined && (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_527)) throw new Error(`LEDGER_LOCAL_PROVIDERS_PORT must be a port number, got ${env.LEDGER_LOCAL_PROVIDERS_PORT}`);
-  const providers = await startLocalProviders(basePort === undefined ? {} : { ports: Object.fromEntries(localServiceNames.map((s, i) => [s, basePort + i])) });
+  if (basePort !== undefined && (!Number.isInteger(basePort) || basePort < 1 || basePort > 65_527))
+    throw new Error(`LEDGER_LOCAL_PROVIDERS_PORT must be a port number, got ${env.LEDGER_LOCAL_PROVIDERS_PORT}`);
+  const providers = await startLocalProviders(
+    basePort === undefined ? {} : { ports: Object.fromEntries(localServiceNames.map((s, i) => [s, basePort + i])) },
+  );
   Object.assign(env, localProviderEnvironment(providers));
   return providers;
 }

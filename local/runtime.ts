@@ -56,7 +56,11 @@ export async function startLedger(options: LedgerRuntimeOptions = {}): Promise<L
 
   let server: Server | undefined;
   try {
-    const raw = new DynamoDBClient({ endpoint: dynamoEndpoint, region: process.env.AWS_REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const raw = new DynamoDBClient({
+      endpoint: dynamoEndpoint,
+      region: process.env.AWS_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     await ensureLedgerTable(raw, tableName);
     raw.destroy();
 

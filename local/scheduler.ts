@@ -81,18 +81,25 @@ export interface LocalSchedule {
   stop(): void;
 }
 
-export function startLocalSchedule(options: { everyMs?: number; jobs?: readonly ScheduledJob[]; onError: (job: ScheduledJob, error: unknown) => void }): LocalSchedule {
+export function startLocalSchedule(options: {
+  everyMs?: number;
+  jobs?: readonly ScheduledJob[];
+  onError: (job: ScheduledJob, error: unknown) => void;
+}): LocalSchedule {
   const timers = (options.jobs ?? scheduledJobs).map((job) => {
     let running = false;
-    return setInterval(() => {
-      if (running) return;
-      running = true;
-      invokeJob(job)
-        .catch((error) => options.onError(job, error))
-        .finally(() => {
-          running = false;
-        });
-    }, options.everyMs ?? scheduleIntervalMs(job.expression));
+    return setInterval(
+      () => {
+        if (running) return;
+        running = true;
+        invokeJob(job)
+          .catch((error) => options.onError(job, error))
+          .finally(() => {
+            running = false;
+          });
+      },
+      options.everyMs ?? scheduleIntervalMs(job.expression),
+    );
   });
   return { stop: () => timers.forEach((timer) => clearInterval(timer)) };
 }

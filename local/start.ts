@@ -83,7 +83,10 @@ try {
   process.exit(1);
 }
 let schedule: LocalSchedule | undefined;
-writeFileSync(resolve(stateDir, 'runtime.json'), JSON.stringify({ dynamoEndpoint: runtime.dynamoEndpoint, tableName: runtime.tableName, url: runtime.url, pid: process.pid }));
+writeFileSync(
+  resolve(stateDir, 'runtime.json'),
+  JSON.stringify({ dynamoEndpoint: runtime.dynamoEndpoint, tableName: runtime.tableName, url: runtime.url, pid: process.pid }),
+);
 
 let stopping = false;
 async function stop(code: number): Promise<never> {
@@ -112,7 +115,9 @@ const now = minute(Date.now());
 if (!values['no-fleet'] && fleet.hosts > 0 && fleet.gpusPerHost > 0) {
   const from = now - backfillMinutes * 60_000;
   const samples = await postFleetRange(runtime.url, runtime.token, from, now, fleet);
-  out(`Simulated fleet: ${fleet.hosts} hosts x ${fleet.gpusPerHost} GPUs posted ${samples} samples for the last ${backfillMinutes} minutes`);
+  out(
+    `Simulated fleet: ${fleet.hosts} hosts x ${fleet.gpusPerHost} GPUs posted ${samples} samples for the last ${backfillMinutes} minutes`,
+  );
   if (!values.once) {
     // Every interval, post the minutes completed since the last post.
     let posted = now;
@@ -150,9 +155,16 @@ if (!values.once) {
   const today = new Date(now).toISOString().slice(0, 10);
   runtime.analysis
     .start(`start-${now}`, { mode: 'daily', at: new Date().toISOString(), date: today })
-    .then(() => out(`Analysis: ${runtime.analysis.executions.at(-1)?.status ?? 'not run'} (GET /v1/unit-economics, /v1/signals; digest in ${process.env.LEDGER_DIGEST_DIR})`))
+    .then(() =>
+      out(
+        `Analysis: ${runtime.analysis.executions.at(-1)?.status ?? 'not run'} (GET /v1/unit-economics, /v1/signals; digest in ${process.env.LEDGER_DIGEST_DIR})`,
+      ),
+    )
     .catch((error) => process.stderr.write(`analysis: ${(error as Error).message}\n`));
-  schedule = startLocalSchedule({ everyMs: collectEveryMs, onError: (job, error) => process.stderr.write(`${job.name}: ${(error as Error).message}\n`) });
+  schedule = startLocalSchedule({
+    everyMs: collectEveryMs,
+    onError: (job, error) => process.stderr.write(`${job.name}: ${(error as Error).message}\n`),
+  });
   out(`Collectors run again ${collectEveryMs ? `every ${collectEveryMs / 1000} s` : 'on the cadence of shared/schedules.ts'}.`);
 }
 
@@ -182,7 +194,9 @@ if (values.once) {
   const today = new Date(now).toISOString().slice(0, 10);
   await runtime.analysis.start(`once-${now}`, { mode: 'daily', at: new Date().toISOString(), date: today });
   const execution = runtime.analysis.executions.at(-1);
-  out(`Analysis (local state machine): ${execution?.status ?? 'not run'}${execution?.error ? ` (${execution.error.name}: ${execution.error.message})` : ''}`);
+  out(
+    `Analysis (local state machine): ${execution?.status ?? 'not run'}${execution?.error ? ` (${execution.error.name}: ${execution.error.message})` : ''}`,
+  );
   const digest = await ledgerDependencies().digests.getDigest(today);
   if (digest) {
     out();

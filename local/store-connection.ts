@@ -34,7 +34,11 @@ export async function connectStore(env: Record<string, string | undefined> = pro
   const given = env.LEDGER_DYNAMODB_ENDPOINT || running?.dynamoEndpoint;
   const embedded = given ? undefined : await startEmbeddedDynamo({ dataDir: resolve(stateDir, 'dynamodb') });
   const endpoint = given ?? embedded!.endpoint;
-  const client = new DynamoDBClient({ endpoint, region: env.AWS_REGION ?? 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint,
+    region: env.AWS_REGION ?? 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await ensureLedgerTable(client, running && !env.LEDGER_TABLE_NAME ? running.tableName : tableName);
   client.destroy();
   return {

@@ -39,5 +39,8 @@ export function fleetSummaryTable(report: UtilizationReport): string {
     num(t.averagePowerW, 0),
     num(t.energyKWh, 3),
   ]);
-  return formatTable(['host', 'pool', 'GPUs', 'paid GPU-h', 'effective GPU-h', 'effective', 'idle-held GPU-h', 'basis', 'GPU util %', 'avg W', 'kWh'], rows);
+  return formatTable(
+    ['host', 'pool', 'GPUs', 'paid GPU-h', 'effective GPU-h', 'effective', 'idle-held GPU-h', 'basis', 'GPU util %', 'avg W', 'kWh'],
+    rows,
+  );
 }

@@ -13,7 +13,13 @@ describe('configuration', () => {
 
   it('applies defaults and treats empty variables as unset', () => {
     const config = readConfig({ LEDGER_TABLE_NAME: 'ledger', LEDGER_DYNAMODB_ENDPOINT: '', LEDGER_STAGE: '' });
-    expect(config).toMatchObject({ LEDGER_TABLE_NAME: 'ledger', LEDGER_STAGE: 'local', AWS_REGION: 'us-east-1', LEDGER_MAX_BATCH_SAMPLES: 10_000, LEDGER_MAX_BATCH_BYTES: 1_048_576 });
+    expect(config).toMatchObject({
+      LEDGER_TABLE_NAME: 'ledger',
+      LEDGER_STAGE: 'local',
+      AWS_REGION: 'us-east-1',
+      LEDGER_MAX_BATCH_SAMPLES: 10_000,
+      LEDGER_MAX_BATCH_BYTES: 1_048_576,
+    });
     expect(config.LEDGER_DYNAMODB_ENDPOINT).toBeUndefined();
   });
 });

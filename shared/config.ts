@@ -6,7 +6,12 @@ import { awsGpuFamilies, type CloudProvider } from './domain/providers/gpu-catal
 const list = <T extends z.ZodType<string, string>>(item: T) =>
   z
     .string()
-    .transform((text) => text.split(',').map((part) => part.trim()).filter((part) => part !== ''))
+    .transform((text) =>
+      text
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
     .pipe(z.array(item));
 const days = (max: number) => z.coerce.number().int().min(1).max(max);
 
@@ -19,7 +24,10 @@ const collectorConfigShape = {
   LEDGER_AZURE_ENABLED: z.stringbool().default(true),
   LEDGER_GCP_ENABLED: z.stringbool().default(true),
   /** Regions whose GPU prices and capacity are collected (costs cover every region). */
-  LEDGER_AWS_REGIONS: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be AWS region names such as us-east-1')).default(['us-east-1', 'us-west-2']),
+  LEDGER_AWS_REGIONS: list(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be AWS region names such as us-east-1')).default([
+    'us-east-1',
+    'us-west-2',
+  ]),
   LEDGER_AWS_GPU_FAMILIES: list(z.enum(awsGpuFamilies)).default([...awsGpuFamilies]),
   /** Cost allocation tag keys to split AWS costs by (each one multiplies the Cost Explorer requests by its values). */
   LEDGER_AWS_COST_TAGS: list(z.string().min(1).max(128)).default([]),
@@ -28,18 +36,29 @@ const collectorConfigShape = {
   /** Trailing days collected per resource (GetCostAndUsageWithResources offers at most the last 14); 0 turns it off. */
   LEDGER_AWS_RESOURCE_DAYS: z.coerce.number().int().min(0).max(14).default(14),
   /** The management (payer) account; in Lambda it defaults to the function's own account. */
-  LEDGER_AWS_BILLING_ACCOUNT_ID: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional(),
+  LEDGER_AWS_BILLING_ACCOUNT_ID: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
   LEDGER_AWS_BILLING_ACCOUNT_NAME: z.string().min(1).optional(),
   /** Cost Management scopes, comma-separated: `/subscriptions/<id>` or `/providers/Microsoft.Billing/billingAccounts/<id>`. */
-  LEDGER_AZURE_SCOPE: list(z.string().regex(/^\/(subscriptions|providers)\/\S+$/, 'must be Cost Management scopes such as /subscriptions/<id>')).optional(),
+  LEDGER_AZURE_SCOPE: list(
+    z.string().regex(/^\/(subscriptions|providers)\/\S+$/, 'must be Cost Management scopes such as /subscriptions/<id>'),
+  ).optional(),
   /** Tag keys whose values are looked up per resource and put on its Azure cost records (one query per key). */
   LEDGER_AZURE_COST_TAGS: list(z.string().min(1).max(512)).default([]),
   LEDGER_AZURE_REGIONS: list(z.string().regex(/^[a-z0-9]+$/, 'must be Azure region names such as eastus')).default(['eastus', 'westus3']),
   LEDGER_AZURE_RESTATEMENT_DAYS: days(366).default(14),
   LEDGER_GCP_PROJECT_ID: z.string().min(1).optional(),
-  LEDGER_GCP_BILLING_EXPORT_TABLE: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'must be project.dataset.gcp_billing_export_resource_v1_<account>').optional(),
+  LEDGER_GCP_BILLING_EXPORT_TABLE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/, 'must be project.dataset.gcp_billing_export_resource_v1_<account>')
+    .optional(),
   /** Defaults to the account named in the export table's name. */
-  LEDGER_GCP_BILLING_ACCOUNT_ID: z.string().regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, 'must be a billing account id such as 01A2B3-C4D5E6-F7A8B9').optional(),
+  LEDGER_GCP_BILLING_ACCOUNT_ID: z
+    .string()
+    .regex(/^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$/, 'must be a billing account id such as 01A2B3-C4D5E6-F7A8B9')
+    .optional(),
   LEDGER_GCP_BIGQUERY_LOCATION: z.string().min(1).optional(),
   /** Regions whose GPU prices are kept; all when unset. */
   LEDGER_GCP_REGIONS: list(z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'must be Google Cloud region names such as us-central1')).default([]),
@@ -61,7 +80,10 @@ export interface CollectorEnvironment {
 function collectorEnvironment(env: Record<string, string | undefined>): CollectorEnvironment {
   const withoutEndpoints = { ...env };
   for (const name of Object.values(providerEndpointVariables)) delete withoutEndpoints[name];
-  return { providers: providerConfiguration(env), awsCredentials: providerConfiguration(withoutEndpoints).aws.costs.status === 'configured' };
+  return {
+    providers: providerConfiguration(env),
+    awsCredentials: providerConfiguration(withoutEndpoints).aws.costs.status === 'configured',
+  };
 }
 
 /** `{"team": "https://hooks.slack.com/..."}`: Slack incoming webhooks per team, as JSON. */
@@ -81,7 +103,10 @@ const percent = z.coerce.number().min(0).max(1000);
 /** The analysis, alerting and notification settings. */
 const analysisConfigShape = {
   /** The state machine the scheduled starter starts (deployed); unset locally, where the local runner runs it. */
-  LEDGER_ANALYSIS_STATE_MACHINE_ARN: z.string().regex(/^arn:aws[\w-]*:states:/, 'must be a Step Functions state machine ARN').optional(),
+  LEDGER_ANALYSIS_STATE_MACHINE_ARN: z
+    .string()
+    .regex(/^arn:aws[\w-]*:states:/, 'must be a Step Functions state machine ARN')
+    .optional(),
   /** Cost allocation tag (FOCUS Tags key) that names the owning team. */
   LEDGER_TEAM_TAG: z.string().min(1).max(128).default('team'),
   /** move: another offer of the same GPU must be at least this much cheaper (after interruption risk). */
@@ -119,7 +144,11 @@ const configSchema = z.object({
   AWS_REGION: z.string().default('us-east-1'),
   LEDGER_TOKEN_CACHE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
   LEDGER_MAX_BATCH_SAMPLES: z.coerce.number().int().min(1).max(100_000).default(10_000),
-  LEDGER_MAX_BATCH_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+  LEDGER_MAX_BATCH_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
   LEDGER_ROLLUP_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
   /** The EventBridge bus events go to; unset (locally) they go to the in-process bus. */
   LEDGER_EVENT_BUS_NAME: z.string().min(1).optional(),

@@ -63,7 +63,9 @@ export function isSchema(path: PathSchema): path is z.ZodType {
 }
 
 /** One route; the type keeps its schemas, so its handler receives their outputs. */
-export function defineRoute<Request extends RouteRequest, Body = BodyOutput<Request>>(route: HttpRoute<Request, Body>): HttpRoute<Request, Body> {
+export function defineRoute<Request extends RouteRequest, Body = BodyOutput<Request>>(
+  route: HttpRoute<Request, Body>,
+): HttpRoute<Request, Body> {
   return route;
 }
 

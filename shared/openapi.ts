@@ -20,7 +20,9 @@ function operationOf(route: HttpRoute): Omit<ZodOpenApiOperationObject, 'summary
 }
 
 /** Request and response schemas per route key, one for every route of the route table. */
-export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary'>> = Object.fromEntries(httpRoutes.map((route) => [routeKey(route), operationOf(route)]));
+export const operations: Record<string, Omit<ZodOpenApiOperationObject, 'summary'>> = Object.fromEntries(
+  httpRoutes.map((route) => [routeKey(route), operationOf(route)]),
+);
 
 export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes) {
   const paths: ZodOpenApiPathsObject = {};
@@ -35,7 +37,9 @@ export function openApiDocument(routes: readonly HttpRoute[] = httpRoutes) {
     {
       openapi: '3.1.0',
       info: { title: 'Compute Ledger API', version: '1' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'token with the scope named on each operation' } } },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'token with the scope named on each operation' } },
+      },
       paths,
     },
     // Hand-checked schemas (z.custom) state their OpenAPI shape in .meta({ override }).

@@ -69,7 +69,9 @@ export const permissionProfiles = {
    * Execution budget administration: token lookup (GetItem), a definition created (PutItem, conditional),
    * replaced (UpdateItem, conditional) or deleted (DeleteItem, conditional).
    */
-  executionBudgetAdmin: [{ actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: ['table'] }],
+  executionBudgetAdmin: [
+    { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: ['table'] },
+  ],
   /**
    * Execution budget status: token, definition, counter and reservations read (GetItem); the counter's expired
    * reservations found on gsi1 (Query) and released, each in a TransactWriteItems of two Updates (UpdateItem:
@@ -120,7 +122,10 @@ export const permissionProfiles = {
    * alert claims made and released (PutItem, DeleteItem).
    */
   analysisSignals: [
-    { actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: ['table'] },
+    {
+      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resources: ['table'],
+    },
     { actions: ['dynamodb:Query'], resources: ['tableIndexes'] },
   ],
   /**

@@ -23,7 +23,11 @@ export const fleetUtilizationSchema = z
     from: z.string(),
     to: z.string(),
     step: z.string(),
-    totals: utilizationMetricsSchema.extend({ hosts: z.number().int(), gpus: z.number().int(), inference: inferenceSummarySchema.nullable() }),
+    totals: utilizationMetricsSchema.extend({
+      hosts: z.number().int(),
+      gpus: z.number().int(),
+      inference: inferenceSummarySchema.nullable(),
+    }),
     hosts: z.array(
       z.object({
         hostId: z.string(),
@@ -38,7 +42,9 @@ export const fleetUtilizationSchema = z
       }),
     ),
     series: z.array(utilizationMetricsSchema.extend({ start: z.string() })),
-    workloads: z.array(workloadUtilizationSchema).describe('workloads the samples named (Kubernetes pods, jobs), busiest first, at most 100'),
+    workloads: z
+      .array(workloadUtilizationSchema)
+      .describe('workloads the samples named (Kubernetes pods, jobs), busiest first, at most 100'),
   })
   .meta({ id: 'FleetUtilization' });
 
@@ -86,14 +92,25 @@ export const pricesSchema = z.object({
       minPerGpuHour: money,
       medianPerGpuHour: money,
       maxPerGpuHour: money,
-      cheapest: z.object({ region: z.string(), zone: z.string().nullable(), instanceType: z.string().nullable(), sku: z.string().nullable() }),
+      cheapest: z.object({
+        region: z.string(),
+        zone: z.string().nullable(),
+        instanceType: z.string().nullable(),
+        sku: z.string().nullable(),
+      }),
     }),
   ),
   points: z.array(pricePointSchema),
 });
 export const capacitySchema = z.object({
   observations: z.array(
-    z.looseObject({ key: z.string(), kind: z.enum(['capacity-reservation', 'spot-placement-score', 'gpu-quota']), provider: z.string(), region: z.string(), observedAt: z.string() }),
+    z.looseObject({
+      key: z.string(),
+      kind: z.enum(['capacity-reservation', 'spot-placement-score', 'gpu-quota']),
+      provider: z.string(),
+      region: z.string(),
+      observedAt: z.string(),
+    }),
   ),
 });
 export const collectorRunSchema = z

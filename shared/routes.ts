@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { anomalyFeedbackInputSchema, anomalyFeedbackResultSchema, anomalyIdSchema, anomalyListSchema, anomalyQuerySchema } from './domain/anomalies/anomaly-query.js';
+import {
+  anomalyFeedbackInputSchema,
+  anomalyFeedbackResultSchema,
+  anomalyIdSchema,
+  anomalyListSchema,
+  anomalyQuerySchema,
+} from './domain/anomalies/anomaly-query.js';
 import { budgetStatusViewSchema } from './domain/budgets/budget-status-view.js';
 import { budgetInputSchema, budgetPathSchema, budgetViewSchema } from './domain/budgets/budgets.js';
 import {
@@ -15,7 +21,13 @@ import {
   settleResultSchema,
 } from './domain/budgets/execution-budgets.js';
 import { costExportQuerySchema, costQuerySchema } from './domain/costs/cost-query.js';
-import { analysisRunSchema, analysisRunsQuerySchema, unitEconomicsExportQuerySchema, unitEconomicsQuerySchema, unitEconomicsReportSchema } from './domain/economics/economics-query.js';
+import {
+  analysisRunSchema,
+  analysisRunsQuerySchema,
+  unitEconomicsExportQuerySchema,
+  unitEconomicsQuerySchema,
+  unitEconomicsReportSchema,
+} from './domain/economics/economics-query.js';
 import { priceQuerySchema } from './domain/market/price-query.js';
 import { fleetUtilizationQuerySchema } from './domain/measurements/fleet-query.js';
 import { checkBatchSize } from './domain/measurements/ingest-measurements.js';
@@ -147,7 +159,13 @@ export const routes = {
     scope: 'read',
     summary: 'Spend anomalies and LLM usage drift, with root cause and feedback',
     request: { query: anomalyQuerySchema },
-    responses: { '200': json(anomalyListSchema, 'anomalies of the days [from, to), newest day first, largest dollar delta first, with root cause and feedback'), ...errors },
+    responses: {
+      '200': json(
+        anomalyListSchema,
+        'anomalies of the days [from, to), newest day first, largest dollar delta first, with root cause and feedback',
+      ),
+      ...errors,
+    },
   }),
   anomalyFeedback: defineRoute({
     method: 'POST',
@@ -157,7 +175,10 @@ export const routes = {
     summary: 'Mark an anomaly expected or unexpected',
     request: { path: { id: anomalyIdSchema.describe('the anomalyId') }, body: anomalyFeedbackInputSchema },
     responses: {
-      '200': json(anomalyFeedbackResultSchema, 'recorded; expected: not alerted again and kept in later baselines; unexpected: kept flagged and out of them'),
+      '200': json(
+        anomalyFeedbackResultSchema,
+        'recorded; expected: not alerted again and kept in later baselines; unexpected: kept flagged and out of them',
+      ),
       ...errors,
       '404': json(errorSchema, 'no such anomaly'),
     },
@@ -188,7 +209,10 @@ export const routes = {
     // ingestOtlpTraces checks the size and the schema itself, and answers the spans it rejects in partialSuccess.
     parseBody: (body): unknown => body,
     responses: {
-      '200': json(otlpExportResponseSchema, 'taken; partialSuccess names the rejected spans. Header x-ledger-usage carries the ledger counts'),
+      '200': json(
+        otlpExportResponseSchema,
+        'taken; partialSuccess names the rejected spans. Header x-ledger-usage carries the ledger counts',
+      ),
       ...errors,
       '413': json(errorSchema, 'over 5,000 spans or 1 MiB compressed'),
       '415': json(errorSchema, 'OTLP protobuf or an encoding other than gzip: send OTLP/HTTP JSON (Content-Type: application/json)'),
@@ -258,7 +282,11 @@ export const routes = {
     scope: 'admin',
     summary: 'Replace a budget',
     request: { path: budgetPathSchema, body: budgetInputSchema },
-    responses: { '200': json(budgetViewSchema, 'the budget as replaced; breaches already raised in the period are not raised again'), ...errors, '404': json(errorSchema, 'no budget with this id') },
+    responses: {
+      '200': json(budgetViewSchema, 'the budget as replaced; breaches already raised in the period are not raised again'),
+      ...errors,
+      '404': json(errorSchema, 'no budget with this id'),
+    },
   }),
   deleteBudget: defineRoute({
     method: 'DELETE',
@@ -277,7 +305,10 @@ export const routes = {
     summary: "A budget's current period: actual and forecast spend, percents and thresholds crossed",
     request: { path: budgetPathSchema },
     responses: {
-      '200': json(budgetStatusViewSchema, 'the current period (days, periodEnd exclusive): actual spend so far, forecast to the period end, percents of the amount and thresholds crossed'),
+      '200': json(
+        budgetStatusViewSchema,
+        'the current period (days, periodEnd exclusive): actual spend so far, forecast to the period end, percents of the amount and thresholds crossed',
+      ),
       ...errors,
       '404': json(errorSchema, 'no budget with this id'),
     },
@@ -307,7 +338,13 @@ export const routes = {
     scope: 'read',
     summary: 'List execution budgets',
     request: { query: executionBudgetListQuerySchema },
-    responses: { '200': json(z.object({ budgets: z.array(executionBudgetViewSchema) }), 'oldest first; workflow and agent keep those that apply to them'), ...errors },
+    responses: {
+      '200': json(
+        z.object({ budgets: z.array(executionBudgetViewSchema) }),
+        'oldest first; workflow and agent keep those that apply to them',
+      ),
+      ...errors,
+    },
   }),
   executionBudget: defineRoute({
     method: 'GET',
@@ -352,7 +389,10 @@ export const routes = {
     summary: 'Reserve an estimate atomically: allow or deny, with what remains',
     request: { path: executionBudgetPathSchema, body: reserveRequestSchema },
     responses: {
-      '200': json(reserveResultSchema, 'allow (with a reservationId to settle) or deny (with the ceilings that denied); a deny reserves nothing'),
+      '200': json(
+        reserveResultSchema,
+        'allow (with a reservationId to settle) or deny (with the ceilings that denied); a deny reserves nothing',
+      ),
       ...errors,
       '404': json(errorSchema, 'no such execution budget'),
       '409': json(errorSchema, 'the requestId was used before for a different estimate or conversationId'),
@@ -382,7 +422,10 @@ export const routes = {
     summary:
       'Cost per effective GPU-hour, per million tokens and per 1,000 requests, idle and idle-held cost and energy, by pool, host, team, workflow, model, namespace, pod and job',
     request: { query: unitEconomicsQuerySchema },
-    responses: { '200': json(unitEconomicsReportSchema, 'rows of the days [from, to) (default: the last 7 days and today), oldest first'), ...errors },
+    responses: {
+      '200': json(unitEconomicsReportSchema, 'rows of the days [from, to) (default: the last 7 days and today), oldest first'),
+      ...errors,
+    },
   }),
   unitEconomicsExport: defineRoute({
     method: 'GET',
@@ -391,7 +434,13 @@ export const routes = {
     scope: 'read',
     summary: 'Unit-economics rows as CSV, for chargeback by team, namespace, pod or job',
     request: { query: unitEconomicsExportQuerySchema },
-    responses: { '200': { description: 'unit-economics rows, one a line, the columns of UnitEconomicsRow', content: { 'text/csv': { schema: z.string() } } }, ...errors },
+    responses: {
+      '200': {
+        description: 'unit-economics rows, one a line, the columns of UnitEconomicsRow',
+        content: { 'text/csv': { schema: z.string() } },
+      },
+      ...errors,
+    },
   }),
   analysisRuns: defineRoute({
     method: 'GET',

@@ -66,7 +66,12 @@ export const scheduledJobs: readonly ScheduledJob[] = [
     handler: 'functions/cron/collect-capacity.handler',
     expression: 'rate(1 hour)',
     description: 'AWS capacity reservations, spot placement scores and GPU instance quotas',
-    providerActions: ['ec2:DescribeCapacityReservations', 'ec2:GetSpotPlacementScores', 'servicequotas:ListServiceQuotas', 'servicequotas:GetServiceQuota'],
+    providerActions: [
+      'ec2:DescribeCapacityReservations',
+      'ec2:GetSpotPlacementScores',
+      'servicequotas:ListServiceQuotas',
+      'servicequotas:GetServiceQuota',
+    ],
     timeoutSeconds: 300,
   },
   {

@@ -24,7 +24,9 @@ export const transientErrors = [
   'InternalServerError',
 ] as const;
 
-const retry = [{ ErrorEquals: [...transientErrors], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' }];
+const retry = [
+  { ErrorEquals: [...transientErrors], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2, MaxDelaySeconds: 30, JitterStrategy: 'FULL' },
+];
 
 const executionFacts = { 'executionId.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime' };
 
@@ -133,7 +135,11 @@ export function analysisStateMachine(arns: TaskArns) {
         ResultPath: null,
         Next: 'AnalysisFailed',
       },
-      AnalysisFailed: { Type: 'Fail', Error: 'AnalysisFailed', Cause: 'A step outside the per-scope catches failed; see the analysis run record.' },
+      AnalysisFailed: {
+        Type: 'Fail',
+        Error: 'AnalysisFailed',
+        Cause: 'A step outside the per-scope catches failed; see the analysis run record.',
+      },
     },
   };
 }

@@ -21,7 +21,14 @@ const gcpProjectId = new sst.Secret('GcpProjectId', '');
 const gcpBillingExportTable = new sst.Secret('GcpBillingExportTable', '');
 
 /** Collector settings that are not secret come from the deploying shell (see docs/deploy.md). */
-const deployedSettings = shellSettings(['LEDGER_AWS_BILLING_ACCOUNT_ID', 'LEDGER_AWS_BILLING_ACCOUNT_NAME', 'LEDGER_AWS_REGIONS', 'LEDGER_AWS_COST_TAGS', 'LEDGER_AZURE_COST_TAGS', 'LEDGER_GCP_BILLING_ACCOUNT_ID']);
+const deployedSettings = shellSettings([
+  'LEDGER_AWS_BILLING_ACCOUNT_ID',
+  'LEDGER_AWS_BILLING_ACCOUNT_NAME',
+  'LEDGER_AWS_REGIONS',
+  'LEDGER_AWS_COST_TAGS',
+  'LEDGER_AZURE_COST_TAGS',
+  'LEDGER_GCP_BILLING_ACCOUNT_ID',
+]);
 
 function jobName(job: ScheduledJob): string {
   return job.name

@@ -13,9 +13,7 @@ const dynamoFieldType = { S: 'string', N: 'number', B: 'binary' } as const;
 const retained = $app.removal !== 'remove';
 
 export const table = new sst.aws.Dynamo(ledgerTable.name, {
-  fields: Object.fromEntries(
-    Object.entries(ledgerKeyAttributes).map(([attribute, type]) => [attribute, dynamoFieldType[type]]),
-  ),
+  fields: Object.fromEntries(Object.entries(ledgerKeyAttributes).map(([attribute, type]) => [attribute, dynamoFieldType[type]])),
   primaryIndex: { hashKey: ledgerTable.partitionKey, rangeKey: ledgerTable.sortKey },
   globalIndexes: Object.fromEntries(
     Object.entries(ledgerTable.globalIndexes).map(([indexName, index]) => [

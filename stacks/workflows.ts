@@ -74,6 +74,11 @@ export const analysis = new aws.sfn.StateMachine('Analysis', {
   type: 'STANDARD',
   roleArn: stateMachineRole.arn,
   definition: $jsonStringify(
-    analysisStateMachine(Object.fromEntries(Object.entries(workflowFunctions).map(([name, fn]) => [name, fn.arn])) as Record<WorkflowTaskName, $util.Output<string>> as never),
+    analysisStateMachine(
+      Object.fromEntries(Object.entries(workflowFunctions).map(([name, fn]) => [name, fn.arn])) as Record<
+        WorkflowTaskName,
+        $util.Output<string>
+      > as never,
+    ),
   ),
 });

@@ -216,7 +216,13 @@ export class Collector {
     else if (source === 'dcgm') {
       // dcgm-exporter has the profiling fields itself: no dmon beside it.
       if (this.gpm?.active) await this.gpm.stop();
-      if (readings.some((r) => r.mig)) await this.migLayout.refreshIfDue(readings.map((r) => r.uuid).sort().join(','));
+      if (readings.some((r) => r.mig))
+        await this.migLayout.refreshIfDue(
+          readings
+            .map((r) => r.uuid)
+            .sort()
+            .join(','),
+        );
     }
     for (const r of readings) {
       if (!r.mig) continue;

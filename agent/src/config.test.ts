@@ -43,8 +43,15 @@ describe('loadConfig', () => {
 
   it('GPM and job options: flag, environment, file', () => {
     const file = configFile({ url: 'http://x', token: 't0k3n', jobEnvFile: '/run/slurm/job.env' });
-    const { config } = run(['--config', file, '--gpm', 'off', '--job-mapping-dir', '/run/dcgm-job-map'], { LEDGER_AGENT_GPM_INTERVAL_SECONDS: '2' });
-    expect(config).toMatchObject({ gpm: 'off', gpmIntervalSeconds: 2, jobMappingDir: '/run/dcgm-job-map', jobEnvFile: '/run/slurm/job.env' });
+    const { config } = run(['--config', file, '--gpm', 'off', '--job-mapping-dir', '/run/dcgm-job-map'], {
+      LEDGER_AGENT_GPM_INTERVAL_SECONDS: '2',
+    });
+    expect(config).toMatchObject({
+      gpm: 'off',
+      gpmIntervalSeconds: 2,
+      jobMappingDir: '/run/dcgm-job-map',
+      jobEnvFile: '/run/slurm/job.env',
+    });
     try {
       loadConfig({ argv: ['--gpm', 'on', '--gpm-interval-seconds', '0.5'], env: { LEDGER_URL: 'http://x', LEDGER_TOKEN: 't0k3n' } });
       expect.unreachable();
@@ -54,7 +61,14 @@ describe('loadConfig', () => {
   });
 
   it('flags override environment, which overrides the file', () => {
-    const file = configFile({ url: 'http://file', token: 'file-token', pollIntervalSeconds: 5, flushIntervalSeconds: 30, pool: 'file-pool', labels: { team: 'ml' } });
+    const file = configFile({
+      url: 'http://file',
+      token: 'file-token',
+      pollIntervalSeconds: 5,
+      flushIntervalSeconds: 30,
+      pool: 'file-pool',
+      labels: { team: 'ml' },
+    });
     const { config, sources } = run(['--config', file, '--poll-interval-seconds', '2.5', '--label', 'env=prod', '--label', 'az=a'], {
       LEDGER_URL: 'http://env',
       LEDGER_AGENT_POLL_INTERVAL_SECONDS: '7',

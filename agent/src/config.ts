@@ -71,43 +71,219 @@ interface OptionSpec {
 const defaultSpoolDir = `${process.env.STATE_DIRECTORY?.split(':')[0] ?? '/var/lib/compute-ledger-agent'}/spool`;
 
 export const OPTIONS: readonly OptionSpec[] = [
-  { key: 'url', env: 'LEDGER_URL', kind: 'string', target: 'url', describe: 'Compute Ledger base URL (the agent POSTs to {url}/v1/measurements)' },
-  { key: 'token', env: 'LEDGER_TOKEN', kind: 'string', target: 'token', describe: 'Ingest bearer token (prefer the environment or tokenFile over a flag: flags show in ps)' },
+  {
+    key: 'url',
+    env: 'LEDGER_URL',
+    kind: 'string',
+    target: 'url',
+    describe: 'Compute Ledger base URL (the agent POSTs to {url}/v1/measurements)',
+  },
+  {
+    key: 'token',
+    env: 'LEDGER_TOKEN',
+    kind: 'string',
+    target: 'token',
+    describe: 'Ingest bearer token (prefer the environment or tokenFile over a flag: flags show in ps)',
+  },
   { key: 'tokenFile', kind: 'string', target: 'token', describe: 'Read the token from this file (e.g. a mounted Kubernetes secret)' },
   { key: 'hostId', kind: 'string', target: 'hostId', describe: 'Stable host id (default: the hostname)' },
   { key: 'pool', kind: 'string', target: 'pool', describe: 'Pool / cluster name this host belongs to' },
   { key: 'labels', kind: 'map', target: 'labels', default: {}, describe: 'Host labels, k=v,k2=v2 (flag may repeat)' },
-  { key: 'provider', kind: 'enum', target: 'provider', default: 'auto', values: ['auto', 'none', 'aws', 'azure', 'gcp', 'onprem', 'other'], describe: 'Cloud provider: auto probes the metadata services; none skips them' },
+  {
+    key: 'provider',
+    kind: 'enum',
+    target: 'provider',
+    default: 'auto',
+    values: ['auto', 'none', 'aws', 'azure', 'gcp', 'onprem', 'other'],
+    describe: 'Cloud provider: auto probes the metadata services; none skips them',
+  },
   { key: 'instanceId', kind: 'string', target: 'instanceId', describe: 'Override the instance id from the metadata service' },
   { key: 'instanceType', kind: 'string', target: 'instanceType', describe: 'Override the instance type from the metadata service' },
   { key: 'region', kind: 'string', target: 'region', describe: 'Override the region from the metadata service' },
-  { key: 'source', kind: 'enum', target: 'source', default: 'auto', values: ['auto', 'dcgm', 'nvidia-smi'], describe: 'GPU source: auto prefers dcgm-exporter and falls back to nvidia-smi' },
-  { key: 'nvidiaSmiPath', kind: 'string', target: 'nvidiaSmiPath', default: 'nvidia-smi', describe: 'nvidia-smi executable (looked up on PATH)' },
-  { key: 'dcgmUrl', kind: 'string', target: 'dcgmUrl', default: 'http://127.0.0.1:9400/metrics', describe: 'dcgm-exporter metrics URL; empty disables it' },
-  { key: 'gpm', kind: 'enum', target: 'gpm', default: 'auto', values: ['auto', 'off'], describe: 'GPM metrics (SM active, tensor active, …) from one long-lived nvidia-smi dmon --gpm-metrics on the nvidia-smi path (Hopper and newer); off disables it' },
-  { key: 'gpmIntervalSeconds', kind: 'int', target: 'gpmIntervalSeconds', default: 1, min: 1, max: 3600, describe: 'Sampling interval of nvidia-smi dmon (-d), whole seconds' },
-  { key: 'jobMappingDir', kind: 'string', target: 'jobMappingDir', describe: 'Job mapping directory: one file per GPU index whose first non-empty line is the job id (the format of dcgm-exporter --hpc-job-mapping-dir)' },
-  { key: 'jobEnvFile', kind: 'string', target: 'jobEnvFile', describe: 'Job environment file (KEY=VALUE): LEDGER_JOB_ID or SLURM_JOB_ID, LEDGER_JOB_EPOCH, LEDGER_JOB_GPUS / SLURM_JOB_GPUS / CUDA_VISIBLE_DEVICES' },
-  { key: 'inferenceUrls', kind: 'list', target: 'inferenceUrls', default: [], describe: 'Inference server (vLLM) /metrics URLs, comma-separated (flag may repeat)' },
-  { key: 'pollIntervalSeconds', kind: 'seconds', target: 'pollIntervalMs', default: 10, min: 0.01, describe: 'Seconds between polls of the GPU sources' },
-  { key: 'flushIntervalSeconds', kind: 'seconds', target: 'flushIntervalMs', default: 60, min: 0.01, describe: 'Seconds between batches sent' },
-  { key: 'scrapeTimeoutSeconds', kind: 'seconds', target: 'scrapeTimeoutMs', default: 5, min: 0.01, describe: 'Timeout for nvidia-smi and each scrape' },
-  { key: 'requestTimeoutSeconds', kind: 'seconds', target: 'requestTimeoutMs', default: 30, min: 0.01, describe: 'Timeout for one POST to the ledger' },
-  { key: 'metadataTimeoutSeconds', kind: 'seconds', target: 'metadataTimeoutMs', default: 0.3, min: 0.01, describe: 'Timeout for each cloud metadata request' },
+  {
+    key: 'source',
+    kind: 'enum',
+    target: 'source',
+    default: 'auto',
+    values: ['auto', 'dcgm', 'nvidia-smi'],
+    describe: 'GPU source: auto prefers dcgm-exporter and falls back to nvidia-smi',
+  },
+  {
+    key: 'nvidiaSmiPath',
+    kind: 'string',
+    target: 'nvidiaSmiPath',
+    default: 'nvidia-smi',
+    describe: 'nvidia-smi executable (looked up on PATH)',
+  },
+  {
+    key: 'dcgmUrl',
+    kind: 'string',
+    target: 'dcgmUrl',
+    default: 'http://127.0.0.1:9400/metrics',
+    describe: 'dcgm-exporter metrics URL; empty disables it',
+  },
+  {
+    key: 'gpm',
+    kind: 'enum',
+    target: 'gpm',
+    default: 'auto',
+    values: ['auto', 'off'],
+    describe:
+      'GPM metrics (SM active, tensor active, …) from one long-lived nvidia-smi dmon --gpm-metrics on the nvidia-smi path (Hopper and newer); off disables it',
+  },
+  {
+    key: 'gpmIntervalSeconds',
+    kind: 'int',
+    target: 'gpmIntervalSeconds',
+    default: 1,
+    min: 1,
+    max: 3600,
+    describe: 'Sampling interval of nvidia-smi dmon (-d), whole seconds',
+  },
+  {
+    key: 'jobMappingDir',
+    kind: 'string',
+    target: 'jobMappingDir',
+    describe:
+      'Job mapping directory: one file per GPU index whose first non-empty line is the job id (the format of dcgm-exporter --hpc-job-mapping-dir)',
+  },
+  {
+    key: 'jobEnvFile',
+    kind: 'string',
+    target: 'jobEnvFile',
+    describe:
+      'Job environment file (KEY=VALUE): LEDGER_JOB_ID or SLURM_JOB_ID, LEDGER_JOB_EPOCH, LEDGER_JOB_GPUS / SLURM_JOB_GPUS / CUDA_VISIBLE_DEVICES',
+  },
+  {
+    key: 'inferenceUrls',
+    kind: 'list',
+    target: 'inferenceUrls',
+    default: [],
+    describe: 'Inference server (vLLM) /metrics URLs, comma-separated (flag may repeat)',
+  },
+  {
+    key: 'pollIntervalSeconds',
+    kind: 'seconds',
+    target: 'pollIntervalMs',
+    default: 10,
+    min: 0.01,
+    describe: 'Seconds between polls of the GPU sources',
+  },
+  {
+    key: 'flushIntervalSeconds',
+    kind: 'seconds',
+    target: 'flushIntervalMs',
+    default: 60,
+    min: 0.01,
+    describe: 'Seconds between batches sent',
+  },
+  {
+    key: 'scrapeTimeoutSeconds',
+    kind: 'seconds',
+    target: 'scrapeTimeoutMs',
+    default: 5,
+    min: 0.01,
+    describe: 'Timeout for nvidia-smi and each scrape',
+  },
+  {
+    key: 'requestTimeoutSeconds',
+    kind: 'seconds',
+    target: 'requestTimeoutMs',
+    default: 30,
+    min: 0.01,
+    describe: 'Timeout for one POST to the ledger',
+  },
+  {
+    key: 'metadataTimeoutSeconds',
+    kind: 'seconds',
+    target: 'metadataTimeoutMs',
+    default: 0.3,
+    min: 0.01,
+    describe: 'Timeout for each cloud metadata request',
+  },
   { key: 'awsMetadataUrl', kind: 'string', target: 'awsMetadataUrl', default: 'http://169.254.169.254', describe: 'AWS IMDS base URL' },
-  { key: 'azureMetadataUrl', kind: 'string', target: 'azureMetadataUrl', default: 'http://169.254.169.254', describe: 'Azure IMDS base URL' },
-  { key: 'gcpMetadataUrl', kind: 'string', target: 'gcpMetadataUrl', default: 'http://169.254.169.254', describe: 'GCE metadata server base URL' },
+  {
+    key: 'azureMetadataUrl',
+    kind: 'string',
+    target: 'azureMetadataUrl',
+    default: 'http://169.254.169.254',
+    describe: 'Azure IMDS base URL',
+  },
+  {
+    key: 'gcpMetadataUrl',
+    kind: 'string',
+    target: 'gcpMetadataUrl',
+    default: 'http://169.254.169.254',
+    describe: 'GCE metadata server base URL',
+  },
   { key: 'spoolDir', kind: 'string', target: 'spoolDir', default: defaultSpoolDir, describe: 'Directory for batches not yet delivered' },
-  { key: 'spoolMaxBytes', kind: 'int', target: 'spoolMaxBytes', default: 256 * 1024 * 1024, min: 1024, describe: 'Spool bound in bytes; the oldest batches are dropped first' },
-  { key: 'spoolMaxBatches', kind: 'int', target: 'spoolMaxBatches', default: 10_000, min: 1, describe: 'Spool bound in batches; the oldest batches are dropped first' },
-  { key: 'retryInitialSeconds', kind: 'seconds', target: 'retryInitialMs', default: 1, min: 0.001, describe: 'First retry delay (doubles per failure, with jitter)' },
+  {
+    key: 'spoolMaxBytes',
+    kind: 'int',
+    target: 'spoolMaxBytes',
+    default: 256 * 1024 * 1024,
+    min: 1024,
+    describe: 'Spool bound in bytes; the oldest batches are dropped first',
+  },
+  {
+    key: 'spoolMaxBatches',
+    kind: 'int',
+    target: 'spoolMaxBatches',
+    default: 10_000,
+    min: 1,
+    describe: 'Spool bound in batches; the oldest batches are dropped first',
+  },
+  {
+    key: 'retryInitialSeconds',
+    kind: 'seconds',
+    target: 'retryInitialMs',
+    default: 1,
+    min: 0.001,
+    describe: 'First retry delay (doubles per failure, with jitter)',
+  },
   { key: 'retryMaxSeconds', kind: 'seconds', target: 'retryMaxMs', default: 300, min: 0.001, describe: 'Longest retry delay' },
-  { key: 'maxSamplesPerBatch', kind: 'int', target: 'maxSamplesPerBatch', default: MAX_SAMPLES_PER_BATCH, min: 1, max: MAX_SAMPLES_PER_BATCH, describe: 'Samples per batch (server limit 10000)' },
-  { key: 'maxBatchBytes', kind: 'int', target: 'maxBatchBytes', default: MAX_COMPRESSED_BATCH_BYTES, min: 1024, max: MAX_COMPRESSED_BATCH_BYTES, describe: 'Compressed bytes per batch (server limit 1 MiB)' },
-  { key: 'once', kind: 'bool', target: 'once', default: false, describe: 'Collect one batch, send it, exit 0 on success and non-zero on failure' },
+  {
+    key: 'maxSamplesPerBatch',
+    kind: 'int',
+    target: 'maxSamplesPerBatch',
+    default: MAX_SAMPLES_PER_BATCH,
+    min: 1,
+    max: MAX_SAMPLES_PER_BATCH,
+    describe: 'Samples per batch (server limit 10000)',
+  },
+  {
+    key: 'maxBatchBytes',
+    kind: 'int',
+    target: 'maxBatchBytes',
+    default: MAX_COMPRESSED_BATCH_BYTES,
+    min: 1024,
+    max: MAX_COMPRESSED_BATCH_BYTES,
+    describe: 'Compressed bytes per batch (server limit 1 MiB)',
+  },
+  {
+    key: 'once',
+    kind: 'bool',
+    target: 'once',
+    default: false,
+    describe: 'Collect one batch, send it, exit 0 on success and non-zero on failure',
+  },
   { key: 'oncePolls', kind: 'int', target: 'oncePolls', default: 1, min: 1, max: 1000, describe: 'Polls taken with --once' },
-  { key: 'onceIntervalSeconds', kind: 'seconds', target: 'onceIntervalMs', default: 1, min: 0, describe: 'Seconds between polls with --once' },
-  { key: 'shutdownTimeoutSeconds', kind: 'seconds', target: 'shutdownTimeoutMs', default: 10, min: 0.01, describe: 'Longest time the final flush may take on SIGTERM/SIGINT' },
+  {
+    key: 'onceIntervalSeconds',
+    kind: 'seconds',
+    target: 'onceIntervalMs',
+    default: 1,
+    min: 0,
+    describe: 'Seconds between polls with --once',
+  },
+  {
+    key: 'shutdownTimeoutSeconds',
+    kind: 'seconds',
+    target: 'shutdownTimeoutMs',
+    default: 10,
+    min: 0.01,
+    describe: 'Longest time the final flush may take on SIGTERM/SIGINT',
+  },
   { key: 'logLevel', kind: 'enum', target: 'logLevel', default: 'info', values: ['debug', 'info', 'warn', 'error'], describe: 'Log level' },
 ];
 
@@ -229,8 +405,16 @@ function readFile(path: string, problems: string[]): RawValues {
 }
 
 function splitList(value: unknown): string[] | undefined {
-  if (Array.isArray(value)) return value.map(String).map((s) => s.trim()).filter(Boolean);
-  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(value))
+    return value
+      .map(String)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (typeof value === 'string')
+    return value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return undefined;
 }
 

@@ -29,10 +29,7 @@ export const NVIDIA_SMI_QUERY_COLUMNS = [
 
 export type NvidiaSmiColumn = (typeof NVIDIA_SMI_QUERY_COLUMNS)[number];
 
-export const NVIDIA_SMI_ARGS = [
-  `--query-gpu=${NVIDIA_SMI_QUERY_COLUMNS.join(',')}`,
-  '--format=csv,noheader,nounits',
-];
+export const NVIDIA_SMI_ARGS = [`--query-gpu=${NVIDIA_SMI_QUERY_COLUMNS.join(',')}`, '--format=csv,noheader,nounits'];
 
 /** nvidia-smi column → DCGM field, for the columns that map one to one. memory.total feeds FB_FREE (total − used). */
 export const NVIDIA_SMI_TO_DCGM: Partial<Record<NvidiaSmiColumn, string>> = {

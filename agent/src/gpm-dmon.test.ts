@@ -117,7 +117,16 @@ describe('parseDmonText on written fixtures', () => {
     const row = parser.parseLine('    0      –       -    N/A     105       -5   12.5    1     0');
     expect(row).toEqual({
       kind: 'row',
-      row: { gpu: 0, fields: { [TENSOR]: 1, [DRAM]: 0, DCGM_FI_PROF_PIPE_FP16_ACTIVE: 0.125, DCGM_FI_PROF_PIPE_FP32_ACTIVE: 0.01, DCGM_FI_PROF_PIPE_FP64_ACTIVE: 0 } },
+      row: {
+        gpu: 0,
+        fields: {
+          [TENSOR]: 1,
+          [DRAM]: 0,
+          DCGM_FI_PROF_PIPE_FP16_ACTIVE: 0.125,
+          DCGM_FI_PROF_PIPE_FP32_ACTIVE: 0.01,
+          DCGM_FI_PROF_PIPE_FP64_ACTIVE: 0,
+        },
+      },
     });
     for (const cell of ['-', '–', '—', 'N/A', '', '[N/A]', '1e2', 'NaN']) expect(gpmPercentToRatio(cell)).toBeUndefined();
     // `dram` is accepted for DRAM activity too.
@@ -128,7 +137,12 @@ describe('parseDmonText on written fixtures', () => {
 
 describe('GpmDmon', () => {
   it('asks for metrics 1,2,3,5,10 at the configured interval; MIG level only when the host has MIG devices', () => {
-    const dmon = new GpmDmon({ nvidiaSmiPath: 'nvidia-smi', intervalSeconds: 2, log: createLogger({ write: () => {} }), stats: newStats() });
+    const dmon = new GpmDmon({
+      nvidiaSmiPath: 'nvidia-smi',
+      intervalSeconds: 2,
+      log: createLogger({ write: () => {} }),
+      stats: newStats(),
+    });
     expect(dmon.args()).toEqual(['dmon', '--gpm-metrics', '1,2,3,5,10', '-d', '2']);
     dmon.setMig(true);
     expect(dmon.args()).toEqual(['dmon', '--gpm-metrics', '1,2,3,5,10', '-d', '2', '--gpm-options', 'dm']);
@@ -139,7 +153,12 @@ describe('GpmDmon faults', () => {
   it('nvidia-smi absent (spawn ENOENT): one log line, state absent, waiting resolves, stop resolves', async () => {
     const lines: string[] = [];
     const stats = newStats();
-    const dmon = new GpmDmon({ nvidiaSmiPath: '/nonexistent/bin/nvidia-smi', intervalSeconds: 1, log: createLogger({ write: (l) => lines.push(l) }), stats });
+    const dmon = new GpmDmon({
+      nvidiaSmiPath: '/nonexistent/bin/nvidia-smi',
+      intervalSeconds: 1,
+      log: createLogger({ write: (l) => lines.push(l) }),
+      stats,
+    });
     dmon.ensureRunning();
     await dmon.waitForReading(5000);
     expect(dmon.currentState).toBe('absent');
@@ -154,7 +173,9 @@ describe('GpmDmon faults', () => {
     expect(dmon.active).toBe(false);
     await dmon.stop();
     const warnings = lines.map((l) => JSON.parse(l)).filter((l) => l.level === 'warn');
-    expect(warnings.map((l) => [l.msg, l.code])).toEqual([['GPM unavailable: cannot start nvidia-smi dmon; sending --query-gpu fields only, retrying in 30 minutes', 'ENOENT']]);
+    expect(warnings.map((l) => [l.msg, l.code])).toEqual([
+      ['GPM unavailable: cannot start nvidia-smi dmon; sending --query-gpu fields only, retrying in 30 minutes', 'ENOENT'],
+    ]);
     expect(stats.gpmRestarts).toBe(0);
     expect(dmon.take()).toEqual([]);
   });

@@ -29,8 +29,23 @@ export const GPM_COLUMN_TO_DCGM: Readonly<Record<string, string>> = {
 
 /** Columns dmon prints that the agent reads elsewhere (--query-gpu) or uses as keys: not "unknown". */
 const OTHER_KNOWN_COLUMNS = new Set([
-  'gpu', 'mig_id', 'gi_id', 'ci_id', 'pwr', 'gtemp', 'mtemp', 'sm', 'mem', 'enc', 'dec', 'jpg', 'ofa', 'mclk', 'pclk',
-  'date', 'time',
+  'gpu',
+  'mig_id',
+  'gi_id',
+  'ci_id',
+  'pwr',
+  'gtemp',
+  'mtemp',
+  'sm',
+  'mem',
+  'enc',
+  'dec',
+  'jpg',
+  'ofa',
+  'mclk',
+  'pclk',
+  'date',
+  'time',
 ]);
 
 /** What dmon prints when it will not monitor GPM (old GPU, old driver, bad option). */
@@ -75,7 +90,11 @@ export class DmonParser {
     const line = raw.trim();
     if (line === '') return { kind: 'blank' };
     if (line.startsWith('#')) {
-      const names = line.slice(1).trim().split(/\s+/).map((n) => n.toLowerCase());
+      const names = line
+        .slice(1)
+        .trim()
+        .split(/\s+/)
+        .map((n) => n.toLowerCase());
       if (!names.includes('gpu')) return { kind: 'comment' }; // the units line (`# Idx W C …`)
       this.columns = names;
       this.gpuAt = names.indexOf('gpu');
@@ -430,12 +449,18 @@ export class GpmDmon {
       this.clearWatchdog();
       this.onExit(run, code, signal);
     });
-    this.watchdog = setInterval(() => {
-      if (!run.closed && this.now() - this.lastLineAt > this.hangMs) {
-        this.options.log.warn('GPM: nvidia-smi dmon printed nothing, killing it', { silentMs: this.now() - this.lastLineAt, pid: proc.pid });
-        this.kill(run, 'hang');
-      }
-    }, Math.min(1000, this.hangMs / 4));
+    this.watchdog = setInterval(
+      () => {
+        if (!run.closed && this.now() - this.lastLineAt > this.hangMs) {
+          this.options.log.warn('GPM: nvidia-smi dmon printed nothing, killing it', {
+            silentMs: this.now() - this.lastLineAt,
+            pid: proc.pid,
+          });
+          this.kill(run, 'hang');
+        }
+      },
+      Math.min(1000, this.hangMs / 4),
+    );
     this.watchdog.unref();
   }
 
@@ -463,7 +488,11 @@ export class GpmDmon {
   private onLine(run: ChildRun, line: string, isStdout: boolean): void {
     if (run !== this.run) return;
     this.lastLineAt = this.now();
-    const parsed = isStdout ? this.parser.parseLine(line) : line.trim() === '' ? ({ kind: 'blank' } as const) : ({ kind: 'garbage', line: line.trim(), refusal: REFUSAL.test(line) } as const);
+    const parsed = isStdout
+      ? this.parser.parseLine(line)
+      : line.trim() === ''
+        ? ({ kind: 'blank' } as const)
+        : ({ kind: 'garbage', line: line.trim(), refusal: REFUSAL.test(line) } as const);
     switch (parsed.kind) {
       case 'header': {
         const fresh = parsed.unknownColumns.filter((c) => !this.unknownLogged.has(c));

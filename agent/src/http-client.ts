@@ -61,28 +61,24 @@ export function httpRequest(url: string, options: HttpRequestOptions): Promise<H
       options.signal?.removeEventListener('abort', onAbort);
       fn();
     };
-    const req = client.request(
-      target,
-      { method: options.method ?? 'GET', headers: options.headers, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (size < maxBytes) chunks.push(chunk);
-          size += chunk.length;
-        });
-        res.on('end', () =>
-          finish(() =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
-            }),
-          ),
-        );
-        res.on('error', (err) => finish(() => reject(err)));
-      },
-    );
+    const req = client.request(target, { method: options.method ?? 'GET', headers: options.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        if (size < maxBytes) chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('end', () =>
+        finish(() =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8'),
+          }),
+        ),
+      );
+      res.on('error', (err) => finish(() => reject(err)));
+    });
     const timer = setTimeout(() => {
       finish(() => reject(new HttpTimeoutError(loggableUrl(url), options.timeoutMs)));
       req.destroy();

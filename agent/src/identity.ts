@@ -116,9 +116,7 @@ export async function detectCloudIdentity(
   only?: 'aws' | 'azure' | 'gcp',
 ): Promise<CloudIdentity | undefined> {
   const order = only ? [only] : (['aws', 'azure', 'gcp'] as const);
-  const results = await Promise.all(
-    order.map((cloud) => probes[cloud](endpoints[cloud], timeoutMs).catch(() => undefined)),
-  );
+  const results = await Promise.all(order.map((cloud) => probes[cloud](endpoints[cloud], timeoutMs).catch(() => undefined)));
   return results.find((r) => r !== undefined);
 }
 
@@ -152,8 +150,7 @@ export async function resolveHost(options: HostIdentityOptions): Promise<{ host:
   if (instanceId) host.instanceId = instanceId;
   const instanceType = options.instanceType ?? detected?.instanceType;
   if (instanceType) host.instanceType = instanceType;
-  const resolvedProvider =
-    provider === 'auto' || provider === 'none' ? detected?.provider : provider;
+  const resolvedProvider = provider === 'auto' || provider === 'none' ? detected?.provider : provider;
   if (resolvedProvider) host.provider = resolvedProvider;
   const region = options.region ?? detected?.region;
   if (region) host.region = region;

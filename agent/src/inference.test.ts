@@ -4,7 +4,11 @@ import { inferenceReadingsFromVllmText } from './inference.js';
 
 describe('inferenceReadingsFromVllmText', () => {
   it('sums engines per model and keeps the latency histogram', () => {
-    const readings = inferenceReadingsFromVllmText(fixture('vllm-metrics.prom'), 'http://127.0.0.1:8000/metrics', '2026-11-23T10:00:00.000Z');
+    const readings = inferenceReadingsFromVllmText(
+      fixture('vllm-metrics.prom'),
+      'http://127.0.0.1:8000/metrics',
+      '2026-11-23T10:00:00.000Z',
+    );
     expect(readings).toEqual([
       {
         time: '2026-11-23T10:00:00.000Z',

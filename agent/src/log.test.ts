@@ -11,7 +11,13 @@ describe('createLogger', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]!.endsWith('\n')).toBe(true);
     const record = JSON.parse(lines[0]!);
-    expect(record).toMatchObject({ level: 'info', msg: 'sending', token: '[redacted]', header: 'Bearer [redacted]', nested: { note: 'x [redacted] y' } });
+    expect(record).toMatchObject({
+      level: 'info',
+      msg: 'sending',
+      token: '[redacted]',
+      header: 'Bearer [redacted]',
+      nested: { note: 'x [redacted] y' },
+    });
     expect(lines[0]).not.toContain('s3cr3t');
   });
 });

@@ -25,9 +25,7 @@ export function errorFields(err: unknown): Record<string, unknown> {
   return { error: String(err) };
 }
 
-export function createLogger(
-  options: { level?: LogLevel; write?: (line: string) => void; component?: string } = {},
-): Logger {
+export function createLogger(options: { level?: LogLevel; write?: (line: string) => void; component?: string } = {}): Logger {
   let threshold = LEVELS[options.level ?? 'info'];
   const write = options.write ?? ((line: string) => process.stderr.write(line));
   const secrets: string[] = [];

@@ -10,8 +10,20 @@ describe('nvidia-smi -L', () => {
       { index: 1, model: 'NVIDIA A100-SXM4-40GB', uuid: 'GPU-6b5a4c3d-2e1f-0a9b-8c7d-6e5f4a3b2c1d' },
     ]);
     expect(list.migDevices).toEqual([
-      { gpu: 0, parentUuid: 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b', profile: '3g.20gb', device: 0, uuid: 'MIG-0d3a5e6f-7b8c-5d9e-8f0a-1b2c3d4e5f60' },
-      { gpu: 0, parentUuid: 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b', profile: '3g.20gb', device: 1, uuid: 'MIG-9f8e7d6c-5b4a-5392-8170-6f5e4d3c2b1a' },
+      {
+        gpu: 0,
+        parentUuid: 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b',
+        profile: '3g.20gb',
+        device: 0,
+        uuid: 'MIG-0d3a5e6f-7b8c-5d9e-8f0a-1b2c3d4e5f60',
+      },
+      {
+        gpu: 0,
+        parentUuid: 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b',
+        profile: '3g.20gb',
+        device: 1,
+        uuid: 'MIG-9f8e7d6c-5b4a-5392-8170-6f5e4d3c2b1a',
+      },
     ]);
   });
 
@@ -62,7 +74,11 @@ describe('migInstancesFrom', () => {
 
   it('a GPU instance split into two compute instances has no single UUID: left out', () => {
     const list = parseNvidiaSmiList(
-      ['GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-a)', '  MIG 1c.3g.20gb   Device  0: (UUID: MIG-x)', '  MIG 2c.3g.20gb   Device  1: (UUID: MIG-y)'].join('\n'),
+      [
+        'GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-a)',
+        '  MIG 1c.3g.20gb   Device  0: (UUID: MIG-x)',
+        '  MIG 2c.3g.20gb   Device  1: (UUID: MIG-y)',
+      ].join('\n'),
     );
     const table = [
       { gpu: 0, gpuInstanceId: 1, computeInstanceId: 0, device: 0 },

@@ -161,7 +161,8 @@ export class MigLayout {
     const run = (args: string[]) => runNvidiaSmi({ path: this.options.nvidiaSmiPath, timeoutMs: this.options.timeoutMs, args });
     try {
       const listed = await run(['-L']);
-      if (listed.exitCode !== 0) throw new Error(`nvidia-smi -L exited ${listed.exitCode}: ${(listed.stderr || listed.stdout).trim().slice(0, 200)}`);
+      if (listed.exitCode !== 0)
+        throw new Error(`nvidia-smi -L exited ${listed.exitCode}: ${(listed.stderr || listed.stdout).trim().slice(0, 200)}`);
       const list = parseNvidiaSmiList(listed.stdout);
       this.hasMig = list.migDevices.length > 0;
       let instances = new Map<string, MigInstance>();
@@ -169,8 +170,14 @@ export class MigLayout {
         const plain = await run([]);
         instances = migInstancesFrom(list, parseMigDeviceTable(plain.stdout));
       }
-      const before = [...this.instances].map(([k, v]) => `${k}=${v.uuid}`).sort().join(',');
-      const after = [...instances].map(([k, v]) => `${k}=${v.uuid}`).sort().join(',');
+      const before = [...this.instances]
+        .map(([k, v]) => `${k}=${v.uuid}`)
+        .sort()
+        .join(',');
+      const after = [...instances]
+        .map(([k, v]) => `${k}=${v.uuid}`)
+        .sort()
+        .join(',');
       this.instances = instances;
       if (before !== after || this.lastProblem !== undefined) {
         this.log.info('MIG layout', { migDevices: list.migDevices.length, mapped: [...instances.values()].map((i) => i.uuid) });

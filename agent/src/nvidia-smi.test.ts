@@ -45,7 +45,12 @@ describe('parseNvidiaSmiCsv on the fixtures', () => {
     const { gpus } = parseNvidiaSmiCsv(fixture('nvidia-smi-a100-sxm4-40gb-x8.csv'));
     expect(gpus).toHaveLength(8);
     expect(gpus.every((g) => g.model === 'NVIDIA A100-SXM4-40GB')).toBe(true);
-    expect(gpus[6]!.fields).toMatchObject({ DCGM_FI_DEV_GPU_UTIL: 99, DCGM_FI_DEV_FB_USED: 39870, DCGM_FI_DEV_FB_FREE: 1090, DCGM_FI_DEV_POWER_USAGE: 398.75 });
+    expect(gpus[6]!.fields).toMatchObject({
+      DCGM_FI_DEV_GPU_UTIL: 99,
+      DCGM_FI_DEV_FB_USED: 39870,
+      DCGM_FI_DEV_FB_FREE: 1090,
+      DCGM_FI_DEV_POWER_USAGE: 398.75,
+    });
   });
 
   it('L4 x4 (g6.12xlarge)', () => {
@@ -119,6 +124,11 @@ describe('parseNvidiaSmiCsv on the fixtures', () => {
 
   it('never emits negative readings', () => {
     const { gpus } = parseNvidiaSmiCsv('0, GPU-a, NVIDIA L4, -1, 10, 5, -3.5, 40, 210, 0\n');
-    expect(gpus[0]!.fields).toEqual({ DCGM_FI_DEV_FB_USED: 10, DCGM_FI_DEV_GPU_TEMP: 40, DCGM_FI_DEV_SM_CLOCK: 210, DCGM_FI_DEV_ECC_DBE_VOL_TOTAL: 0 });
+    expect(gpus[0]!.fields).toEqual({
+      DCGM_FI_DEV_FB_USED: 10,
+      DCGM_FI_DEV_GPU_TEMP: 40,
+      DCGM_FI_DEV_SM_CLOCK: 210,
+      DCGM_FI_DEV_ECC_DBE_VOL_TOTAL: 0,
+    });
   });
 });

@@ -117,7 +117,11 @@ export function runNvidiaSmi(options: NvidiaSmiRunOptions): Promise<NvidiaSmiOut
             return;
           }
           const reason = error.killed ? `timed out after ${options.timeoutMs} ms` : error.message;
-          reject(Object.assign(new Error(`cannot run nvidia-smi (${options.path}): ${reason}`), { code: typeof code === 'string' ? code : undefined }));
+          reject(
+            Object.assign(new Error(`cannot run nvidia-smi (${options.path}): ${reason}`), {
+              code: typeof code === 'string' ? code : undefined,
+            }),
+          );
           return;
         }
         resolve({ stdout, exitCode: 0, stderr });

@@ -50,7 +50,7 @@ function parseLabels(line: string, start: number): { labels: Record<string, stri
       if (c === '\\') {
         value += line.slice(chunkStart, i);
         const next = line[i + 1];
-        value += next === 'n' ? '\n' : next ?? '';
+        value += next === 'n' ? '\n' : (next ?? '');
         i += 2;
         chunkStart = i;
         continue;

@@ -49,7 +49,10 @@ describe('workloadFromLabels (dcgm-exporter)', () => {
   });
 
   it('job from ledger_job_id, then hpc_job, then the Job-name pod labels; the epoch only with a job', () => {
-    expect(workloadFromLabels({ ledger_job_id: 'L1', hpc_job: 'H1', job_name: 'J1', ledger_job_epoch: '7' })).toEqual({ job: 'L1', epoch: 7 });
+    expect(workloadFromLabels({ ledger_job_id: 'L1', hpc_job: 'H1', job_name: 'J1', ledger_job_epoch: '7' })).toEqual({
+      job: 'L1',
+      epoch: 7,
+    });
     expect(workloadFromLabels({ hpc_job: '48211', batch_kubernetes_io_job_name: 'B' })).toEqual({ job: '48211' });
     expect(workloadFromLabels({ batch_kubernetes_io_job_name: 'finetune-7', job_name: 'x' })).toEqual({ job: 'finetune-7' });
     expect(workloadFromLabels({ ledger_job_epoch: '3' })).toBeUndefined();
@@ -73,11 +76,22 @@ describe('mergeWorkloads', () => {
 describe('job sources', () => {
   it('environment files: comments, export, quotes; LEDGER_ before SLURM_ before CUDA_VISIBLE_DEVICES', () => {
     const env = parseEnvFile(
-      ['# written by the Slurm prolog', 'export SLURM_JOB_ID=48211', "LEDGER_JOB_EPOCH='12'", 'SLURM_JOB_GPUS="0,2"', 'CUDA_VISIBLE_DEVICES=0', 'not a line', ''].join('\n'),
+      [
+        '# written by the Slurm prolog',
+        'export SLURM_JOB_ID=48211',
+        "LEDGER_JOB_EPOCH='12'",
+        'SLURM_JOB_GPUS="0,2"',
+        'CUDA_VISIBLE_DEVICES=0',
+        'not a line',
+        '',
+      ].join('\n'),
     );
     expect(env).toEqual({ SLURM_JOB_ID: '48211', LEDGER_JOB_EPOCH: '12', SLURM_JOB_GPUS: '0,2', CUDA_VISIBLE_DEVICES: '0' });
     expect(jobFromEnv(env)).toEqual({ job: '48211', epoch: 12, gpus: ['0', '2'] });
-    expect(jobFromEnv({ LEDGER_JOB_ID: 'run-7', SLURM_JOB_ID: '1', LEDGER_JOB_GPUS: '1', CUDA_VISIBLE_DEVICES: '0' })).toEqual({ job: 'run-7', gpus: ['1'] });
+    expect(jobFromEnv({ LEDGER_JOB_ID: 'run-7', SLURM_JOB_ID: '1', LEDGER_JOB_GPUS: '1', CUDA_VISIBLE_DEVICES: '0' })).toEqual({
+      job: 'run-7',
+      gpus: ['1'],
+    });
     expect(jobFromEnv({ SLURM_JOB_ID: '9' })).toEqual({ job: '9' });
   });
 
@@ -107,15 +121,27 @@ describe('job sources', () => {
     const sources = new JobSources({ jobMappingDir: mapDir, jobEnvFile: envFile }, createLogger({ write: (l) => lines.push(l) }));
     expect(sources.read()).toEqual({ byIndex: new Map() });
     expect(sources.read()).toEqual({ byIndex: new Map() });
-    expect(lines.map((l) => JSON.parse(l).msg)).toEqual(['job mapping directory unreadable; no job for now', 'job environment file unreadable; no job for now']);
+    expect(lines.map((l) => JSON.parse(l).msg)).toEqual([
+      'job mapping directory unreadable; no job for now',
+      'job environment file unreadable; no job for now',
+    ]);
 
     fs.mkdirSync(mapDir);
     fs.writeFileSync(path.join(mapDir, '0'), '48211\n');
     fs.writeFileSync(path.join(mapDir, '3'), '\n9001\n');
     fs.writeFileSync(path.join(mapDir, 'README'), 'not a GPU');
     fs.writeFileSync(envFile, 'SLURM_JOB_ID=48211\nLEDGER_JOB_EPOCH=2\n');
-    expect(sources.read()).toEqual({ byIndex: new Map([[0, '48211'], [3, '9001']]), env: { job: '48211', epoch: 2 } });
-    expect(lines.slice(2).map((l) => JSON.parse(l).msg)).toEqual(['job mapping directory readable again', 'job environment file readable again']);
+    expect(sources.read()).toEqual({
+      byIndex: new Map([
+        [0, '48211'],
+        [3, '9001'],
+      ]),
+      env: { job: '48211', epoch: 2 },
+    });
+    expect(lines.slice(2).map((l) => JSON.parse(l).msg)).toEqual([
+      'job mapping directory readable again',
+      'job environment file readable again',
+    ]);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -130,7 +130,11 @@ export function jobFromEnv(env: Record<string, string>): JobEnv {
   if (job !== undefined) out.job = job;
   const epoch = cleanEpoch(env.LEDGER_JOB_EPOCH);
   if (epoch !== undefined) out.epoch = epoch;
-  if (gpuList !== undefined) out.gpus = gpuList.split(',').map((g) => g.trim()).filter(Boolean);
+  if (gpuList !== undefined)
+    out.gpus = gpuList
+      .split(',')
+      .map((g) => g.trim())
+      .filter(Boolean);
   return out;
 }
 
@@ -163,8 +167,7 @@ export function jobWorkloads(snapshot: JobSnapshot, gpu: GpuKey): [Workload | un
   let fromEnv: Workload | undefined;
   if (env?.job !== undefined) {
     const covers =
-      env.gpus === undefined ||
-      env.gpus.some((g) => (/^\d+$/.test(g) ? Number(g) === gpu.index : g === gpu.uuid || g === gpu.parentUuid));
+      env.gpus === undefined || env.gpus.some((g) => (/^\d+$/.test(g) ? Number(g) === gpu.index : g === gpu.uuid || g === gpu.parentUuid));
     if (covers) fromEnv = { job: env.job, epoch: env.epoch };
   }
   return [mapped !== undefined ? { job: mapped } : undefined, fromEnv];

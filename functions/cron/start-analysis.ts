@@ -14,7 +14,10 @@ async function startAnalysis(event: unknown) {
   const at = input.at ?? new Date().toISOString();
   // One execution per hour (hourly) or per day (daily): a retried schedule reuses the name.
   const slot = input.mode === 'daily' ? at.slice(0, 10) : at.slice(0, 13).replace('T', '-');
-  const started = await createAnalysisStarter({ stateMachineArn: config.LEDGER_ANALYSIS_STATE_MACHINE_ARN, region: config.AWS_REGION }).start(`${input.mode}-${slot}`, { mode: input.mode, at });
+  const started = await createAnalysisStarter({
+    stateMachineArn: config.LEDGER_ANALYSIS_STATE_MACHINE_ARN,
+    region: config.AWS_REGION,
+  }).start(`${input.mode}-${slot}`, { mode: input.mode, at });
   logger.info('analysis started', { ...started });
   return started;
 }

@@ -2,4 +2,7 @@ import { ledgerDependencies } from '../../shared/dependencies.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 import { routes } from '../../shared/routes.js';
 
-export const handler = httpHandler(routes.analysisRuns, async ({ query }) => ({ status: 200, body: { runs: await ledgerDependencies().economics.runs(query.limit) } }));
+export const handler = httpHandler(routes.analysisRuns, async ({ query }) => ({
+  status: 200,
+  body: { runs: await ledgerDependencies().economics.runs(query.limit) },
+}));

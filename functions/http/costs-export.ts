@@ -14,9 +14,15 @@ export const handler = httpHandler(routes.costsExport, async ({ query: q }) => {
   for await (const record of ledgerDependencies().costs.records({ from: q.from, to: q.to, provider: q.provider })) {
     const row = focusCsvRow(record);
     bytes += Buffer.byteLength(row);
-    if (bytes > MAX_CSV_BYTES) throw badRequest(`from: the export is over ${MAX_CSV_BYTES} bytes; narrow the window or name a provider`, { path: 'from' });
+    if (bytes > MAX_CSV_BYTES)
+      throw badRequest(`from: the export is over ${MAX_CSV_BYTES} bytes; narrow the window or name a provider`, { path: 'from' });
     parts.push(row);
   }
   const filename = `focus-${q.provider ?? 'all'}-${q.from}-${q.to}.csv`;
-  return { status: 200, raw: true, body: parts.join(''), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` } };
+  return {
+    status: 200,
+    raw: true,
+    body: parts.join(''),
+    headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${filename}"` },
+  };
 });

@@ -3,4 +3,7 @@ import { ledgerDependencies } from '../../shared/dependencies.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 import { routes } from '../../shared/routes.js';
 
-export const handler = httpHandler(routes.createBudget, async ({ body }) => ({ status: 201, body: await createBudget(ledgerDependencies().budgets, body, Date.now()) }));
+export const handler = httpHandler(routes.createBudget, async ({ body }) => ({
+  status: 201,
+  body: await createBudget(ledgerDependencies().budgets, body, Date.now()),
+}));

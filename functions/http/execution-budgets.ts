@@ -3,4 +3,7 @@ import { ledgerDependencies } from '../../shared/dependencies.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 import { routes } from '../../shared/routes.js';
 
-export const handler = httpHandler(routes.executionBudgets, async ({ query }) => ({ status: 200, body: await listExecutionBudgets(ledgerDependencies().executionBudgets, query) }));
+export const handler = httpHandler(routes.executionBudgets, async ({ query }) => ({
+  status: 200,
+  body: await listExecutionBudgets(ledgerDependencies().executionBudgets, query),
+}));

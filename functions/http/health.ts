@@ -6,5 +6,8 @@ import { routes } from '../../shared/routes.js';
 export const handler = httpHandler(routes.health, async () => {
   const { db, config } = ledgerDependencies();
   const store = await tableReachability(db, config.LEDGER_TABLE_NAME);
-  return { status: store === 'ok' ? 200 : 503, body: { status: store === 'ok' ? 'ok' : 'degraded', store, time: new Date().toISOString() } };
+  return {
+    status: store === 'ok' ? 200 : 503,
+    body: { status: store === 'ok' ? 'ok' : 'degraded', store, time: new Date().toISOString() },
+  };
 });

@@ -7,6 +7,8 @@ import { routes } from '../../shared/routes.js';
 export const handler = httpHandler(routes.prices, async ({ query: q }) => {
   const { prices } = ledgerDependencies();
   const points =
-    q.view === 'latest' ? await prices.latest(q) : await prices.history(q.gpuModel ? [q.gpuModel] : gpuModels, priceHistoryWindow(q, Date.now()), q);
+    q.view === 'latest'
+      ? await prices.latest(q)
+      : await prices.history(q.gpuModel ? [q.gpuModel] : gpuModels, priceHistoryWindow(q, Date.now()), q);
   return { status: 200, body: { view: q.view, table: priceTable(points), points } };
 });

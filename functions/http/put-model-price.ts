@@ -3,4 +3,7 @@ import { setModelPrice } from '../../shared/domain/usage/usage-pricing.js';
 import { httpHandler } from '../../shared/middleware/http.js';
 import { routes } from '../../shared/routes.js';
 
-export const handler = httpHandler(routes.putModelPrice, async ({ path, body }) => ({ status: 200, body: await setModelPrice(ledgerDependencies().usage, path.model, body, Date.now()) }));
+export const handler = httpHandler(routes.putModelPrice, async ({ path, body }) => ({
+  status: 200,
+  body: await setModelPrice(ledgerDependencies().usage, path.model, body, Date.now()),
+}));

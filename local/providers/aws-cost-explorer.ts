@@ -119,13 +119,18 @@ interface Entry {
   items: AwsLineItem[];
 }
 
-export function costExplorerService(organization: SimulatedOrganization, faults: FaultControls, options: CostExplorerOptions): ServiceHandler {
+export function costExplorerService(
+  organization: SimulatedOrganization,
+  faults: FaultControls,
+  options: CostExplorerOptions,
+): ServiceHandler {
   let throttledOnePage = !options.throttleOnePage;
   return (request): Reply => {
     const call = readAwsJsonCall(request, 'AWSInsightsIndexService');
     if (isReply(call)) return call;
     const withResources = call.operation === 'GetCostAndUsageWithResources';
-    if (call.operation !== 'GetCostAndUsage' && !withResources) return awsJsonError(400, 'UnknownOperationException', `Unsupported operation ${call.operation}`);
+    if (call.operation !== 'GetCostAndUsage' && !withResources)
+      return awsJsonError(400, 'UnknownOperationException', `Unsupported operation ${call.operation}`);
     const input = call.input as {
       TimePeriod?: { Start?: string; End?: string };
       Granularity?: string;
@@ -135,30 +140,45 @@ export function costExplorerService(organization: SimulatedOrganization, faults:
       NextPageToken?: string;
     };
     const fault = faults.next('aws-cost-explorer');
-    if (fault) return awsJsonFault(fault, 'LimitExceededException', '{"GroupDefinitions":[],"ResultsByTime":[{"Estimated":false,"TimePeriod":{"Start":"2026');
+    if (fault)
+      return awsJsonFault(
+        fault,
+        'LimitExceededException',
+        '{"GroupDefinitions":[],"ResultsByTime":[{"Estimated":false,"TimePeriod":{"Start":"2026',
+      );
 
     const start = parseDate(input.TimePeriod?.Start);
     const end = parseDate(input.TimePeriod?.End);
-    if (Number.isNaN(start) || Number.isNaN(end) || end <= start) return awsJsonError(400, 'ValidationException', 'TimePeriod Start must be before End, both yyyy-MM-dd');
+    if (Number.isNaN(start) || Number.isNaN(end) || end <= start)
+      return awsJsonError(400, 'ValidationException', 'TimePeriod Start must be before End, both yyyy-MM-dd');
     const granularity = input.Granularity ?? 'DAILY';
-    if (granularity !== 'DAILY' && granularity !== 'MONTHLY') return awsJsonError(400, 'ValidationException', `Granularity ${granularity} is not supported here`);
+    if (granularity !== 'DAILY' && granularity !== 'MONTHLY')
+      return awsJsonError(400, 'ValidationException', `Granularity ${granularity} is not supported here`);
     const metrics = input.Metrics ?? [];
-    if (metrics.length === 0 || metrics.some((m) => !metricsOf[m])) return awsJsonError(400, 'ValidationException', `Metrics must be among ${Object.keys(metricsOf).join(', ')}`);
+    if (metrics.length === 0 || metrics.some((m) => !metricsOf[m]))
+      return awsJsonError(400, 'ValidationException', `Metrics must be among ${Object.keys(metricsOf).join(', ')}`);
     const groupBy = input.GroupBy ?? [];
     if (groupBy.length > 2) return awsJsonError(400, 'ValidationException', 'GroupBy accepts at most two groups');
     const usesResource = groupBy.some((g) => g.Type === 'DIMENSION' && g.Key === 'RESOURCE_ID');
-    if (usesResource && !withResources) return awsJsonError(400, 'ValidationException', 'RESOURCE_ID grouping needs GetCostAndUsageWithResources');
+    if (usesResource && !withResources)
+      return awsJsonError(400, 'ValidationException', 'RESOURCE_ID grouping needs GetCostAndUsageWithResources');
     if (withResources) {
       if (!input.Filter) return awsJsonError(400, 'ValidationException', 'GetCostAndUsageWithResources requires a Filter');
-      if (start < organization.today - 14 * DAY_MS) return awsJsonError(400, 'DataUnavailableException', 'Resource-level data is available for the last 14 days only');
+      if (start < organization.today - 14 * DAY_MS)
+        return awsJsonError(400, 'DataUnavailableException', 'Resource-level data is available for the last 14 days only');
     }
-    if (groupBy.some((g) => g.Type !== 'TAG' && g.Type !== 'DIMENSION')) return awsJsonError(400, 'ValidationException', 'GroupBy Type must be DIMENSION or TAG');
+    if (groupBy.some((g) => g.Type !== 'TAG' && g.Type !== 'DIMENSION'))
+      return awsJsonError(400, 'ValidationException', 'GroupBy Type must be DIMENSION or TAG');
 
-    const queryHash = createHash('sha256').update(JSON.stringify({ ...input, NextPageToken: undefined, op: call.operation })).digest('hex').slice(0, 16);
+    const queryHash = createHash('sha256')
+      .update(JSON.stringify({ ...input, NextPageToken: undefined, op: call.operation }))
+      .digest('hex')
+      .slice(0, 16);
     let offset = 0;
     if (input.NextPageToken) {
       const token = decodeToken<{ o: number; q: string }>(input.NextPageToken);
-      if (!token || token.q !== queryHash || !Number.isInteger(token.o)) return awsJsonError(400, 'InvalidNextTokenException', 'The NextPageToken is invalid');
+      if (!token || token.q !== queryHash || !Number.isInteger(token.o))
+        return awsJsonError(400, 'InvalidNextTokenException', 'The NextPageToken is invalid');
       offset = token.o;
       if (!throttledOnePage) {
         throttledOnePage = true;
@@ -169,7 +189,10 @@ export function costExplorerService(organization: SimulatedOrganization, faults:
     // Every (period, group) entry in order; a page is a slice of them.
     const entries: Entry[] = [];
     for (const period of periods(start, end, granularity)) {
-      const items = organization.daysBetween(period.start, period.end).flatMap((day) => organization.awsLineItems(day)).filter((item) => matches(item, input.Filter));
+      const items = organization
+        .daysBetween(period.start, period.end)
+        .flatMap((day) => organization.awsLineItems(day))
+        .filter((item) => matches(item, input.Filter));
       if (groupBy.length === 0) {
         entries.push({ period, keys: [], items });
         continue;
@@ -206,7 +229,12 @@ export function costExplorerService(organization: SimulatedOrganization, faults:
       if (!current || current.period !== entry.period) {
         current = {
           period: entry.period,
-          value: { TimePeriod: { Start: isoDate(entry.period.start), End: isoDate(entry.period.end) }, Total: {}, Groups: [], Estimated: estimated(entry.period) },
+          value: {
+            TimePeriod: { Start: isoDate(entry.period.start), End: isoDate(entry.period.end) },
+            Total: {},
+            Groups: [],
+            Estimated: estimated(entry.period),
+          },
         };
         results.push(current.value);
       }
@@ -214,7 +242,9 @@ export function costExplorerService(organization: SimulatedOrganization, faults:
       else current.value.Groups.push({ Keys: entry.keys, Metrics: metricValues(entry.items) });
     }
     const accounts = groupBy.some((g) => g.Key === 'LINKED_ACCOUNT')
-      ? [...new Set(slice.flatMap((e) => e.items.map((i) => i.accountId)))].sort().map((id) => ({ Value: id, Attributes: { description: awsOrganization.accounts[id] ?? id } }))
+      ? [...new Set(slice.flatMap((e) => e.items.map((i) => i.accountId)))]
+          .sort()
+          .map((id) => ({ Value: id, Attributes: { description: awsOrganization.accounts[id] ?? id } }))
       : [];
     return awsJson({
       GroupDefinitions: groupBy,

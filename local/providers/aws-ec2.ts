@@ -58,12 +58,14 @@ interface PageToken {
 
 function page<T>(items: T[], form: URLSearchParams, action: string, defaultSize: number): { slice: T[]; next?: string; error?: Reply } {
   const max = form.get('MaxResults') ? Number(form.get('MaxResults')) : defaultSize;
-  if (!Number.isInteger(max) || max < 1) return { slice: [], error: ec2Error(400, 'InvalidParameterValue', 'MaxResults must be a positive integer') };
+  if (!Number.isInteger(max) || max < 1)
+    return { slice: [], error: ec2Error(400, 'InvalidParameterValue', 'MaxResults must be a positive integer') };
   let offset = 0;
   const token = form.get('NextToken');
   if (token) {
     const decoded = decodeToken<PageToken>(token);
-    if (!decoded || decoded.a !== action || !Number.isInteger(decoded.o)) return { slice: [], error: ec2Error(400, 'InvalidNextToken', 'The token is invalid') };
+    if (!decoded || decoded.a !== action || !Number.isInteger(decoded.o))
+      return { slice: [], error: ec2Error(400, 'InvalidNextToken', 'The token is invalid') };
     offset = decoded.o;
   }
   const slice = items.slice(offset, offset + max);
@@ -79,7 +81,12 @@ export function ec2Service(organization: SimulatedOrganization, faults: FaultCon
     const fault = faults.next('aws-ec2');
     if (fault?.kind === 'throttle') return ec2Error(503, 'RequestLimitExceeded', 'Request limit exceeded.');
     if (fault?.kind === 'fail') return ec2Error(500, 'InternalError', 'An internal error has occurred');
-    if (fault?.kind === 'malformed') return { status: 200, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${namespace}"><requestId>x</requestId><spotPriceHistorySet><item><instanceType>p5.48xl` };
+    if (fault?.kind === 'malformed')
+      return {
+        status: 200,
+        headers: { 'content-type': 'text/xml;charset=UTF-8' },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${namespace}"><requestId>x</requestId><spotPriceHistorySet><item><instanceType>p5.48xl`,
+      };
     const region = signedRegion(request);
     switch (action) {
       case 'DescribeSpotPriceHistory':
@@ -97,7 +104,8 @@ export function ec2Service(organization: SimulatedOrganization, faults: FaultCon
 function describeSpotPriceHistory(organization: SimulatedOrganization, form: URLSearchParams, region: string): Reply {
   const end = form.get('EndTime') ? Date.parse(form.get('EndTime')!) : organization.now;
   const start = form.get('StartTime') ? Date.parse(form.get('StartTime')!) : end - DAY_MS;
-  if (Number.isNaN(start) || Number.isNaN(end) || start > end) return ec2Error(400, 'InvalidParameterValue', 'StartTime and EndTime must be dates, StartTime first');
+  if (Number.isNaN(start) || Number.isNaN(end) || start > end)
+    return ec2Error(400, 'InvalidParameterValue', 'StartTime and EndTime must be dates, StartTime first');
   const wantedTypes = list(form, 'InstanceType');
   const wantedProducts = list(form, 'ProductDescription');
   const wantedZone = form.get('AvailabilityZone');
@@ -126,7 +134,10 @@ function describeSpotPriceHistory(organization: SimulatedOrganization, form: URL
   items.sort((a, b) => b.time - a.time || a.xml.localeCompare(b.xml));
   const { slice, next, error } = page(items, form, 'DescribeSpotPriceHistory', 1000);
   if (error) return error;
-  return xmlReply('DescribeSpotPriceHistory', `<spotPriceHistorySet>${slice.map((i) => i.xml).join('')}</spotPriceHistorySet>${element('nextToken', next ?? '')}`);
+  return xmlReply(
+    'DescribeSpotPriceHistory',
+    `<spotPriceHistorySet>${slice.map((i) => i.xml).join('')}</spotPriceHistorySet>${element('nextToken', next ?? '')}`,
+  );
 }
 
 function describeCapacityReservations(organization: SimulatedOrganization, form: URLSearchParams, region: string): Reply {
@@ -135,9 +146,45 @@ function describeCapacityReservations(organization: SimulatedOrganization, form:
   const reservations =
     region === 'us-east-1'
       ? [
-          { id: 'cr-0a1b2c3d4e5f60001', type: 'p5.48xlarge', zone: 'us-east-1a', zoneId: 'use1-az4', total: 4, available: 1, state: 'active', start: day - 2 * DAY_MS + 11.5 * 3_600_000, end: day + 5 * DAY_MS + 11.5 * 3_600_000, kind: 'capacity-block', endType: 'limited' },
-          { id: 'cr-0a1b2c3d4e5f60002', type: 'g6e.12xlarge', zone: 'us-east-1c', zoneId: 'use1-az2', total: 2, available: 0, state: 'active', start: day - 40 * DAY_MS, end: undefined, kind: 'default', endType: 'unlimited' },
-          { id: 'cr-0a1b2c3d4e5f60003', type: 'p4d.24xlarge', zone: 'us-east-1b', zoneId: 'use1-az6', total: 2, available: 2, state: 'expired', start: day - 30 * DAY_MS, end: day - 16 * DAY_MS, kind: 'capacity-block', endType: 'limited' },
+          {
+            id: 'cr-0a1b2c3d4e5f60001',
+            type: 'p5.48xlarge',
+            zone: 'us-east-1a',
+            zoneId: 'use1-az4',
+            total: 4,
+            available: 1,
+            state: 'active',
+            start: day - 2 * DAY_MS + 11.5 * 3_600_000,
+            end: day + 5 * DAY_MS + 11.5 * 3_600_000,
+            kind: 'capacity-block',
+            endType: 'limited',
+          },
+          {
+            id: 'cr-0a1b2c3d4e5f60002',
+            type: 'g6e.12xlarge',
+            zone: 'us-east-1c',
+            zoneId: 'use1-az2',
+            total: 2,
+            available: 0,
+            state: 'active',
+            start: day - 40 * DAY_MS,
+            end: undefined,
+            kind: 'default',
+            endType: 'unlimited',
+          },
+          {
+            id: 'cr-0a1b2c3d4e5f60003',
+            type: 'p4d.24xlarge',
+            zone: 'us-east-1b',
+            zoneId: 'use1-az6',
+            total: 2,
+            available: 2,
+            state: 'expired',
+            start: day - 30 * DAY_MS,
+            end: day - 16 * DAY_MS,
+            kind: 'capacity-block',
+            endType: 'limited',
+          },
         ]
       : [];
   const { slice, next, error } = page(reservations, form, 'DescribeCapacityReservations', 1000);
@@ -152,7 +199,10 @@ function describeCapacityReservations(organization: SimulatedOrganization, form:
         `${element('instanceMatchCriteria', 'targeted')}${element('createDate', new Date(r.start - DAY_MS).toISOString())}${element('reservationType', r.kind)}<tagSet/></item>`,
     )
     .join('');
-  return xmlReply('DescribeCapacityReservations', `<capacityReservationSet>${items}</capacityReservationSet>${element('nextToken', next ?? '')}`);
+  return xmlReply(
+    'DescribeCapacityReservations',
+    `<capacityReservationSet>${items}</capacityReservationSet>${element('nextToken', next ?? '')}`,
+  );
 }
 
 function getSpotPlacementScores(organization: SimulatedOrganization, form: URLSearchParams): Reply {
@@ -162,13 +212,16 @@ function getSpotPlacementScores(organization: SimulatedOrganization, form: URLSe
   if (types.length === 0) return ec2Error(400, 'InvalidParameterValue', 'Specify instance types or instance requirements');
   const regions = list(form, 'RegionName');
   const singleZone = form.get('SingleAvailabilityZone') === 'true';
-  const scoreOf = (...parts: string[]) => 1 + Math.floor(noise(organization.seed, organization.today, target, types.join(','), ...parts) * 10);
+  const scoreOf = (...parts: string[]) =>
+    1 + Math.floor(noise(organization.seed, organization.today, target, types.join(','), ...parts) * 10);
   const rows: string[] = [];
   for (const region of regions.length > 0 ? regions : ['us-east-1', 'us-east-2', 'us-west-2', 'eu-west-1']) {
     if (singleZone) {
       for (const n of [1, 2, 4]) {
         const zoneId = `${zoneIdPrefix[region] ?? region.replace(/-/g, '')}-az${n}`;
-        rows.push(`<item>${element('region', region)}${element('availabilityZoneId', zoneId)}${element('score', scoreOf(region, String(n)))}</item>`);
+        rows.push(
+          `<item>${element('region', region)}${element('availabilityZoneId', zoneId)}${element('score', scoreOf(region, String(n)))}</item>`,
+        );
       }
     } else {
       rows.push(`<item>${element('region', region)}${element('score', scoreOf(region))}</item>`);
@@ -176,7 +229,17 @@ function getSpotPlacementScores(organization: SimulatedOrganization, form: URLSe
   }
   const { slice, next, error } = page(rows, form, 'GetSpotPlacementScores', 10);
   if (error) return error;
-  return xmlReply('GetSpotPlacementScores', `<spotPlacementScoreSet>${slice.join('')}</spotPlacementScoreSet>${element('nextToken', next ?? '')}`);
+  return xmlReply(
+    'GetSpotPlacementScores',
+    `<spotPlacementScoreSet>${slice.join('')}</spotPlacementScoreSet>${element('nextToken', next ?? '')}`,
+  );
 }
 
-const zoneIdPrefix: Record<string, string> = { 'us-east-1': 'use1', 'us-east-2': 'use2', 'us-west-1': 'usw1', 'us-west-2': 'usw2', 'eu-west-1': 'euw1', 'eu-central-1': 'euc1' };
+const zoneIdPrefix: Record<string, string> = {
+  'us-east-1': 'use1',
+  'us-east-2': 'use2',
+  'us-west-1': 'usw1',
+  'us-west-2': 'usw2',
+  'eu-west-1': 'euw1',
+  'eu-central-1': 'euc1',
+};

@@ -19,7 +19,11 @@ export function awsJson(value: unknown): Reply {
 }
 
 export function awsJsonError(status: number, type: string, message: string): Reply {
-  return json(status, { __type: type, message }, { 'content-type': awsJsonContentType, 'x-amzn-requestid': requestId(), 'x-amzn-errortype': type });
+  return json(
+    status,
+    { __type: type, message },
+    { 'content-type': awsJsonContentType, 'x-amzn-requestid': requestId(), 'x-amzn-errortype': type },
+  );
 }
 
 export interface AwsJsonCall {

@@ -17,9 +17,16 @@ function sku(...parts: string[]): string {
   return h.toString(36).toUpperCase().padStart(7, 'X').slice(0, 7) + 'GPU' + (h % 997).toString().padStart(3, '0');
 }
 
-function product(instanceType: string, vcpus: number, gpus: number, regionCode: string, operatingSystem: string, effectiveDate: string): Record<string, unknown> {
+function product(
+  instanceType: string,
+  vcpus: number,
+  gpus: number,
+  regionCode: string,
+  operatingSystem: string,
+  effectiveDate: string,
+): Record<string, unknown> {
   const code = sku(instanceType, regionCode, operatingSystem);
-  const hourly = awsOnDemandRate(instanceType) + (operatingSystem === 'Windows' ? parseDecimal(vcpus) * 46n / 1000n : 0n);
+  const hourly = awsOnDemandRate(instanceType) + (operatingSystem === 'Windows' ? (parseDecimal(vcpus) * 46n) / 1000n : 0n);
   const hourlyText = formatDecimal(hourly);
   const onDemand = {
     [`${code}.JRTCKXETXF`]: {
@@ -48,7 +55,15 @@ function product(instanceType: string, vcpus: number, gpus: number, regionCode: 
       sku: code,
       effectiveDate,
       priceDimensions: {
-        [`${code}.4NA7Y494T4.6YS6EN2CT7`]: { unit: 'Hrs', endRange: 'Inf', description: 'Linux/UNIX (Amazon VPC), No Upfront', appliesTo: [], rateCode: `${code}.4NA7Y494T4.6YS6EN2CT7`, beginRange: '0', pricePerUnit: { USD: Number(formatDecimal(oneYearHourly)).toFixed(10) } },
+        [`${code}.4NA7Y494T4.6YS6EN2CT7`]: {
+          unit: 'Hrs',
+          endRange: 'Inf',
+          description: 'Linux/UNIX (Amazon VPC), No Upfront',
+          appliesTo: [],
+          rateCode: `${code}.4NA7Y494T4.6YS6EN2CT7`,
+          beginRange: '0',
+          pricePerUnit: { USD: Number(formatDecimal(oneYearHourly)).toFixed(10) },
+        },
       },
       termAttributes: { LeaseContractLength: '1yr', OfferingClass: 'standard', PurchaseOption: 'No Upfront' },
     },
@@ -57,8 +72,22 @@ function product(instanceType: string, vcpus: number, gpus: number, regionCode: 
       sku: code,
       effectiveDate,
       priceDimensions: {
-        [`${code}.NQ3QZPMQV9.2TG2D8R56U`]: { unit: 'Quantity', description: 'Upfront Fee', appliesTo: [], rateCode: `${code}.NQ3QZPMQV9.2TG2D8R56U`, pricePerUnit: { USD: formatDecimal(threeYearUpfront) } },
-        [`${code}.NQ3QZPMQV9.6YS6EN2CT7`]: { unit: 'Hrs', endRange: 'Inf', description: 'USD 0.0 per Linux/UNIX (Amazon VPC), All Upfront', appliesTo: [], rateCode: `${code}.NQ3QZPMQV9.6YS6EN2CT7`, beginRange: '0', pricePerUnit: { USD: '0.0000000000' } },
+        [`${code}.NQ3QZPMQV9.2TG2D8R56U`]: {
+          unit: 'Quantity',
+          description: 'Upfront Fee',
+          appliesTo: [],
+          rateCode: `${code}.NQ3QZPMQV9.2TG2D8R56U`,
+          pricePerUnit: { USD: formatDecimal(threeYearUpfront) },
+        },
+        [`${code}.NQ3QZPMQV9.6YS6EN2CT7`]: {
+          unit: 'Hrs',
+          endRange: 'Inf',
+          description: 'USD 0.0 per Linux/UNIX (Amazon VPC), All Upfront',
+          appliesTo: [],
+          rateCode: `${code}.NQ3QZPMQV9.6YS6EN2CT7`,
+          beginRange: '0',
+          pricePerUnit: { USD: '0.0000000000' },
+        },
       },
       termAttributes: { LeaseContractLength: '3yr', OfferingClass: 'standard', PurchaseOption: 'All Upfront' },
     },
@@ -93,9 +122,14 @@ function product(instanceType: string, vcpus: number, gpus: number, regionCode: 
 }
 
 export function pricingService(organization: SimulatedOrganization, faults: FaultControls): ServiceHandler {
-  const effectiveDate = new Date(Date.UTC(new Date(organization.now).getUTCFullYear(), new Date(organization.now).getUTCMonth(), 1)).toISOString().replace('.000Z', 'Z');
+  const effectiveDate = new Date(Date.UTC(new Date(organization.now).getUTCFullYear(), new Date(organization.now).getUTCMonth(), 1))
+    .toISOString()
+    .replace('.000Z', 'Z');
   const products = Object.keys(regions).flatMap((region) =>
-    gpuMachineTypes('aws').flatMap((type) => [product(type.name, type.vcpus, type.gpuCount, region, 'Linux', effectiveDate), ...(type.name === 'p5.48xlarge' ? [product(type.name, type.vcpus, type.gpuCount, region, 'Windows', effectiveDate)] : [])]),
+    gpuMachineTypes('aws').flatMap((type) => [
+      product(type.name, type.vcpus, type.gpuCount, region, 'Linux', effectiveDate),
+      ...(type.name === 'p5.48xlarge' ? [product(type.name, type.vcpus, type.gpuCount, region, 'Windows', effectiveDate)] : []),
+    ]),
   );
   // A non-GPU product so filters have something to leave out.
   products.push({ ...product('m7i.large', 2, 0, 'us-east-1', 'Linux', effectiveDate) });
@@ -105,10 +139,17 @@ export function pricingService(organization: SimulatedOrganization, faults: Faul
     if (call.operation !== 'GetProducts') return awsJsonError(400, 'UnknownOperationException', `Unsupported operation ${call.operation}`);
     const fault = faults.next('aws-pricing');
     if (fault) return awsJsonFault(fault, 'ThrottlingException', '{"FormatVersion":"aws_v1","PriceList":["{\\"product\\":{');
-    const input = call.input as { ServiceCode?: string; Filters?: Array<{ Type?: string; Field?: string; Value?: string }>; MaxResults?: number; NextToken?: string; FormatVersion?: string };
+    const input = call.input as {
+      ServiceCode?: string;
+      Filters?: Array<{ Type?: string; Field?: string; Value?: string }>;
+      MaxResults?: number;
+      NextToken?: string;
+      FormatVersion?: string;
+    };
     if (input.ServiceCode !== 'AmazonEC2') return awsJsonError(400, 'InvalidParameterException', 'Only AmazonEC2 is simulated');
     const filters = input.Filters ?? [];
-    if (filters.some((f) => f.Type !== 'TERM_MATCH' || !f.Field)) return awsJsonError(400, 'InvalidParameterException', 'Filters must be TERM_MATCH with a Field');
+    if (filters.some((f) => f.Type !== 'TERM_MATCH' || !f.Field))
+      return awsJsonError(400, 'InvalidParameterException', 'Filters must be TERM_MATCH with a Field');
     const matching = products.filter((p) => {
       const attributes = (p.product as { attributes: Record<string, string> }).attributes;
       return filters.every((f) => attributes[f.Field!] === f.Value);

@@ -39,12 +39,16 @@ export function serviceQuotasService(faults: FaultControls): ServiceHandler {
     if (fault) return awsJsonFault(fault, 'TooManyRequestsException', '{"Quotas":[{"ServiceCode":"ec2","Value":');
     const region = signedRegion(request);
     const input = call.input as { ServiceCode?: string; QuotaCode?: string; MaxResults?: number; NextToken?: string };
-    if (input.ServiceCode !== 'ec2') return awsJsonError(400, 'NoSuchResourceException', 'The request failed because the specified service does not exist.');
+    if (input.ServiceCode !== 'ec2')
+      return awsJsonError(400, 'NoSuchResourceException', 'The request failed because the specified service does not exist.');
     if (call.operation === 'GetServiceQuota') {
       const q = quotas.find((x) => x.code === input.QuotaCode);
-      return q ? awsJson({ Quota: quota(region, q) }) : awsJsonError(400, 'NoSuchResourceException', 'The request failed because the specified resource does not exist.');
+      return q
+        ? awsJson({ Quota: quota(region, q) })
+        : awsJsonError(400, 'NoSuchResourceException', 'The request failed because the specified resource does not exist.');
     }
-    if (call.operation !== 'ListServiceQuotas') return awsJsonError(400, 'UnknownOperationException', `Unsupported operation ${call.operation}`);
+    if (call.operation !== 'ListServiceQuotas')
+      return awsJsonError(400, 'UnknownOperationException', `Unsupported operation ${call.operation}`);
     const max = input.MaxResults ?? 100;
     let offset = 0;
     if (input.NextToken) {

@@ -69,19 +69,32 @@ function yyyymmdd(day: number): number {
   return d.getUTCFullYear() * 10000 + (d.getUTCMonth() + 1) * 100 + d.getUTCDate();
 }
 
-export function costManagementService(organization: SimulatedOrganization, faults: FaultControls, options: CostManagementOptions): ServiceHandler {
+export function costManagementService(
+  organization: SimulatedOrganization,
+  faults: FaultControls,
+  options: CostManagementOptions,
+): ServiceHandler {
   let throttledOnePage = !options.throttleOnePage;
   return (request: ServiceRequest): Reply => {
     const scope = scopeOf(request.url.pathname);
-    if (request.method !== 'POST' || scope === undefined) return azureError(404, 'NotFound', `No route ${request.method} ${request.url.pathname}`);
-    if (!/^Bearer \S+/.test(String(request.headers.authorization ?? ''))) return azureError(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
+    if (request.method !== 'POST' || scope === undefined)
+      return azureError(404, 'NotFound', `No route ${request.method} ${request.url.pathname}`);
+    if (!/^Bearer \S+/.test(String(request.headers.authorization ?? '')))
+      return azureError(401, 'AuthenticationFailed', 'Authentication failed. The Authorization header is missing.');
     const apiVersion = request.url.searchParams.get('api-version');
-    if (!apiVersion) return azureError(400, 'MissingApiVersionParameter', "The api-version query parameter (?api-version=) is required for all requests.");
+    if (!apiVersion)
+      return azureError(400, 'MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.');
     const fault = faults.next('azure-cost-management');
     if (fault?.kind === 'throttle') return throttled(fault.retryAfterSeconds);
     if (fault?.kind === 'fail') return azureError(500, 'InternalServerError', 'An error occurred while processing the request.');
-    if (fault?.kind === 'malformed') return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"id":"x","properties":{"nextLink":null,"columns":[{"name":"Cost","type":"Number"}],"rows":[[12.5,' };
-    if (scope.toLowerCase() !== azureOrganization.scope.toLowerCase()) return azureError(403, 'AuthorizationFailed', `The client does not have authorization to perform action over scope '${scope}'.`);
+    if (fault?.kind === 'malformed')
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: '{"id":"x","properties":{"nextLink":null,"columns":[{"name":"Cost","type":"Number"}],"rows":[[12.5,',
+      };
+    if (scope.toLowerCase() !== azureOrganization.scope.toLowerCase())
+      return azureError(403, 'AuthorizationFailed', `The client does not have authorization to perform action over scope '${scope}'.`);
 
     let body: QueryBody;
     try {
@@ -93,7 +106,8 @@ export function costManagementService(organization: SimulatedOrganization, fault
     if (!['ActualCost', 'AmortizedCost', 'Usage'].includes(type)) return azureError(400, 'BadRequest', `Invalid query type '${type}'.`);
     const dataset = body.dataset ?? {};
     const granularity = dataset.granularity ?? 'None';
-    if (granularity !== 'Daily' && granularity !== 'None') return azureError(400, 'BadRequest', `Granularity '${granularity}' is not supported.`);
+    if (granularity !== 'Daily' && granularity !== 'None')
+      return azureError(400, 'BadRequest', `Granularity '${granularity}' is not supported.`);
     const grouping = dataset.grouping ?? [];
     if (grouping.length > 2) return azureError(400, 'BadRequest', 'Query can have up to 2 group by clauses.');
     for (const g of grouping) {
@@ -109,7 +123,8 @@ export function costManagementService(organization: SimulatedOrganization, fault
     if (body.timeframe === 'Custom') {
       from = Date.parse(body.timePeriod?.from ?? '');
       to = Date.parse(body.timePeriod?.to ?? '');
-      if (Number.isNaN(from) || Number.isNaN(to) || to < from) return azureError(400, 'BadRequest', 'timePeriod from and to must be dates, from first.');
+      if (Number.isNaN(from) || Number.isNaN(to) || to < from)
+        return azureError(400, 'BadRequest', 'timePeriod from and to must be dates, from first.');
     } else if (body.timeframe === 'MonthToDate') {
       const now = new Date(organization.now);
       from = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1);
@@ -123,7 +138,8 @@ export function costManagementService(organization: SimulatedOrganization, fault
     const skiptoken = request.url.searchParams.get('$skiptoken');
     if (skiptoken) {
       const token = decodeToken<{ o: number; q: string }>(skiptoken);
-      if (!token || token.q !== canonical || !Number.isInteger(token.o)) return azureError(400, 'BadRequest', 'Invalid $skiptoken: the request body must be the one of the first page.');
+      if (!token || token.q !== canonical || !Number.isInteger(token.o))
+        return azureError(400, 'BadRequest', 'Invalid $skiptoken: the request body must be the one of the first page.');
       offset = token.o;
       if (!throttledOnePage) {
         throttledOnePage = true;
@@ -139,7 +155,9 @@ export function costManagementService(organization: SimulatedOrganization, fault
       for (const row of organization.azureUsage(day)) {
         if (!included.includes(row.chargeType)) continue;
         // A tag grouping is two columns, TagKey and TagValue; both empty for rows without the tag.
-        const keys = grouping.flatMap((g) => (g.type === 'TagKey' ? (row.tags[g.name!] === undefined ? ['', ''] : [g.name!, row.tags[g.name!]!]) : [groupValue[g.name!]!(row)]));
+        const keys = grouping.flatMap((g) =>
+          g.type === 'TagKey' ? (row.tags[g.name!] === undefined ? ['', ''] : [g.name!, row.tags[g.name!]!]) : [groupValue[g.name!]!(row)],
+        );
         const bucketDay = granularity === 'Daily' ? day : 0;
         const id = `${bucketDay}\u0000${keys.join('\u0000')}`;
         const group = groups.get(id) ?? { day: bucketDay, keys, sums: aggregation.map(() => 0n) };
@@ -152,7 +170,14 @@ export function costManagementService(organization: SimulatedOrganization, fault
     }
     const columns = [
       ...aggregation.map((a) => ({ name: a.name, type: 'Number' })),
-      ...grouping.flatMap((g) => (g.type === 'TagKey' ? [{ name: 'TagKey', type: 'String' }, { name: 'TagValue', type: 'String' }] : [{ name: g.name, type: 'String' }])),
+      ...grouping.flatMap((g) =>
+        g.type === 'TagKey'
+          ? [
+              { name: 'TagKey', type: 'String' },
+              { name: 'TagValue', type: 'String' },
+            ]
+          : [{ name: g.name, type: 'String' }],
+      ),
       ...(granularity === 'Daily' ? [{ name: 'UsageDate', type: 'Number' }] : []),
       { name: 'Currency', type: 'String' },
     ];
@@ -162,7 +187,19 @@ export function costManagementService(organization: SimulatedOrganization, fault
         ? `${originOf(request)}${scope}/providers/Microsoft.CostManagement/query?api-version=${encodeURIComponent(apiVersion)}&$skiptoken=${encodeToken({ o: offset + options.pageSize, q: canonical })}`
         : null;
     const id = `${scope}/providers/Microsoft.CostManagement/query/${canonical}`;
-    return json(200, { id, name: canonical, type: 'Microsoft.CostManagement/query', location: null, sku: null, eTag: null, properties: { nextLink, columns, rows: slice } }, { 'x-ms-request-id': requestId() });
+    return json(
+      200,
+      {
+        id,
+        name: canonical,
+        type: 'Microsoft.CostManagement/query',
+        location: null,
+        sku: null,
+        eTag: null,
+        properties: { nextLink, columns, rows: slice },
+      },
+      { 'x-ms-request-id': requestId() },
+    );
   };
 }
 

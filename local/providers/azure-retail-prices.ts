@@ -13,7 +13,10 @@ const regions: Record<string, string> = { eastus: 'US East', westus3: 'US West 3
 type Item = Record<string, string | number | boolean>;
 
 function id(...parts: string[]): string {
-  const hex = (salt: string) => Math.floor(noise(salt, ...parts) * 0xffffffff).toString(16).padStart(8, '0');
+  const hex = (salt: string) =>
+    Math.floor(noise(salt, ...parts) * 0xffffffff)
+      .toString(16)
+      .padStart(8, '0');
   return `${hex('a')}-${hex('b').slice(0, 4)}-4${hex('c').slice(0, 3)}-8${hex('d').slice(0, 3)}-${hex('e')}${hex('f').slice(0, 4)}`;
 }
 
@@ -21,12 +24,18 @@ export function retailPriceItems(organization: SimulatedOrganization): Item[] {
   const now = new Date(organization.now);
   const effectiveStartDate = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)).toISOString().replace('.000Z', 'Z');
   const items: Item[] = [];
-  const sizes = [...gpuMachineTypes('azure').map((t) => ({ armSkuName: t.name, family: t.family })), { armSkuName: 'Standard_D4s_v5', family: 'Dsv5' }];
+  const sizes = [
+    ...gpuMachineTypes('azure').map((t) => ({ armSkuName: t.name, family: t.family })),
+    { armSkuName: 'Standard_D4s_v5', family: 'Dsv5' },
+  ];
   for (const [region, location] of Object.entries(regions)) {
     for (const { armSkuName, family } of sizes) {
       const meter = armSkuName.replace(/^Standard_/, '').replace(/_/g, ' ');
       const rate = azureOnDemandRate(armSkuName);
-      const skuId = `DZH318Z0${Math.floor(noise('sku', armSkuName) * 1e4).toString(36).toUpperCase().padStart(4, '0')}`;
+      const skuId = `DZH318Z0${Math.floor(noise('sku', armSkuName) * 1e4)
+        .toString(36)
+        .toUpperCase()
+        .padStart(4, '0')}`;
       const base = {
         currencyCode: 'USD',
         tierMinimumUnits: 0,
@@ -41,7 +50,14 @@ export function retailPriceItems(organization: SimulatedOrganization): Item[] {
         isPrimaryMeterRegion: true,
         armSkuName,
       };
-      const add = (variant: string, type: string, price: ReturnType<typeof parseDecimal>, product: string, skuName: string, extra: Item = {}) =>
+      const add = (
+        variant: string,
+        type: string,
+        price: ReturnType<typeof parseDecimal>,
+        product: string,
+        skuName: string,
+        extra: Item = {},
+      ) =>
         items.push({
           ...base,
           retailPrice: decimalNumber(price),
@@ -60,8 +76,12 @@ export function retailPriceItems(organization: SimulatedOrganization): Item[] {
       add('0003', 'Consumption', roundDecimal(multiplyDecimal(rate, parseDecimal('0.2')), 4), series, `${meter} Low Priority`);
       add('0004', 'Consumption', rate + parseDecimal('0.92'), `${series} Windows`, meter);
       add('0005', 'DevTestConsumption', rate, `${series} Windows`, meter);
-      add('0006', 'Reservation', roundDecimal(multiplyDecimal(rate * 8760n, parseDecimal('0.5916')), 0), series, meter, { reservationTerm: '1 Year' });
-      add('0007', 'Reservation', roundDecimal(multiplyDecimal(rate * 26_280n, parseDecimal('0.4')), 0), series, meter, { reservationTerm: '3 Years' });
+      add('0006', 'Reservation', roundDecimal(multiplyDecimal(rate * 8760n, parseDecimal('0.5916')), 0), series, meter, {
+        reservationTerm: '1 Year',
+      });
+      add('0007', 'Reservation', roundDecimal(multiplyDecimal(rate * 26_280n, parseDecimal('0.4')), 0), series, meter, {
+        reservationTerm: '3 Years',
+      });
     }
   }
   return items;
@@ -98,7 +118,10 @@ function parseFilter(text: string): Predicate {
       take(',');
       const value = literal(take());
       take(')');
-      return (item) => String(item[field] ?? '').toLowerCase().includes(value.toLowerCase());
+      return (item) =>
+        String(item[field] ?? '')
+          .toLowerCase()
+          .includes(value.toLowerCase());
     }
     const field = token;
     const op = take().toLowerCase();
@@ -132,14 +155,29 @@ function parseFilter(text: string): Predicate {
   return predicate;
 }
 
-export function retailPricesService(organization: SimulatedOrganization, faults: FaultControls, options: { pageSize: number }): ServiceHandler {
+export function retailPricesService(
+  organization: SimulatedOrganization,
+  faults: FaultControls,
+  options: { pageSize: number },
+): ServiceHandler {
   const items = retailPriceItems(organization);
   return (request): Reply => {
-    if (request.method !== 'GET' || request.url.pathname !== '/api/retail/prices') return json(404, { Error: { Code: 'NotFound', Message: 'Not found' } });
+    if (request.method !== 'GET' || request.url.pathname !== '/api/retail/prices')
+      return json(404, { Error: { Code: 'NotFound', Message: 'Not found' } });
     const fault = faults.next('azure-retail-prices');
-    if (fault?.kind === 'throttle') return json(429, { Error: { Code: 'TooManyRequests', Message: 'Too many requests' } }, { 'retry-after': String(fault.retryAfterSeconds) });
+    if (fault?.kind === 'throttle')
+      return json(
+        429,
+        { Error: { Code: 'TooManyRequests', Message: 'Too many requests' } },
+        { 'retry-after': String(fault.retryAfterSeconds) },
+      );
     if (fault?.kind === 'fail') return json(500, { Error: { Code: 'InternalServerError', Message: 'Internal server error' } });
-    if (fault?.kind === 'malformed') return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: '{"BillingCurrency":"USD","Items":[{"currencyCode":"USD","retailPrice":98.' };
+    if (fault?.kind === 'malformed')
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: '{"BillingCurrency":"USD","Items":[{"currencyCode":"USD","retailPrice":98.',
+      };
     const params = request.url.searchParams;
     let predicate: Predicate = () => true;
     const filter = params.get('$filter');
@@ -161,6 +199,13 @@ export function retailPricesService(organization: SimulatedOrganization, faults:
       next.searchParams.set('$skip', String(skip + options.pageSize));
       nextPageLink = next.toString();
     }
-    return json(200, { BillingCurrency: 'USD', CustomerEntityId: 'Default', CustomerEntityType: 'Retail', Items: slice, NextPageLink: nextPageLink, Count: slice.length });
+    return json(200, {
+      BillingCurrency: 'USD',
+      CustomerEntityId: 'Default',
+      CustomerEntityType: 'Retail',
+      Items: slice,
+      NextPageLink: nextPageLink,
+      Count: slice.length,
+    });
   };
 }

@@ -78,7 +78,9 @@ function fleetValues(row: GcpExportRow): Values {
 
 function nanosText(nanos: number): string {
   const whole = Math.floor(nanos / 1e9);
-  const fraction = String(nanos % 1e9).padStart(9, '0').replace(/0+$/, '');
+  const fraction = String(nanos % 1e9)
+    .padStart(9, '0')
+    .replace(/0+$/, '');
   return fraction ? `${whole}.${fraction}` : String(whole);
 }
 
@@ -99,11 +101,30 @@ function syntheticSource(count: number, start: number, end: number): RowSource {
         const costNanos = 1_000_000_000 + (i % 100_000) * 123_457;
         const month = new Date(day);
         out.push([
-          gcpOrganization.billingAccountId, gcpOrganization.computeServiceId, 'Compute Engine', sku.id, sku.description,
-          String(day), String(day + DAY_MS), `bench-project-${instance % 50}`, `Bench ${instance % 50}`, 'us-central1', 'us-central1-a',
-          `a3-bench-${instance}`, `//compute.googleapis.com/projects/${100000 + (instance % 50)}/zones/us-central1-a/instances/${4815162342000000 + instance}`,
-          'a3-highgpu-8g', `[{"key":"team","value":"team-${instance % 7}"}]`, 'USD', 'regular', sku.unit, sku.pricing,
-          String(hours * 3600), String(hours), nanosText(costNanos), nanosText(costNanos), i % 3 === 0 ? `-${nanosText(Math.floor(costNanos * 0.3))}` : '0',
+          gcpOrganization.billingAccountId,
+          gcpOrganization.computeServiceId,
+          'Compute Engine',
+          sku.id,
+          sku.description,
+          String(day),
+          String(day + DAY_MS),
+          `bench-project-${instance % 50}`,
+          `Bench ${instance % 50}`,
+          'us-central1',
+          'us-central1-a',
+          `a3-bench-${instance}`,
+          `//compute.googleapis.com/projects/${100000 + (instance % 50)}/zones/us-central1-a/instances/${4815162342000000 + instance}`,
+          'a3-highgpu-8g',
+          `[{"key":"team","value":"team-${instance % 7}"}]`,
+          'USD',
+          'regular',
+          sku.unit,
+          sku.pricing,
+          String(hours * 3600),
+          String(hours),
+          nanosText(costNanos),
+          nanosText(costNanos),
+          i % 3 === 0 ? `-${nanosText(Math.floor(costNanos * 0.3))}` : '0',
           `${month.getUTCFullYear()}${String(month.getUTCMonth() + 1).padStart(2, '0')}`,
         ]);
       }
@@ -114,7 +135,11 @@ function syntheticSource(count: number, start: number, end: number): RowSource {
 
 function parseTimestampParameter(value: string | undefined): number {
   if (!value) return Number.NaN;
-  const iso = value.trim().replace(' ', 'T').replace(/\+00(:00)?$/, 'Z').replace(/ UTC$/, 'Z');
+  const iso = value
+    .trim()
+    .replace(' ', 'T')
+    .replace(/\+00(:00)?$/, 'Z')
+    .replace(/ UTC$/, 'Z');
   return Date.parse(iso.endsWith('Z') || /[+-]\d\d:\d\d$/.test(iso) ? iso : `${iso}Z`);
 }
 
@@ -154,11 +179,24 @@ export function bigQueryService(organization: SimulatedOrganization, faults: Fau
   return (request): Reply => {
     const match = /^\/bigquery\/v2\/projects\/([^/]+)\/queries(?:\/([^/]+))?$/.exec(request.url.pathname);
     if (!match) return bigQueryError(404, 'notFound', `Not found: ${request.url.pathname}`, 'NOT_FOUND');
-    if (!request.headers.authorization) return bigQueryError(401, 'required', 'Request is missing required authentication credential.', 'UNAUTHENTICATED');
+    if (!request.headers.authorization)
+      return bigQueryError(401, 'required', 'Request is missing required authentication credential.', 'UNAUTHENTICATED');
     const fault = faults.next('gcp-bigquery');
-    if (fault?.kind === 'throttle') return bigQueryError(403, 'rateLimitExceeded', 'Exceeded rate limits: too many api requests per user per method for this user_method.', 'PERMISSION_DENIED');
-    if (fault?.kind === 'fail') return bigQueryError(500, 'backendError', 'An internal error occurred and the request could not be completed.', 'INTERNAL');
-    if (fault?.kind === 'malformed') return { status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: '{"kind":"bigquery#getQueryResultsResponse","schema":{"fields":[{"name":"billing_account_id","type":"STR' };
+    if (fault?.kind === 'throttle')
+      return bigQueryError(
+        403,
+        'rateLimitExceeded',
+        'Exceeded rate limits: too many api requests per user per method for this user_method.',
+        'PERMISSION_DENIED',
+      );
+    if (fault?.kind === 'fail')
+      return bigQueryError(500, 'backendError', 'An internal error occurred and the request could not be completed.', 'INTERNAL');
+    if (fault?.kind === 'malformed')
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+        body: '{"kind":"bigquery#getQueryResultsResponse","schema":{"fields":[{"name":"billing_account_id","type":"STR',
+      };
 
     if (request.method === 'POST' && !match[2]) {
       let body: {
@@ -174,20 +212,28 @@ export function bigQueryService(organization: SimulatedOrganization, faults: Fau
       } catch {
         return bigQueryError(400, 'parseError', 'Invalid JSON payload received.', 'INVALID_ARGUMENT');
       }
-      if (body.useLegacySql !== false) return bigQueryError(400, 'invalidQuery', 'The local provider server runs standard SQL only.', 'INVALID_ARGUMENT');
-      if (!body.query?.startsWith(marker)) return bigQueryError(400, 'invalidQuery', 'The local provider server answers the billing-export query only.', 'INVALID_ARGUMENT');
-      if (!body.query.includes('TIMESTAMP_TRUNC(usage_start_time, DAY)')) return bigQueryError(400, 'invalidQuery', 'The local provider server answers daily granularity only.', 'INVALID_ARGUMENT');
-      const parameter = (name: string) => body.queryParameters?.find((p) => p.name === name && p.parameterType?.type === 'TIMESTAMP')?.parameterValue?.value;
+      if (body.useLegacySql !== false)
+        return bigQueryError(400, 'invalidQuery', 'The local provider server runs standard SQL only.', 'INVALID_ARGUMENT');
+      if (!body.query?.startsWith(marker))
+        return bigQueryError(400, 'invalidQuery', 'The local provider server answers the billing-export query only.', 'INVALID_ARGUMENT');
+      if (!body.query.includes('TIMESTAMP_TRUNC(usage_start_time, DAY)'))
+        return bigQueryError(400, 'invalidQuery', 'The local provider server answers daily granularity only.', 'INVALID_ARGUMENT');
+      const parameter = (name: string) =>
+        body.queryParameters?.find((p) => p.name === name && p.parameterType?.type === 'TIMESTAMP')?.parameterValue?.value;
       const start = parseTimestampParameter(parameter('start'));
       const end = parseTimestampParameter(parameter('end'));
-      if (Number.isNaN(start) || Number.isNaN(end) || end <= start) return bigQueryError(400, 'invalidQuery', 'Query parameters @start and @end must be TIMESTAMPs, @start first.', 'INVALID_ARGUMENT');
+      if (Number.isNaN(start) || Number.isNaN(end) || end <= start)
+        return bigQueryError(400, 'invalidQuery', 'Query parameters @start and @end must be TIMESTAMPs, @start first.', 'INVALID_ARGUMENT');
       const existing = body.requestId ? byRequestId.get(body.requestId) : undefined;
       let job = existing ? jobs.get(existing) : undefined;
       if (!job) {
         let source: RowSource;
         if (options.syntheticRows !== undefined) source = syntheticSource(options.syntheticRows, start, end);
         else {
-          const values = organization.daysBetween(start, end).flatMap((day) => organization.gcpExportRows(day)).map(fleetValues);
+          const values = organization
+            .daysBetween(start, end)
+            .flatMap((day) => organization.gcpExportRows(day))
+            .map(fleetValues);
           source = { count: values.length, rows: (from, to) => values.slice(from, to) };
         }
         const id = `job_${createHash('sha256').update(`${request.body}|${organization.revision}|${jobs.size}`).digest('base64url').slice(0, 24)}`;
@@ -206,11 +252,17 @@ export function bigQueryService(organization: SimulatedOrganization, faults: Fau
       const pageToken = params.get('pageToken');
       if (pageToken) {
         const token = decodeToken<{ o: number; j: string }>(pageToken);
-        if (!token || token.j !== job.id || !Number.isInteger(token.o)) return bigQueryError(400, 'invalid', 'Invalid page token.', 'INVALID_ARGUMENT');
+        if (!token || token.j !== job.id || !Number.isInteger(token.o))
+          return bigQueryError(400, 'invalid', 'Invalid page token.', 'INVALID_ARGUMENT');
         offset = token.o;
         if (!throttledOnePage) {
           throttledOnePage = true;
-          return bigQueryError(403, 'rateLimitExceeded', 'Exceeded rate limits: too many api requests per user per method for this user_method.', 'PERMISSION_DENIED');
+          return bigQueryError(
+            403,
+            'rateLimitExceeded',
+            'Exceeded rate limits: too many api requests per user per method for this user_method.',
+            'PERMISSION_DENIED',
+          );
         }
       }
       const maxResults = params.get('maxResults') ? Number(params.get('maxResults')) : undefined;

@@ -26,7 +26,11 @@ function money(value: Decimal) {
 }
 
 function skuId(description: string): string {
-  const part = (salt: string) => Math.floor(noise(salt, description) * 0xffff).toString(16).toUpperCase().padStart(4, '0');
+  const part = (salt: string) =>
+    Math.floor(noise(salt, description) * 0xffff)
+      .toString(16)
+      .toUpperCase()
+      .padStart(4, '0');
   return `${part('a')}-${part('b')}-${part('c')}`;
 }
 
@@ -67,9 +71,21 @@ export function catalogSkus(organization: SimulatedOrganization): unknown[] {
       const list = gcpGpuRate(model);
       const onDemand = gcpGpuSkuDescription(model, 'on-demand', regions[0]!);
       add(onDemand, 'GPU', 'OnDemand', regions, list);
-      add(gcpGpuSkuDescription(model, 'spot', regions[0]!), 'GPU', 'Preemptible', regions, roundDecimal(multiplyDecimal(list, organization.gcpSpotFactor(model)), 6));
+      add(
+        gcpGpuSkuDescription(model, 'spot', regions[0]!),
+        'GPU',
+        'Preemptible',
+        regions,
+        roundDecimal(multiplyDecimal(list, organization.gcpSpotFactor(model)), 6),
+      );
       if (model === 'H100' || model === 'A100-80GB') {
-        add(`Commitment v1: ${onDemand.replace(/ running in .*/, '')} in ${location} for 1 Year`, 'GPU', 'Commit1Yr', regions, roundDecimal(multiplyDecimal(list, parseDecimal('0.63')), 6));
+        add(
+          `Commitment v1: ${onDemand.replace(/ running in .*/, '')} in ${location} for 1 Year`,
+          'GPU',
+          'Commit1Yr',
+          regions,
+          roundDecimal(multiplyDecimal(list, parseDecimal('0.63')), 6),
+        );
       }
     }
     add(`A3 Instance Core running in ${location}`, 'CPU', 'OnDemand', regions, parseDecimal('0.0318'));
@@ -83,12 +99,24 @@ export function cloudCatalogService(organization: SimulatedOrganization, faults:
   return (request): Reply => {
     const match = /^\/v1\/services\/([^/]+)\/skus$/.exec(request.url.pathname);
     if (request.method !== 'GET' || !match) return googleError(404, 'NOT_FOUND', `No route ${request.method} ${request.url.pathname}`);
-    if (!request.headers.authorization) return googleError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential.');
+    if (!request.headers.authorization)
+      return googleError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential.');
     const fault = faults.next('gcp-cloud-catalog');
-    if (fault?.kind === 'throttle') return googleError(429, 'RESOURCE_EXHAUSTED', "Quota exceeded for quota metric 'Read requests' of service 'cloudbilling.googleapis.com'.");
+    if (fault?.kind === 'throttle')
+      return googleError(
+        429,
+        'RESOURCE_EXHAUSTED',
+        "Quota exceeded for quota metric 'Read requests' of service 'cloudbilling.googleapis.com'.",
+      );
     if (fault?.kind === 'fail') return googleError(500, 'INTERNAL', 'Internal error encountered.');
-    if (fault?.kind === 'malformed') return { status: 200, headers: { 'content-type': 'application/json; charset=UTF-8' }, body: '{"skus":[{"name":"services/6F81-5844-456A/skus/ABCD","skuId":' };
-    if (decodeURIComponent(match[1]!) !== gcpOrganization.computeServiceId) return googleError(404, 'NOT_FOUND', `Service ${match[1]} not found.`);
+    if (fault?.kind === 'malformed')
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/json; charset=UTF-8' },
+        body: '{"skus":[{"name":"services/6F81-5844-456A/skus/ABCD","skuId":',
+      };
+    if (decodeURIComponent(match[1]!) !== gcpOrganization.computeServiceId)
+      return googleError(404, 'NOT_FOUND', `Service ${match[1]} not found.`);
     const currency = request.url.searchParams.get('currencyCode') ?? 'USD';
     if (currency !== 'USD') return googleError(400, 'INVALID_ARGUMENT', 'The local provider server prices in USD only.');
     const pageSize = Number(request.url.searchParams.get('pageSize') ?? '5000') || 5000;

@@ -50,7 +50,11 @@ export async function startService(handler: ServiceHandler, port = 0): Promise<R
         const url = new URL(request.url ?? '/', `http://${request.headers.host ?? '127.0.0.1'}`);
         write(response, await handler({ method: request.method ?? 'GET', url, headers: request.headers, body }));
       } catch (error) {
-        write(response, { status: 500, headers: { 'content-type': 'text/plain' }, body: `local provider server: ${(error as Error).message}` });
+        write(response, {
+          status: 500,
+          headers: { 'content-type': 'text/plain' },
+          body: `local provider server: ${(error as Error).message}`,
+        });
       }
     })();
   });

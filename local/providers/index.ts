@@ -75,7 +75,11 @@ export async function startLocalProviders(options: LocalProvidersOptions = {}): 
     'azure-cost-management': costManagementService(organization, faults, { pageSize: sizes.costManagement ?? 1000, throttleOnePage }),
     'azure-retail-prices': retailPricesService(organization, faults, { pageSize: sizes.retailPrices ?? 100 }),
     'gcp-cloud-catalog': cloudCatalogService(organization, faults),
-    'gcp-bigquery': bigQueryService(organization, faults, { pageSize: sizes.bigQuery ?? 10_000, throttleOnePage, syntheticRows: options.bigQuerySyntheticRows }),
+    'gcp-bigquery': bigQueryService(organization, faults, {
+      pageSize: sizes.bigQuery ?? 10_000,
+      throttleOnePage,
+      syntheticRows: options.bigQuerySyntheticRows,
+    }),
   };
   const running: Partial<Record<LocalServiceName, RunningService>> = {};
   try {
@@ -87,7 +91,9 @@ export async function startLocalProviders(options: LocalProvidersOptions = {}): 
     throw error;
   }
   const urls = Object.fromEntries(Object.entries(running).map(([name, s]) => [name, s!.url])) as Record<LocalServiceName, string>;
-  const endpoints = Object.fromEntries(Object.entries(urls).map(([name, url]) => [localProviderEndpointVariables[name as LocalServiceName], url]));
+  const endpoints = Object.fromEntries(
+    Object.entries(urls).map(([name, url]) => [localProviderEndpointVariables[name as LocalServiceName], url]),
+  );
   const controls = Object.assign(faults, { restate: () => organization.restate() });
   return {
     endpoints,
@@ -96,7 +102,11 @@ export async function startLocalProviders(options: LocalProvidersOptions = {}): 
     organization,
     accounts: {
       aws: awsOrganization,
-      azure: { subscriptionId: azureOrganization.subscriptionId, subscriptionName: azureOrganization.subscriptionName, scope: azureOrganization.scope },
+      azure: {
+        subscriptionId: azureOrganization.subscriptionId,
+        subscriptionName: azureOrganization.subscriptionName,
+        scope: azureOrganization.scope,
+      },
       gcp: gcpOrganization,
     },
     stop: async () => {

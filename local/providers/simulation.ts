@@ -1,5 +1,12 @@
 import { type GpuModel, gpuMachineType, gpuMachineTypes } from '../../shared/domain/providers/gpu-catalog.js';
-import { type Decimal, divideDecimalByInteger, formatDecimal, multiplyDecimal, parseDecimal, roundDecimal } from '../../shared/domain/core/money.js';
+import {
+  type Decimal,
+  divideDecimalByInteger,
+  formatDecimal,
+  multiplyDecimal,
+  parseDecimal,
+  roundDecimal,
+} from '../../shared/domain/core/money.js';
 
 /**
  * The simulated organization behind the local provider server: GPU fleets on AWS, Azure and Google Cloud with
@@ -77,35 +84,171 @@ export const gcpOrganization = {
 };
 
 export const defaultAwsInstances: AwsInstanceSpec[] = [
-  { instanceId: 'i-0a1b2c3d4e5f60001', instanceType: 'p5.48xlarge', region: 'us-east-1', availabilityZone: 'us-east-1a', accountId: '444455556666', purchase: 'on-demand', tags: { team: 'research', Environment: 'prod' } },
-  { instanceId: 'i-0a1b2c3d4e5f60002', instanceType: 'p5.48xlarge', region: 'us-east-1', availabilityZone: 'us-east-1b', accountId: '444455556666', purchase: 'reserved', tags: { team: 'research', Environment: 'prod' }, hoursPerDay: 22 },
-  { instanceId: 'i-0a1b2c3d4e5f60003', instanceType: 'p4d.24xlarge', region: 'us-west-2', availabilityZone: 'us-west-2b', accountId: '444455556666', purchase: 'spot', tags: { team: 'research', Environment: 'dev' } },
-  { instanceId: 'i-0a1b2c3d4e5f60004', instanceType: 'g6e.12xlarge', region: 'us-east-1', availabilityZone: 'us-east-1c', accountId: '777788889999', purchase: 'on-demand', tags: { team: 'inference', Environment: 'prod' } },
-  { instanceId: 'i-0a1b2c3d4e5f60005', instanceType: 'g5.12xlarge', region: 'us-west-2', availabilityZone: 'us-west-2a', accountId: '777788889999', purchase: 'spot', tags: { team: 'inference' }, hoursPerDay: 14 },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60001',
+    instanceType: 'p5.48xlarge',
+    region: 'us-east-1',
+    availabilityZone: 'us-east-1a',
+    accountId: '444455556666',
+    purchase: 'on-demand',
+    tags: { team: 'research', Environment: 'prod' },
+  },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60002',
+    instanceType: 'p5.48xlarge',
+    region: 'us-east-1',
+    availabilityZone: 'us-east-1b',
+    accountId: '444455556666',
+    purchase: 'reserved',
+    tags: { team: 'research', Environment: 'prod' },
+    hoursPerDay: 22,
+  },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60003',
+    instanceType: 'p4d.24xlarge',
+    region: 'us-west-2',
+    availabilityZone: 'us-west-2b',
+    accountId: '444455556666',
+    purchase: 'spot',
+    tags: { team: 'research', Environment: 'dev' },
+  },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60004',
+    instanceType: 'g6e.12xlarge',
+    region: 'us-east-1',
+    availabilityZone: 'us-east-1c',
+    accountId: '777788889999',
+    purchase: 'on-demand',
+    tags: { team: 'inference', Environment: 'prod' },
+  },
+  {
+    instanceId: 'i-0a1b2c3d4e5f60005',
+    instanceType: 'g5.12xlarge',
+    region: 'us-west-2',
+    availabilityZone: 'us-west-2a',
+    accountId: '777788889999',
+    purchase: 'spot',
+    tags: { team: 'inference' },
+    hoursPerDay: 14,
+  },
 ];
 
 export const defaultAzureVms: AzureVmSpec[] = [
-  { name: 'gpu-h100-01', resourceGroup: 'ml-training', vmSize: 'Standard_ND96isr_H100_v5', location: 'eastus', pricingModel: 'OnDemand', tags: { team: 'research' } },
-  { name: 'gpu-h100-02', resourceGroup: 'ml-training', vmSize: 'Standard_ND96isr_H100_v5', location: 'eastus', pricingModel: 'Reservation', hoursPerDay: 20, tags: { team: 'research' } },
-  { name: 'gpu-a100-spot-01', resourceGroup: 'ml-batch', vmSize: 'Standard_NC24ads_A100_v4', location: 'westus3', pricingModel: 'Spot', tags: { team: 'research' } },
-  { name: 'gpu-t4-01', resourceGroup: 'inference', vmSize: 'Standard_NC4as_T4_v3', location: 'eastus', pricingModel: 'OnDemand', hoursPerDay: 10, tags: { team: 'inference' } },
+  {
+    name: 'gpu-h100-01',
+    resourceGroup: 'ml-training',
+    vmSize: 'Standard_ND96isr_H100_v5',
+    location: 'eastus',
+    pricingModel: 'OnDemand',
+    tags: { team: 'research' },
+  },
+  {
+    name: 'gpu-h100-02',
+    resourceGroup: 'ml-training',
+    vmSize: 'Standard_ND96isr_H100_v5',
+    location: 'eastus',
+    pricingModel: 'Reservation',
+    hoursPerDay: 20,
+    tags: { team: 'research' },
+  },
+  {
+    name: 'gpu-a100-spot-01',
+    resourceGroup: 'ml-batch',
+    vmSize: 'Standard_NC24ads_A100_v4',
+    location: 'westus3',
+    pricingModel: 'Spot',
+    tags: { team: 'research' },
+  },
+  {
+    name: 'gpu-t4-01',
+    resourceGroup: 'inference',
+    vmSize: 'Standard_NC4as_T4_v3',
+    location: 'eastus',
+    pricingModel: 'OnDemand',
+    hoursPerDay: 10,
+    tags: { team: 'inference' },
+  },
 ];
 
 export const defaultGcpInstances: GcpInstanceSpec[] = [
-  { name: 'a3-train-01', instanceId: '4815162342001', machineType: 'a3-highgpu-8g', zone: 'us-central1-a', projectId: 'ml-research-prod', projectName: 'ML research', projectNumber: '123456789012', usage: 'committed', labels: { team: 'research', workload: 'pretrain' } },
-  { name: 'a2-ultra-spot-01', instanceId: '4815162342002', machineType: 'a2-ultragpu-1g', zone: 'us-central1-c', projectId: 'ml-research-prod', projectName: 'ML research', projectNumber: '123456789012', usage: 'spot', labels: { team: 'research', workload: 'eval' } },
-  { name: 'g2-infer-01', instanceId: '4815162342003', machineType: 'g2-standard-24', zone: 'us-east4-a', projectId: 'inference-prod', projectName: 'Inference', projectNumber: '210987654321', usage: 'on-demand', labels: { team: 'inference' }, hoursPerDay: 18 },
+  {
+    name: 'a3-train-01',
+    instanceId: '4815162342001',
+    machineType: 'a3-highgpu-8g',
+    zone: 'us-central1-a',
+    projectId: 'ml-research-prod',
+    projectName: 'ML research',
+    projectNumber: '123456789012',
+    usage: 'committed',
+    labels: { team: 'research', workload: 'pretrain' },
+  },
+  {
+    name: 'a2-ultra-spot-01',
+    instanceId: '4815162342002',
+    machineType: 'a2-ultragpu-1g',
+    zone: 'us-central1-c',
+    projectId: 'ml-research-prod',
+    projectName: 'ML research',
+    projectNumber: '123456789012',
+    usage: 'spot',
+    labels: { team: 'research', workload: 'eval' },
+  },
+  {
+    name: 'g2-infer-01',
+    instanceId: '4815162342003',
+    machineType: 'g2-standard-24',
+    zone: 'us-east4-a',
+    projectId: 'inference-prod',
+    projectName: 'Inference',
+    projectNumber: '210987654321',
+    usage: 'on-demand',
+    labels: { team: 'inference' },
+    hoursPerDay: 18,
+  },
 ];
 
 /** Illustrative on-demand prices per GPU-hour (not real prices). */
 const awsPerGpuHour: Record<GpuModel, string> = {
-  H100: '6.88', 'H100-NVL': '6.5', H200: '7.9125', B200: '14.2413', 'A100-40GB': '2.745', 'A100-80GB': '3.43125', L40S: '1.861', L4: '0.8048', A10G: '1.006', A10: '0.9', T4: '0.526', V100: '3.06',
+  H100: '6.88',
+  'H100-NVL': '6.5',
+  H200: '7.9125',
+  B200: '14.2413',
+  'A100-40GB': '2.745',
+  'A100-80GB': '3.43125',
+  L40S: '1.861',
+  L4: '0.8048',
+  A10G: '1.006',
+  A10: '0.9',
+  T4: '0.526',
+  V100: '3.06',
 };
 const azurePerGpuHour: Record<GpuModel, string> = {
-  H100: '12.29', 'H100-NVL': '6.98', H200: '13.5', B200: '18', 'A100-40GB': '3.4', 'A100-80GB': '3.673', L40S: '2.1', L4: '0.9', A10G: '1.1', A10: '1.6', T4: '0.526', V100: '3.06',
+  H100: '12.29',
+  'H100-NVL': '6.98',
+  H200: '13.5',
+  B200: '18',
+  'A100-40GB': '3.4',
+  'A100-80GB': '3.673',
+  L40S: '2.1',
+  L4: '0.9',
+  A10G: '1.1',
+  A10: '1.6',
+  T4: '0.526',
+  V100: '3.06',
 };
 const gcpPerGpuHour: Record<GpuModel, string> = {
-  H100: '9.79655', 'H100-NVL': '9', H200: '10.6', B200: '12.5', 'A100-40GB': '2.933908', 'A100-80GB': '3.92892', L40S: '2', L4: '0.672', A10G: '1', A10: '1', T4: '0.35', V100: '2.48',
+  H100: '9.79655',
+  'H100-NVL': '9',
+  H200: '10.6',
+  B200: '12.5',
+  'A100-40GB': '2.933908',
+  'A100-80GB': '3.92892',
+  L40S: '2',
+  L4: '0.672',
+  A10G: '1',
+  A10: '1',
+  T4: '0.35',
+  V100: '2.48',
 };
 
 export function awsOnDemandRate(instanceType: string): Decimal {
@@ -229,7 +372,11 @@ function regionPrefix(region: string): string {
 }
 
 function gcpSkuId(description: string): string {
-  const hex = (n: number) => Math.floor(n * 0xffff).toString(16).toUpperCase().padStart(4, '0');
+  const hex = (n: number) =>
+    Math.floor(n * 0xffff)
+      .toString(16)
+      .toUpperCase()
+      .padStart(4, '0');
   return `${hex(noise('sku-a', description))}-${hex(noise('sku-b', description))}-${hex(noise('sku-c', description))}`;
 }
 
@@ -243,8 +390,18 @@ function gcpLocationName(region: string): string {
 
 export function gcpGpuSkuDescription(model: GpuModel, usage: 'on-demand' | 'spot' | 'committed', region: string): string {
   const names: Record<GpuModel, string> = {
-    H100: 'Nvidia H100 80GB GPU', 'H100-NVL': 'Nvidia H100 NVL GPU', H200: 'Nvidia H200 141GB GPU', B200: 'Nvidia B200 GPU', 'A100-40GB': 'Nvidia Tesla A100 GPU',
-    'A100-80GB': 'Nvidia Tesla A100 80GB GPU', L40S: 'Nvidia L40S GPU', L4: 'Nvidia L4 GPU', A10G: 'Nvidia A10G GPU', A10: 'Nvidia A10 GPU', T4: 'Nvidia Tesla T4 GPU', V100: 'Nvidia Tesla V100 GPU',
+    H100: 'Nvidia H100 80GB GPU',
+    'H100-NVL': 'Nvidia H100 NVL GPU',
+    H200: 'Nvidia H200 141GB GPU',
+    B200: 'Nvidia B200 GPU',
+    'A100-40GB': 'Nvidia Tesla A100 GPU',
+    'A100-80GB': 'Nvidia Tesla A100 80GB GPU',
+    L40S: 'Nvidia L40S GPU',
+    L4: 'Nvidia L4 GPU',
+    A10G: 'Nvidia A10G GPU',
+    A10: 'Nvidia A10 GPU',
+    T4: 'Nvidia Tesla T4 GPU',
+    V100: 'Nvidia Tesla V100 GPU',
   };
   const base = `${names[model]} running in ${gcpLocationName(region)}`;
   return usage === 'spot' ? `Spot Preemptible ${base}` : base;
@@ -339,10 +496,34 @@ export class SimulatedOrganization {
       if (instance.purchase === 'reserved') {
         const rate = this.awsReservedRate(instance.instanceType);
         const usage = rate * BigInt(h);
-        items.push({ ...base, usageType: `${prefix}BoxUsage:${instance.instanceType}`, resourceId: instance.instanceId, purchaseType: 'Standard Reserved Instances', recordType: 'DiscountedUsage', unblended: 0n, amortized: usage, netUnblended: 0n, blended: 0n, netAmortized: round(multiplyDecimal(usage, edp), 10), usageQuantity: hours(h) });
+        items.push({
+          ...base,
+          usageType: `${prefix}BoxUsage:${instance.instanceType}`,
+          resourceId: instance.instanceId,
+          purchaseType: 'Standard Reserved Instances',
+          recordType: 'DiscountedUsage',
+          unblended: 0n,
+          amortized: usage,
+          netUnblended: 0n,
+          blended: 0n,
+          netAmortized: round(multiplyDecimal(usage, edp), 10),
+          usageQuantity: hours(h),
+        });
         if (day <= this.today) {
           const fee = rate * BigInt(day === this.today ? this.hoursOn(day) : 24);
-          items.push({ ...base, usageType: `${prefix}HeavyUsage:${instance.instanceType}`, resourceId: '', purchaseType: 'Standard Reserved Instances', recordType: 'RIFee', unblended: fee, amortized: fee - usage, netUnblended: round(multiplyDecimal(fee, edp), 10), blended: fee, netAmortized: round(multiplyDecimal(fee - usage, edp), 10), usageQuantity: hours(day === this.today ? this.hoursOn(day) : 24) });
+          items.push({
+            ...base,
+            usageType: `${prefix}HeavyUsage:${instance.instanceType}`,
+            resourceId: '',
+            purchaseType: 'Standard Reserved Instances',
+            recordType: 'RIFee',
+            unblended: fee,
+            amortized: fee - usage,
+            netUnblended: round(multiplyDecimal(fee, edp), 10),
+            blended: fee,
+            netAmortized: round(multiplyDecimal(fee - usage, edp), 10),
+            usageQuantity: hours(day === this.today ? this.hoursOn(day) : 24),
+          });
         }
         continue;
       }
@@ -367,10 +548,25 @@ export class SimulatedOrganization {
     const gb = parseDecimal(12000 + Math.floor(noise(this.seed, 's3', day) * 500));
     const storage = round(divideDecimalByInteger(multiplyDecimal(gb, parseDecimal('0.023')), 30), 10);
     items.push({
-      day, accountId: '444455556666', service: 'Amazon Simple Storage Service', region: 'us-east-1', availabilityZone: '', usageType: 'TimedStorage-ByteHrs', instanceType: '', resourceId: 'ml-datasets',
-      purchaseType: 'On Demand Instances', recordType: 'Usage', operatingSystem: '', tags: { team: 'research' },
-      unblended: storage, amortized: storage, netUnblended: round(multiplyDecimal(storage, edp), 10), blended: storage, netAmortized: round(multiplyDecimal(storage, edp), 10),
-      usageQuantity: round(divideDecimalByInteger(gb, 30), 10), usageUnit: 'GB-Mo',
+      day,
+      accountId: '444455556666',
+      service: 'Amazon Simple Storage Service',
+      region: 'us-east-1',
+      availabilityZone: '',
+      usageType: 'TimedStorage-ByteHrs',
+      instanceType: '',
+      resourceId: 'ml-datasets',
+      purchaseType: 'On Demand Instances',
+      recordType: 'Usage',
+      operatingSystem: '',
+      tags: { team: 'research' },
+      unblended: storage,
+      amortized: storage,
+      netUnblended: round(multiplyDecimal(storage, edp), 10),
+      blended: storage,
+      netAmortized: round(multiplyDecimal(storage, edp), 10),
+      usageQuantity: round(divideDecimalByInteger(gb, 30), 10),
+      usageUnit: 'GB-Mo',
     });
     return items.filter((item) => item.usageQuantity !== 0n || item.unblended !== 0n || item.amortized !== 0n);
   }
@@ -386,7 +582,11 @@ export class SimulatedOrganization {
   /** One-year reservation: the term price and its hourly equivalent. */
   azureReservation(vmSize: string): { termPrice: Decimal; hourly: Decimal; monthly: Decimal } {
     const termPrice = round(multiplyDecimal(azureOnDemandRate(vmSize) * 8760n, parseDecimal('0.5916')), 0);
-    return { termPrice, hourly: round(divideDecimalByInteger(termPrice, 8760), 4), monthly: round(divideDecimalByInteger(termPrice, 12), 2) };
+    return {
+      termPrice,
+      hourly: round(divideDecimalByInteger(termPrice, 8760), 4),
+      monthly: round(divideDecimalByInteger(termPrice, 12), 2),
+    };
   }
 
   azureUsage(day: number): AzureUsageRow[] {
@@ -395,25 +595,75 @@ export class SimulatedOrganization {
       const h = this.hoursOn(day, vm.hoursPerDay);
       const meter = vm.vmSize.replace(/^Standard_/, '').replace(/_/g, ' ');
       const base = {
-        day, subscriptionId: azureOrganization.subscriptionId, resourceGroup: vm.resourceGroup, resourceType: 'Microsoft.Compute/virtualMachines', location: vm.location,
-        serviceName: 'Virtual Machines', meterCategory: 'Virtual Machines', quantity: hours(h), unit: '1 Hour', tags: vm.tags ?? {},
+        day,
+        subscriptionId: azureOrganization.subscriptionId,
+        resourceGroup: vm.resourceGroup,
+        resourceType: 'Microsoft.Compute/virtualMachines',
+        location: vm.location,
+        serviceName: 'Virtual Machines',
+        meterCategory: 'Virtual Machines',
+        quantity: hours(h),
+        unit: '1 Hour',
+        tags: vm.tags ?? {},
       };
       if (vm.pricingModel === 'Reservation') {
         const reservation = this.azureReservation(vm.vmSize);
-        rows.push({ ...base, resourceId: this.azureResourceId(vm), meter, pricingModel: 'Reservation', chargeType: 'Usage', actualCost: 0n, amortizedCost: reservation.hourly * BigInt(h) });
+        rows.push({
+          ...base,
+          resourceId: this.azureResourceId(vm),
+          meter,
+          pricingModel: 'Reservation',
+          chargeType: 'Usage',
+          actualCost: 0n,
+          amortizedCost: reservation.hourly * BigInt(h),
+        });
         const full = day === this.today ? this.hoursOn(day) : 24;
         if (full > h) {
-          rows.push({ ...base, resourceId: '', resourceGroup: '', resourceType: '', meter, pricingModel: 'Reservation', chargeType: 'UnusedReservation', actualCost: 0n, amortizedCost: reservation.hourly * BigInt(full - h), quantity: hours(full - h), tags: {} });
+          rows.push({
+            ...base,
+            resourceId: '',
+            resourceGroup: '',
+            resourceType: '',
+            meter,
+            pricingModel: 'Reservation',
+            chargeType: 'UnusedReservation',
+            actualCost: 0n,
+            amortizedCost: reservation.hourly * BigInt(full - h),
+            quantity: hours(full - h),
+            tags: {},
+          });
         }
         if (new Date(day).getUTCDate() === 1) {
-          rows.push({ ...base, resourceId: '', resourceGroup: '', resourceType: '', location: '', meter: `${meter} reservation`, pricingModel: 'Reservation', chargeType: 'Purchase', actualCost: reservation.monthly, amortizedCost: 0n, quantity: 1_000_000_000_000n, unit: '1 Month', tags: {} });
+          rows.push({
+            ...base,
+            resourceId: '',
+            resourceGroup: '',
+            resourceType: '',
+            location: '',
+            meter: `${meter} reservation`,
+            pricingModel: 'Reservation',
+            chargeType: 'Purchase',
+            actualCost: reservation.monthly,
+            amortizedCost: 0n,
+            quantity: 1_000_000_000_000n,
+            unit: '1 Month',
+            tags: {},
+          });
         }
         continue;
       }
       const spot = vm.pricingModel === 'Spot';
       const rate = spot ? this.azureSpotRate(vm.vmSize, day) : azureOnDemandRate(vm.vmSize);
       const cost = rate * BigInt(h);
-      rows.push({ ...base, resourceId: this.azureResourceId(vm), meter: spot ? `${meter} Spot` : meter, pricingModel: vm.pricingModel, chargeType: 'Usage', actualCost: cost, amortizedCost: cost });
+      rows.push({
+        ...base,
+        resourceId: this.azureResourceId(vm),
+        meter: spot ? `${meter} Spot` : meter,
+        pricingModel: vm.pricingModel,
+        chargeType: 'Usage',
+        actualCost: cost,
+        amortizedCost: cost,
+      });
     }
     return rows.filter((row) => row.actualCost !== 0n || row.amortizedCost !== 0n);
   }
@@ -433,24 +683,58 @@ export class SimulatedOrganization {
       if (h === 0) continue;
       const region = instance.zone.replace(/-[a-z]$/, '');
       const base = {
-        day, billingAccountId: gcpOrganization.billingAccountId, serviceId: gcpOrganization.computeServiceId, serviceDescription: 'Compute Engine',
-        projectId: instance.projectId, projectName: instance.projectName, region, zone: instance.zone, resourceName: instance.name,
+        day,
+        billingAccountId: gcpOrganization.billingAccountId,
+        serviceId: gcpOrganization.computeServiceId,
+        serviceDescription: 'Compute Engine',
+        projectId: instance.projectId,
+        projectName: instance.projectName,
+        region,
+        zone: instance.zone,
+        resourceName: instance.name,
         resourceGlobalName: `//compute.googleapis.com/projects/${instance.projectNumber}/zones/${instance.zone}/instances/${instance.instanceId}`,
-        machineSpec: instance.machineType, labels: Object.entries(instance.labels).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value })),
-        currency: 'USD', costType: 'regular', usageUnit: 'seconds', pricingUnit: 'hour', invoiceMonth,
+        machineSpec: instance.machineType,
+        labels: Object.entries(instance.labels)
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([key, value]) => ({ key, value })),
+        currency: 'USD',
+        costType: 'regular',
+        usageUnit: 'seconds',
+        pricingUnit: 'hour',
+        invoiceMonth,
       };
       const spot = instance.usage === 'spot';
       const gpuDescription = gcpGpuSkuDescription(type.gpuModel, spot ? 'spot' : 'on-demand', region);
       const gpuHours = hours(h * type.gpuCount);
-      const gpuRate = spot ? round(multiplyDecimal(gcpGpuRate(type.gpuModel), this.gcpSpotFactor(type.gpuModel)), 6) : gcpGpuRate(type.gpuModel);
+      const gpuRate = spot
+        ? round(multiplyDecimal(gcpGpuRate(type.gpuModel), this.gcpSpotFactor(type.gpuModel)), 6)
+        : gcpGpuRate(type.gpuModel);
       const gpuCost = round(gpuRate * BigInt(h * type.gpuCount), 9);
       const credits = instance.usage === 'committed' ? -round(multiplyDecimal(gpuCost, parseDecimal('0.3')), 9) : 0n;
-      rows.push({ ...base, skuId: gcpSkuId(gpuDescription), skuDescription: gpuDescription, usageAmount: gpuHours * 3600n /* Decimal × integer */, usageAmountInPricingUnits: gpuHours, cost: gpuCost, costAtList: gpuCost, credits });
+      rows.push({
+        ...base,
+        skuId: gcpSkuId(gpuDescription),
+        skuDescription: gpuDescription,
+        usageAmount: gpuHours * 3600n /* Decimal × integer */,
+        usageAmountInPricingUnits: gpuHours,
+        cost: gpuCost,
+        costAtList: gpuCost,
+        credits,
+      });
       const family = instance.machineType.split('-')[0]!.toUpperCase();
       const coreDescription = `${spot ? 'Spot Preemptible ' : ''}${family} Instance Core running in ${gcpLocationName(region)}`;
       const coreHours = hours(h * type.vcpus);
       const coreCost = round(parseDecimal(spot ? '0.0127' : '0.0318') * BigInt(h * type.vcpus), 9);
-      rows.push({ ...base, skuId: gcpSkuId(coreDescription), skuDescription: coreDescription, usageAmount: coreHours * 3600n, usageAmountInPricingUnits: coreHours, cost: coreCost, costAtList: coreCost, credits: 0n });
+      rows.push({
+        ...base,
+        skuId: gcpSkuId(coreDescription),
+        skuDescription: coreDescription,
+        usageAmount: coreHours * 3600n,
+        usageAmountInPricingUnits: coreHours,
+        cost: coreCost,
+        costAtList: coreCost,
+        credits: 0n,
+      });
     }
     return rows;
   }
@@ -460,7 +744,10 @@ export class SimulatedOrganization {
 
   /** Spot price of an instance type in an AZ at a 6-hour boundary. */
   awsSpotPriceAt(instanceType: string, availabilityZone: string, at: number): Decimal {
-    return round(multiplyDecimal(awsOnDemandRate(instanceType), factor(0.35, 0.6, this.seed, 'aws-spot-history', instanceType, availabilityZone, at)), 6);
+    return round(
+      multiplyDecimal(awsOnDemandRate(instanceType), factor(0.35, 0.6, this.seed, 'aws-spot-history', instanceType, availabilityZone, at)),
+      6,
+    );
   }
 
   static awsGpuTypesIn(region: string): string[] {

@@ -29,11 +29,18 @@ export class StepFunctionsStarter implements AnalysisStarter {
 
   async start(name: string, input: AnalysisStart): Promise<StartedAnalysis> {
     try {
-      const out = await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }));
+      const out = await this.client.send(
+        new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name, input: JSON.stringify(input) }),
+      );
       return { executionName: name, executionId: out.executionArn!, alreadyStarted: false };
     } catch (error) {
       // Same name and same input: Step Functions answers with the running execution; a different input throws this.
-      if (error instanceof ExecutionAlreadyExists) return { executionName: name, executionId: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`, alreadyStarted: true };
+      if (error instanceof ExecutionAlreadyExists)
+        return {
+          executionName: name,
+          executionId: `${this.stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`,
+          alreadyStarted: true,
+        };
       throw error;
     }
   }

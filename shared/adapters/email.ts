@@ -95,16 +95,16 @@ export interface EmailSettings {
   AWS_REGION: string;
 }
 
-export function createEmailSender(
-  settings: EmailSettings,
-  options: { sesClient?: SESv2Client } = {},
-): EmailSender | undefined {
+export function createEmailSender(settings: EmailSettings, options: { sesClient?: SESv2Client } = {}): EmailSender | undefined {
   const to = settings.LEDGER_EMAIL_TO;
   if (to.length > 0 && settings.LEDGER_SMTP_URL) {
     return new SmtpEmailSender(settings.LEDGER_SMTP_URL, { from: settings.LEDGER_EMAIL_FROM ?? DEFAULT_SMTP_FROM, to });
   }
   if (to.length > 0 && settings.LEDGER_EMAIL_FROM) {
-    return new SesEmailSender(options.sesClient ?? new SESv2Client({ region: settings.AWS_REGION }), { from: settings.LEDGER_EMAIL_FROM, to });
+    return new SesEmailSender(options.sesClient ?? new SESv2Client({ region: settings.AWS_REGION }), {
+      from: settings.LEDGER_EMAIL_FROM,
+      to,
+    });
   }
   if (!reportedNoEmail) {
     reportedNoEmail = true;

@@ -9,7 +9,11 @@ describe('providerConfiguration', () => {
     expect(config.azure.status).toBe('not-configured');
     expect(config.azure.costs.missing[0]).toBe('LEDGER_AZURE_SCOPE');
     expect(config.azure.prices.status).toBe('configured');
-    expect(config.gcp.costs.missing).toEqual(['LEDGER_GCP_PROJECT_ID', 'LEDGER_GCP_BILLING_EXPORT_TABLE', 'GOOGLE_APPLICATION_CREDENTIALS']);
+    expect(config.gcp.costs.missing).toEqual([
+      'LEDGER_GCP_PROJECT_ID',
+      'LEDGER_GCP_BILLING_EXPORT_TABLE',
+      'GOOGLE_APPLICATION_CREDENTIALS',
+    ]);
     expect(config.gcp.prices.status).toBe('not-configured');
   });
 

@@ -115,7 +115,8 @@ export function providerConfiguration(env: Env): Record<CloudProvider, ProviderC
 
   const bigQueryLocal = has(env, e.gcpBigQuery);
   const gcpMissing: string[] = [];
-  for (const name of [providerSettingVariables.gcpProjectId, providerSettingVariables.gcpBillingExportTable]) if (!has(env, name)) gcpMissing.push(name);
+  for (const name of [providerSettingVariables.gcpProjectId, providerSettingVariables.gcpBillingExportTable])
+    if (!has(env, name)) gcpMissing.push(name);
   if (!bigQueryLocal && !googleCredentialsPresent(env)) gcpMissing.push(googleCredentialNames);
   const gcpCosts = capability(gcpMissing, bigQueryLocal);
   const catalogLocal = has(env, e.gcpBilling);

@@ -80,7 +80,11 @@ export async function callWithRetry<T>(call: ProviderCall, attemptCall: (attempt
 
 function giveUp(call: ProviderCall, failure: FailureClassification, attempts: number, elapsedMs: number, cause: unknown): ProviderError {
   const tried = failure.retryable ? ` after ${attempts} attempt${attempts === 1 ? '' : 's'} in ${elapsedMs} ms` : '';
-  const status = failure.httpStatus ? ` (HTTP ${failure.httpStatus}${failure.providerCode ? ` ${failure.providerCode}` : ''})` : failure.providerCode ? ` (${failure.providerCode})` : '';
+  const status = failure.httpStatus
+    ? ` (HTTP ${failure.httpStatus}${failure.providerCode ? ` ${failure.providerCode}` : ''})`
+    : failure.providerCode
+      ? ` (${failure.providerCode})`
+      : '';
   return new ProviderError(
     failure.kind,
     `${call.operation} failed${tried}${status}: ${failure.message}`,
@@ -98,7 +102,18 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-const networkCodes = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const networkCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 
 /** A failure to talk at all (connection refused, reset, DNS, timeouts): retryable. */
 export function isNetworkError(error: unknown): boolean {
@@ -115,7 +130,8 @@ export function isNetworkError(error: unknown): boolean {
 /** The classification for an HTTP status with nothing more specific to go on. */
 export function classifyHttpStatus(status: number, message: string, providerCode?: string, retryAfter?: number): FailureClassification {
   if (status === 429) return { kind: 'throttled', retryable: true, message, httpStatus: status, providerCode, retryAfterMs: retryAfter };
-  if (status === 408 || status >= 500) return { kind: 'unavailable', retryable: true, message, httpStatus: status, providerCode, retryAfterMs: retryAfter };
+  if (status === 408 || status >= 500)
+    return { kind: 'unavailable', retryable: true, message, httpStatus: status, providerCode, retryAfterMs: retryAfter };
   return { kind: 'rejected', retryable: false, message, httpStatus: status, providerCode };
 }
 

@@ -62,13 +62,17 @@ export async function postSlackMessage(webhookUrl: string, message: SlackMessage
       waitMs = retryAfterMs(response.headers.get('retry-after')) ?? 0;
     } catch (error) {
       const retryable = isNetworkError(error);
-      failure = new SlackWebhookError(`Slack webhook ${channel} could not be reached: ${(error as Error).message}`, null, retryable, { cause: error });
+      failure = new SlackWebhookError(`Slack webhook ${channel} could not be reached: ${(error as Error).message}`, null, retryable, {
+        cause: error,
+      });
     }
     if (!failure.retryable) throw failure;
     const backoff = Math.min(settings.maxDelayMs, settings.baseDelayMs * 2 ** (attempt - 1));
     const delayMs = Math.max(waitMs, backoff);
     if (attempt >= settings.maxAttempts || delayMs > settings.maxDelayMs) {
-      throw new SlackWebhookError(`${failure.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, status, true, { cause: failure });
+      throw new SlackWebhookError(`${failure.message} (gave up after ${attempt} attempt${attempt === 1 ? '' : 's'})`, status, true, {
+        cause: failure,
+      });
     }
     logger.warn('slack webhook retry', { channel, attempt, status, delayMs });
     options.onRetry?.({ attempt, status, delayMs });

@@ -12,7 +12,8 @@ export function collectorHandler(target: CollectorTarget) {
   return jobHandler(async (event: unknown, context) => {
     const period = parseWith(collectionPeriodSchema, event ?? {}, 'payload');
     const runs = await collectOnce(target, ledgerDependencies(), period, { awsAccountId: accountOfContext(context) });
-    for (const run of runs) logger[run.status === 'failed' ? 'error' : 'info']('collector run', { run: runSummary(run), runId: run.runId, status: run.status });
+    for (const run of runs)
+      logger[run.status === 'failed' ? 'error' : 'info']('collector run', { run: runSummary(run), runId: run.runId, status: run.status });
     return { runs };
   });
 }

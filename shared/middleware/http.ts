@@ -23,7 +23,10 @@ export interface HttpRequest<Path = Record<string, string | undefined>, Query = 
 }
 
 /** What the handler of a route receives: the outputs of the route's schemas. */
-export type RouteInput<Route> = Route extends HttpRoute<infer Request extends RouteRequest, infer Body> ? HttpRequest<PathOutput<Request>, QueryOutput<Request>, Body> : never;
+export type RouteInput<Route> =
+  Route extends HttpRoute<infer Request extends RouteRequest, infer Body>
+    ? HttpRequest<PathOutput<Request>, QueryOutput<Request>, Body>
+    : never;
 
 export interface HttpResult {
   status: number;
@@ -50,7 +53,8 @@ export function decodeBody(event: Event, maxBytes: number): unknown {
   if (encoding !== 'identity' && encoding !== 'gzip') {
     throw unsupportedMediaType(`content-encoding: ${encoding} is not supported; send gzip or no encoding`);
   }
-  const raw = event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  const raw =
+    event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
   if (raw.length > maxBytes) throw payloadTooLarge(`body: ${raw.length} bytes; at most ${maxBytes} bytes (compressed) are accepted`);
   let bytes = raw;
   if (encoding === 'gzip') {
@@ -144,7 +148,10 @@ function validatedInput(route: HttpRoute, event: Event, body: unknown): Pick<Htt
   const rawQuery = event.queryStringParameters ?? {};
   let path: unknown = rawPath;
   if (pathSchema && isSchema(pathSchema)) path = parseWith(pathSchema, rawPath, 'path');
-  else if (pathSchema) path = Object.fromEntries(Object.entries(pathSchema).map(([name, schema]) => [name, parseWith(schema, rawPath[name], `path parameter ${name}`)]));
+  else if (pathSchema)
+    path = Object.fromEntries(
+      Object.entries(pathSchema).map(([name, schema]) => [name, parseWith(schema, rawPath[name], `path parameter ${name}`)]),
+    );
   const query = querySchema ? parseWith(querySchema, rawQuery, 'query') : rawQuery;
   if (route.parseBody) body = route.parseBody(body, ledgerDependencies().config);
   else if (bodySchema) body = parseWith(bodySchema, body);

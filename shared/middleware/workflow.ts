@@ -14,7 +14,10 @@ export class TaskInputError extends Error {
  * The one middy stack for workflow tasks: the job stack, with the adapters built at cold start and the task input
  * checked by its schema.
  */
-export function workflowHandler<Schema extends z.ZodType, Result>(schema: Schema, task: (input: z.output<Schema>, context: Context) => Promise<Result>) {
+export function workflowHandler<Schema extends z.ZodType, Result>(
+  schema: Schema,
+  task: (input: z.output<Schema>, context: Context) => Promise<Result>,
+) {
   const run = async (event: unknown, context: Context) => {
     const parsed = schema.safeParse(event ?? {});
     if (!parsed.success) {

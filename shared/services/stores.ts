@@ -93,7 +93,13 @@ export interface EconomicsRecords {
   putHostHours(hours: readonly HostHour[]): Promise<void>;
   hostHours(range: { from: number; to: number }): AsyncIterable<HostHour>;
   putRows(rows: readonly UnitEconomicsRow[]): Promise<void>;
-  rows(query: { period: 'hour' | 'day'; from: number; to: number; scopeKind?: string | undefined; scope?: string | undefined }): Promise<UnitEconomicsRow[]>;
+  rows(query: {
+    period: 'hour' | 'day';
+    from: number;
+    to: number;
+    scopeKind?: string | undefined;
+    scope?: string | undefined;
+  }): Promise<UnitEconomicsRow[]>;
   putObservations(date: string, observations: FleetObservations): Promise<void>;
   latestObservations(date: string, lookbackDays?: number): Promise<{ date: string | null } & Required<FleetObservations>>;
   putRun(run: AnalysisRun): Promise<void>;

@@ -44,9 +44,24 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const client = () => new EventBridgeClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 3, retryMode: 'standard' });
+const client = () =>
+  new EventBridgeClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    maxAttempts: 3,
+    retryMode: 'standard',
+  });
 const event = (i: number) =>
-  collectorFailed.create({ runId: `r${i}`, collector: 'aws-costs', provider: 'aws', periodStart: '2026-11-01', periodEnd: '2026-11-02', error: 'boom', at: '2026-11-02T00:00:00Z' });
+  collectorFailed.create({
+    runId: `r${i}`,
+    collector: 'aws-costs',
+    provider: 'aws',
+    periodStart: '2026-11-01',
+    periodEnd: '2026-11-02',
+    error: 'boom',
+    at: '2026-11-02T00:00:00Z',
+  });
 
 describe('EventBridgePublisher', () => {
   it('sends events in entries of ten with the ledger source and the event name as detail type', async () => {
@@ -83,6 +98,8 @@ describe('EventBridgePublisher', () => {
   });
 
   it('validates event details against their schema when they are created', () => {
-    expect(() => collectorFailed.create({ runId: 'r', collector: 'c', provider: 'ibm' as never, periodStart: '', periodEnd: '', error: '', at: '' })).toThrow();
+    expect(() =>
+      collectorFailed.create({ runId: 'r', collector: 'c', provider: 'ibm' as never, periodStart: '', periodEnd: '', error: '', at: '' }),
+    ).toThrow();
   });
 });

@@ -167,7 +167,10 @@ describe('collection and the wire format', () => {
     expect(smi.callCount()).toBe(0);
     const batch = server.batches[0]!;
     expect(batch.samples).toHaveLength(8);
-    expect(batch.samples[0]!.fields).toMatchObject({ DCGM_FI_PROF_SM_ACTIVE: 0.912344, DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 412938177215 });
+    expect(batch.samples[0]!.fields).toMatchObject({
+      DCGM_FI_PROF_SM_ACTIVE: 0.912344,
+      DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 412938177215,
+    });
     expect(batch.inference).toEqual([
       expect.objectContaining({
         server: vllm.url,
@@ -192,7 +195,10 @@ describe('collection and the wire format', () => {
   it('MIG instances from dcgm-exporter arrive as one sample each under the parent index', async () => {
     const server = await ingest();
     const dcgm = await metrics(() => startFakeDcgmExporter('dcgm-exporter-a100-sxm4-40gb-mig.prom'));
-    const a = await agent({ args: ['--once'], env: agentEnv({ ingest: server, dcgmUrl: dcgm.url, spoolDir: spoolDir(), extra: { LEDGER_AGENT_SOURCE: 'dcgm' } }) });
+    const a = await agent({
+      args: ['--once'],
+      env: agentEnv({ ingest: server, dcgmUrl: dcgm.url, spoolDir: spoolDir(), extra: { LEDGER_AGENT_SOURCE: 'dcgm' } }),
+    });
     expect((await a.exited).code).toBe(0);
     expect(server.samples().map((s) => s.gpu)).toEqual([
       { index: 0, uuid: 'GPU-4e1f0a2b-9c8d-7e6f-5a4b-3c2d1e0f9a8b/gi1', model: 'NVIDIA A100-SXM4-40GB MIG 3g.20gb' },
@@ -204,7 +210,9 @@ describe('collection and the wire format', () => {
   it('GPUs that vanish and come back between polls', async () => {
     const server = await ingest();
     const smi = nvidiaSmi({ fixture: 'nvidia-smi-h100-80gb-hbm3-x8.csv' });
-    const a = await agent({ env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spoolDir(), pollIntervalSeconds: 0.05, flushIntervalSeconds: 0.2 }) });
+    const a = await agent({
+      env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spoolDir(), pollIntervalSeconds: 0.05, flushIntervalSeconds: 0.2 }),
+    });
     await waitFor(() => smi.callCount() >= 3, { what: 'three polls' });
     smi.set({ fixture: 'nvidia-smi-h100-80gb-hbm3-gpu-lost.csv', exitCode: 15 });
     const afterLoss = smi.callCount();
@@ -226,7 +234,9 @@ describe('collection and the wire format', () => {
       [[], ['GPU-a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d']],
     ]);
     const problems = a.logs().filter((l) => l.msg === 'nvidia-smi reported a problem; using the rows it printed');
-    expect(problems.map((l) => [l.exitCode, l.gpus, l.problem])).toEqual([[15, 7, 'Unable to determine the device handle for GPU 0000:53:00.0: Unknown Error']]);
+    expect(problems.map((l) => [l.exitCode, l.gpus, l.problem])).toEqual([
+      [15, 7, 'Unable to determine the device handle for GPU 0000:53:00.0: Unknown Error'],
+    ]);
   });
 });
 
@@ -235,7 +245,9 @@ describe('delivery', () => {
     const server = await ingest();
     const smi = nvidiaSmi({ output: COUNTING_OUTPUT });
     const spool = spoolDir();
-    const a = await agent({ env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spool, pollIntervalSeconds: 0.05, flushIntervalSeconds: 0.2 }) });
+    const a = await agent({
+      env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spool, pollIntervalSeconds: 0.05, flushIntervalSeconds: 0.2 }),
+    });
     await waitFor(() => server.batches.length >= 2, { what: 'two batches' });
     await server.down();
     await a.waitForLog((l) => l.msg === 'batch delivery failed, will retry' && String(l.reason).includes('ECONNREFUSED'));
@@ -261,7 +273,9 @@ describe('delivery', () => {
     const server = await ingest();
     server.storeThenFail(1, 503);
     const smi = nvidiaSmi({ output: COUNTING_OUTPUT });
-    const a = await agent({ env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spoolDir(), pollIntervalSeconds: 0.05, flushIntervalSeconds: 0.2 }) });
+    const a = await agent({
+      env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: spoolDir(), pollIntervalSeconds: 0.05, flushIntervalSeconds: 0.2 }),
+    });
     await waitFor(() => server.duplicates.length === 1 && server.batches.length >= 3, { what: 'the retried batch and two more' });
     a.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
@@ -390,7 +404,9 @@ describe('fixtures run through the agent', () => {
     const samples = server.samples();
     expect(samples).toHaveLength(gpus);
     expect(new Set(samples.map((s) => s.gpu.model))).toEqual(new Set([model]));
-    const firstRow = agentFixture(fixtureName).split('\n').find((l) => /^0, /.test(l))!;
+    const firstRow = agentFixture(fixtureName)
+      .split('\n')
+      .find((l) => /^0, /.test(l))!;
     const used = Number(firstRow.split(', ')[4]!.replace(' MiB', ''));
     expect(samples[0]!.fields.DCGM_FI_DEV_FB_USED).toBe(used);
   });

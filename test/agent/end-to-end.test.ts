@@ -10,7 +10,17 @@ import { DynamoMeasurementStore } from '../../shared/adapters/dynamo/measurement
 import { freePort } from '../../local/dynamodb.js';
 import type { LedgerRuntime } from '../../local/runtime.js';
 import { apiClient, startTestLedger } from '../support/ledger.js';
-import { agentEnv, agentFixture, agentTestScope, runAgent, startFakeDcgmExporter, startFakeNvidiaSmi, startFakeVllm, tempDir, waitFor } from './harness.js';
+import {
+  agentEnv,
+  agentFixture,
+  agentTestScope,
+  runAgent,
+  startFakeDcgmExporter,
+  startFakeNvidiaSmi,
+  startFakeVllm,
+  tempDir,
+  waitFor,
+} from './harness.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -26,7 +36,10 @@ function meanOfDcgmField(page: string, field: string): number {
 }
 
 async function storedSamples(ledger: LedgerRuntime, hostId: string): Promise<number> {
-  const store = new DynamoMeasurementStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
+  const store = new DynamoMeasurementStore(
+    createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }),
+    ledger.tableName,
+  );
   const rollups = await store.hostMinutes({ hostId, from: Date.now() - 3_600_000, to: Date.now() + 600_000 });
   return rollups.reduce((n, r) => n + Object.values(r.gpus).reduce((m, g) => m + g.samples, 0), 0);
 }
@@ -77,7 +90,13 @@ describe('agent to ledger, end to end', () => {
     cleanups.push(() => smi.cleanup());
     const spool = tempDir();
     const agent = await runAgent({
-      env: agentEnv({ ingest: { url: `http://127.0.0.1:${port}`, token }, nvidiaSmi: smi, spoolDir: spool, pollIntervalSeconds: 0.1, flushIntervalSeconds: 0.3 }),
+      env: agentEnv({
+        ingest: { url: `http://127.0.0.1:${port}`, token },
+        nvidiaSmi: smi,
+        spoolDir: spool,
+        pollIntervalSeconds: 0.1,
+        flushIntervalSeconds: 0.3,
+      }),
     });
     cleanups.push(() => agent.kill('SIGKILL'));
     await waitFor(() => fs.readdirSync(spool).length >= 3, { what: 'three spooled batches while the ledger is down' });
@@ -116,7 +135,12 @@ describe('agent to ledger without DCGM: GPM SM activity from nvidia-smi dmon', (
     fs.writeFileSync(`${jobDir}/job.env`, 'SLURM_JOB_ID=ft-42\nLEDGER_JOB_EPOCH=3\n');
     const first = await scope.agent({
       args: ['--once'],
-      env: agentEnv({ ingest: { url: ledger.url, token: ledger.token }, nvidiaSmi: busy, spoolDir: scope.dir(), extra: { LEDGER_AGENT_HOST_ID: 'h200-busy', LEDGER_AGENT_JOB_ENV_FILE: `${jobDir}/job.env` } }),
+      env: agentEnv({
+        ingest: { url: ledger.url, token: ledger.token },
+        nvidiaSmi: busy,
+        spoolDir: scope.dir(),
+        extra: { LEDGER_AGENT_HOST_ID: 'h200-busy', LEDGER_AGENT_JOB_ENV_FILE: `${jobDir}/job.env` },
+      }),
     });
     expect((await first.exited).code).toBe(0);
 
@@ -125,18 +149,35 @@ describe('agent to ledger without DCGM: GPM SM activity from nvidia-smi dmon', (
     held.setDmon({ mode: 'stream', text: idleH200Stream, intervalSeconds: 0.1 });
     const second = await scope.agent({
       args: ['--once'],
-      env: agentEnv({ ingest: { url: ledger.url, token: ledger.token }, nvidiaSmi: held, spoolDir: scope.dir(), extra: { LEDGER_AGENT_HOST_ID: 'h200-held' } }),
+      env: agentEnv({
+        ingest: { url: ledger.url, token: ledger.token },
+        nvidiaSmi: held,
+        spoolDir: scope.dir(),
+        extra: { LEDGER_AGENT_HOST_ID: 'h200-held' },
+      }),
     });
     expect((await second.exited).code).toBe(0);
 
     const busyReport = (await api('GET', '/v1/fleet/utilization?hostId=h200-busy&step=1h')).body;
     // One GPU-minute observed; weighted by SM activity 0.38-0.40 (the stream's rows), while utilization.gpu said 98.
-    expect(busyReport.totals).toMatchObject({ gpus: 1, basis: 'sm_active', observedGpuHours: 0.016667, meanGpuUtil: 98, idleHeldGpuHours: 0 });
+    expect(busyReport.totals).toMatchObject({
+      gpus: 1,
+      basis: 'sm_active',
+      observedGpuHours: 0.016667,
+      meanGpuUtil: 98,
+      idleHeldGpuHours: 0,
+    });
     expect(busyReport.totals.effectiveUtilization).toBeGreaterThanOrEqual(0.38);
     expect(busyReport.totals.effectiveUtilization).toBeLessThanOrEqual(0.4);
     expect(busyReport.workloads).toEqual([expect.objectContaining({ job: 'ft-42', gpus: 1, observedGpuHours: 0.016667 })]);
 
     const heldReport = (await api('GET', '/v1/fleet/utilization?hostId=h200-held&step=1h')).body;
-    expect(heldReport.totals).toMatchObject({ gpus: 1, basis: 'sm_active', effectiveGpuHours: 0, idleHeldGpuHours: 0.016667, idleGpuHours: 0 });
+    expect(heldReport.totals).toMatchObject({
+      gpus: 1,
+      basis: 'sm_active',
+      effectiveGpuHours: 0,
+      idleHeldGpuHours: 0.016667,
+      idleGpuHours: 0,
+    });
   });
 });

@@ -165,7 +165,10 @@ describe('GPM from a long-lived nvidia-smi dmon', () => {
     a.kill('SIGTERM');
     expect((await a.exited).code).toBe(0);
     expect(latestStats(a)!.gpmRestarts).toBe(1);
-    expect(a.logs().find((l) => l.msg === 'GPM: nvidia-smi dmon stopped; restarting it')).toMatchObject({ reason: 'hung', restartInMs: 1000 });
+    expect(a.logs().find((l) => l.msg === 'GPM: nvidia-smi dmon stopped; restarting it')).toMatchObject({
+      reason: 'hung',
+      restartInMs: 1000,
+    });
   }, 60_000);
 
   it('garbage lines are ignored and counted, logged once; the rows around them still count', async () => {
@@ -197,7 +200,10 @@ describe('GPM from a long-lived nvidia-smi dmon', () => {
   it('--gpm off: nvidia-smi is only asked --query-gpu', async () => {
     const server = await scope.ingest();
     const smi = halfBusyH200();
-    const a = await scope.agent({ args: ['--once', '--gpm', 'off'], env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: scope.dir() }) });
+    const a = await scope.agent({
+      args: ['--once', '--gpm', 'off'],
+      env: agentEnv({ ingest: server, nvidiaSmi: smi, spoolDir: scope.dir() }),
+    });
     expect((await a.exited).code).toBe(0);
     expect(server.samples()[0]!.fields).toEqual(H200_QUERY_FIELDS);
     expect(smi.calls().every((c) => c.startsWith('--query-gpu'))).toBe(true);

@@ -257,7 +257,8 @@ export function startFakeNvidiaSmi(initial: { fixture?: string; output?: string;
       // New text: repeat from its first row with a reading, unless told otherwise.
       if (state.repeatFrom === undefined && (state.text !== undefined || state.fixture !== undefined)) next.repeatFrom = undefined;
       // A refusal or a crash exits 1, anything else 0, unless told otherwise.
-      if (state.exitCode === undefined && state.mode !== undefined) next.exitCode = state.mode === 'unsupported' || state.mode === 'die' ? 1 : 0;
+      if (state.exitCode === undefined && state.mode !== undefined)
+        next.exitCode = state.mode === 'unsupported' || state.mode === 'die' ? 1 : 0;
       dmon = next;
       writeDmon();
     },
@@ -468,7 +469,8 @@ export function validateWorkload(value: unknown): string | undefined {
   for (const key of keys) {
     if (key === 'epoch') {
       const e = w.epoch;
-      if (typeof e !== 'number' || !Number.isInteger(e) || e < 0 || e > MAX_WORKLOAD_EPOCH) return 'workload.epoch must be an integer 0..1000000';
+      if (typeof e !== 'number' || !Number.isInteger(e) || e < 0 || e > MAX_WORKLOAD_EPOCH)
+        return 'workload.epoch must be an integer 0..1000000';
       continue;
     }
     const max = (WORKLOAD_LIMITS as Record<string, number>)[key];
@@ -484,14 +486,16 @@ function validateBatch(value: unknown): string | undefined {
   const b = value as ReceivedBatch;
   if (typeof b !== 'object' || b === null) return 'body must be an object';
   if (typeof b.batchId !== 'string' || !BATCH_ID.test(b.batchId)) return 'batchId invalid';
-  if (typeof b.host !== 'object' || b.host === null || typeof b.host.hostId !== 'string' || b.host.hostId === '') return 'host.hostId required';
+  if (typeof b.host !== 'object' || b.host === null || typeof b.host.hostId !== 'string' || b.host.hostId === '')
+    return 'host.hostId required';
   if (!Array.isArray(b.samples) || b.samples.length === 0) return 'a batch needs at least one sample';
   if (b.samples.length > 10_000) return 'at most 10000 samples';
   for (const s of b.samples) {
     const time = typeof s.time === 'number' ? s.time : Date.parse(String(s.time));
     if (!Number.isFinite(time)) return 'sample time invalid';
     if (!Number.isInteger(s.gpu?.index) || s.gpu.index < 0) return 'gpu.index must be a non-negative integer';
-    if (typeof s.gpu.uuid !== 'string' || s.gpu.uuid === '' || typeof s.gpu.model !== 'string' || s.gpu.model === '') return 'gpu uuid/model required';
+    if (typeof s.gpu.uuid !== 'string' || s.gpu.uuid === '' || typeof s.gpu.model !== 'string' || s.gpu.model === '')
+      return 'gpu uuid/model required';
     for (const [k, v] of Object.entries(s.fields ?? {})) {
       if (!/^DCGM_FI_[A-Z0-9_]{1,96}$/.test(k)) return `field name ${k} invalid`;
       if (typeof v !== 'number' || !Number.isFinite(v)) return `field ${k} must be a finite number`;
@@ -529,7 +533,8 @@ export async function startIngestServer(options: { token?: string } = {}): Promi
       const error = (status: number, code: string, message: string) => answer(status, { error: { code, message, details: null } });
       if (req.method !== 'POST' || req.url !== '/v1/measurements') return error(404, 'not_found', 'no such route');
       if (req.headers.authorization !== `Bearer ${token}`) return error(401, 'unauthorized', 'bad or missing bearer token');
-      if (!String(req.headers['content-type'] ?? '').startsWith('application/json')) return error(415, 'unsupported_media_type', 'JSON only');
+      if (!String(req.headers['content-type'] ?? '').startsWith('application/json'))
+        return error(415, 'unsupported_media_type', 'JSON only');
       if (req.headers['content-encoding'] !== 'gzip') return error(415, 'unsupported_media_type', 'gzip expected');
       if (body.length > 1024 * 1024) return error(413, 'too_large', 'at most 1 MiB compressed');
       let batch: ReceivedBatch;

@@ -8,14 +8,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resolveHost } from '../../agent/src/identity.js';
-import {
-  agentEnv,
-  runAgent,
-  startFakeMetadataServer,
-  startFakeNvidiaSmi,
-  startIngestServer,
-  tempDir,
-} from './harness.js';
+import { agentEnv, runAgent, startFakeMetadataServer, startFakeNvidiaSmi, startIngestServer, tempDir } from './harness.js';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
@@ -56,7 +49,8 @@ describe('resolveHost', () => {
     const { host } = await resolveHost({ hostId: 'node-b', endpoints: sameBase(imds.url), timeoutMs: 300 });
     expect(host).toEqual({
       hostId: 'node-b',
-      instanceId: '/subscriptions/8d3f1c52-6a4b-4e2f-9b71-0c5e2d8a7f13/resourcegroups/ml-training-rg/providers/microsoft.compute/virtualmachines/gpu-h100-01',
+      instanceId:
+        '/subscriptions/8d3f1c52-6a4b-4e2f-9b71-0c5e2d8a7f13/resourcegroups/ml-training-rg/providers/microsoft.compute/virtualmachines/gpu-h100-01',
       instanceType: 'Standard_ND96isr_H100_v5',
       provider: 'azure',
       region: 'eastus',
@@ -77,7 +71,9 @@ describe('resolveHost', () => {
       region: 'us-central1',
       labels: { team: 'ml' },
     });
-    expect(imds.requests.filter((r) => r.url.startsWith('/computeMetadata/')).every((r) => r.headers['metadata-flavor'] === 'Google')).toBe(true);
+    expect(imds.requests.filter((r) => r.url.startsWith('/computeMetadata/')).every((r) => r.headers['metadata-flavor'] === 'Google')).toBe(
+      true,
+    );
   });
 
   it('no metadata service: the hostname only, within the timeout even when a service hangs', async () => {
@@ -85,7 +81,13 @@ describe('resolveHost', () => {
       /* never answers */
     });
     await new Promise<void>((r) => hanging.listen(0, '127.0.0.1', () => r()));
-    cleanups.push(() => new Promise<void>((r) => { hanging.closeAllConnections(); hanging.close(() => r()); }));
+    cleanups.push(
+      () =>
+        new Promise<void>((r) => {
+          hanging.closeAllConnections();
+          hanging.close(() => r());
+        }),
+    );
     const url = `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`;
     const started = Date.now();
     const { host, detected } = await resolveHost({ endpoints: sameBase(url), timeoutMs: 300 });
@@ -138,7 +140,8 @@ describe('the agent sends the identity it found', () => {
     expect((await a.exited).code).toBe(0);
     expect(server.batches[0]!.host).toEqual({
       hostId: 'test-host-1',
-      instanceId: '/subscriptions/8d3f1c52-6a4b-4e2f-9b71-0c5e2d8a7f13/resourcegroups/ml-training-rg/providers/microsoft.compute/virtualmachines/gpu-h100-01',
+      instanceId:
+        '/subscriptions/8d3f1c52-6a4b-4e2f-9b71-0c5e2d8a7f13/resourcegroups/ml-training-rg/providers/microsoft.compute/virtualmachines/gpu-h100-01',
       instanceType: 'Standard_ND96isr_H100_v5',
       provider: 'azure',
       region: 'eastus',

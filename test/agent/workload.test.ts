@@ -19,7 +19,9 @@ describe('workload attribution', () => {
     const dcgm = await scope.metrics({ fixture: 'dcgm-exporter-a10g-kubernetes.prom' });
     const a = await scope.agent({ args: ['--once'], env: agentEnv({ ingest: server, dcgmUrl: dcgm.url, spoolDir: scope.dir() }) });
     expect((await a.exited).code).toBe(0);
-    expect(server.samples().map((s) => s.workload)).toEqual([{ namespace: 'inference', pod: 'vllm-llama-7d9f8c6b5-x2q4z', container: 'vllm' }]);
+    expect(server.samples().map((s) => s.workload)).toEqual([
+      { namespace: 'inference', pod: 'vllm-llama-7d9f8c6b5-x2q4z', container: 'vllm' },
+    ]);
   });
 
   it('label values with control characters and over-long ones are cleaned and cut to the bounds', async () => {
@@ -69,7 +71,12 @@ describe('workload attribution', () => {
       7: undefined,
     });
     // Nothing known: no `workload` key at all.
-    expect(server.samples().filter((s) => 'workload' in s).map((s) => s.gpu.index)).toEqual([0, 3, 5]);
+    expect(
+      server
+        .samples()
+        .filter((s) => 'workload' in s)
+        .map((s) => s.gpu.index),
+    ).toEqual([0, 3, 5]);
   });
 
   it('missing job files are "no job": logged once, samples keep coming', async () => {
@@ -80,15 +87,22 @@ describe('workload attribution', () => {
       ingest: server,
       nvidiaSmi: smi,
       spoolDir: scope.dir(),
-      extra: { LEDGER_AGENT_JOB_MAPPING_DIR: missing, LEDGER_AGENT_JOB_ENV_FILE: `${missing}.env`, LEDGER_AGENT_ONCE_POLLS: '3', LEDGER_AGENT_ONCE_INTERVAL_SECONDS: '0.05' },
+      extra: {
+        LEDGER_AGENT_JOB_MAPPING_DIR: missing,
+        LEDGER_AGENT_JOB_ENV_FILE: `${missing}.env`,
+        LEDGER_AGENT_ONCE_POLLS: '3',
+        LEDGER_AGENT_ONCE_INTERVAL_SECONDS: '0.05',
+      },
     });
     const a = await scope.agent({ args: ['--once'], env });
     expect((await a.exited).code).toBe(0);
     expect(server.samples()).toHaveLength(12);
     expect(server.samples().every((s) => s.workload === undefined)).toBe(true);
-    expect(a.logs().filter((l) => l.msg.endsWith('unreadable; no job for now')).map((l) => l.source)).toEqual([
-      'job mapping directory',
-      'job environment file',
-    ]);
+    expect(
+      a
+        .logs()
+        .filter((l) => l.msg.endsWith('unreadable; no job for now'))
+        .map((l) => l.source),
+    ).toEqual(['job mapping directory', 'job environment file']);
   });
 });

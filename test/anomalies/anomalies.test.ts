@@ -35,10 +35,14 @@ let deps: AnomalyDetectionDependencies & { costs: DynamoCostStore; usage: Dynamo
 let bus: LocalEventBus;
 let readToken: string;
 
-const spend = (kind: string, dimension: string, key: string) => anomalyIdOf({ kind, dimension, key, metric: 'EffectiveCost', currency: 'USD' } as never, X);
-const detected = () => bus.published.filter((e) => e.name === anomalyDetected.name) as LedgerEvent<string, AnomalyView & { alertKey: string; at: string }>[];
-const detect = (date: string, events: EventPublisher = bus) => detectAnomalies({ ...deps, events }, { date, nowMs: Date.parse(`${dayAt(date, 1)}T02:00:00Z`) });
-const names = (anomalies: AnomalyView[]) => anomalies.map((a) => `${a.dimension}:${a.key}${a.kind === 'drift' ? `:${a.metric}` : ''}`).sort();
+const spend = (kind: string, dimension: string, key: string) =>
+  anomalyIdOf({ kind, dimension, key, metric: 'EffectiveCost', currency: 'USD' } as never, X);
+const detected = () =>
+  bus.published.filter((e) => e.name === anomalyDetected.name) as LedgerEvent<string, AnomalyView & { alertKey: string; at: string }>[];
+const detect = (date: string, events: EventPublisher = bus) =>
+  detectAnomalies({ ...deps, events }, { date, nowMs: Date.parse(`${dayAt(date, 1)}T02:00:00Z`) });
+const names = (anomalies: AnomalyView[]) =>
+  anomalies.map((a) => `${a.dimension}:${a.key}${a.kind === 'drift' ? `:${a.metric}` : ''}`).sort();
 
 beforeAll(async () => {
   const { dynamoEndpoint, tableName } = ledger();
@@ -58,10 +62,31 @@ beforeAll(async () => {
   for (let day = dayAt(X, -56); day <= D; day = dayAt(day, 1)) {
     const period = { ChargePeriodStart: `${day}T00:00:00Z`, ChargePeriodEnd: `${dayAt(day, 1)}T00:00:00Z` };
     const cost = String(ec2Cost(day));
-    records.push(focusRecord({ ...period, EffectiveCost: cost, BilledCost: cost, ResourceId: 'i-serve', x_UsageType: 'USE1-BoxUsage:p5.48xlarge', Tags: { team: 'ml' } }));
-    records.push(focusRecord({ ...period, EffectiveCost: '20000', BilledCost: '20000', ServiceName: 'Amazon Simple Storage Service', ResourceId: 'logs', Tags: { team: 'data' } }));
+    records.push(
+      focusRecord({
+        ...period,
+        EffectiveCost: cost,
+        BilledCost: cost,
+        ResourceId: 'i-serve',
+        x_UsageType: 'USE1-BoxUsage:p5.48xlarge',
+        Tags: { team: 'ml' },
+      }),
+    );
+    records.push(
+      focusRecord({
+        ...period,
+        EffectiveCost: '20000',
+        BilledCost: '20000',
+        ServiceName: 'Amazon Simple Storage Service',
+        ResourceId: 'logs',
+        Tags: { team: 'data' },
+      }),
+    );
   }
-  await deps.costs.putRecords('seed', records.map((r) => keyedFocusRecord('aws', r)));
+  await deps.costs.putRecords(
+    'seed',
+    records.map((r) => keyedFocusRecord('aws', r)),
+  );
 });
 
 describe('detectAnomalies on the cost store', () => {
@@ -77,7 +102,9 @@ describe('detectAnomalies on the cost store', () => {
   });
 
   it('does not alert an anomaly marked expected, and alerts the others once', async () => {
-    const feedback = await api('POST', `/v1/anomalies/${spend('spend', 'team', 'ml')}/feedback`, { body: { verdict: 'expected', note: 'planned training run' } });
+    const feedback = await api('POST', `/v1/anomalies/${spend('spend', 'team', 'ml')}/feedback`, {
+      body: { verdict: 'expected', note: 'planned training run' },
+    });
     expect(feedback.status).toBe(200);
     expect(feedback.body.anomaly).toMatchObject({ dimension: 'team', key: 'ml', feedback: 'expected' });
     expect(feedback.body.feedback).toMatchObject({ verdict: 'expected', note: 'planned training run', by: 'local' });
@@ -86,7 +113,16 @@ describe('detectAnomalies on the cost store', () => {
     expect(names(anomalies)).toEqual([`account:111122223333`, `provider:aws`, `service:${EC2}`, 'team:ml']);
     const service = anomalies.find((a) => a.dimension === 'service')!;
     // A flat $1,000 baseline: the scale is 1% of it, $10.
-    expect(service).toMatchObject({ anomalyId: spend('spend', 'service', EC2), date: X, actual: 11000, expected: 1000, delta: '10000', deltaPercent: 1000, score: 1000, feedback: null });
+    expect(service).toMatchObject({
+      anomalyId: spend('spend', 'service', EC2),
+      date: X,
+      actual: 11000,
+      expected: 1000,
+      delta: '10000',
+      deltaPercent: 1000,
+      score: 1000,
+      feedback: null,
+    });
     expect(service.contributions).toEqual([
       { dimension: 'region', key: 'us-east-1', delta: '10000' },
       { dimension: 'account', key: '111122223333', delta: '10000' },
@@ -98,7 +134,12 @@ describe('detectAnomalies on the cost store', () => {
     const events = detected();
     expect(events.map((e) => e.detail.dimension).sort()).toEqual(['account', 'provider', 'service']);
     const serviceEvent = events.find((e) => e.detail.dimension === 'service')!;
-    expect(serviceEvent.detail).toMatchObject({ alertKey: `anomaly:${service.anomalyId}`, anomalyId: service.anomalyId, delta: '10000', at: '2026-11-10T02:00:00.000Z' });
+    expect(serviceEvent.detail).toMatchObject({
+      alertKey: `anomaly:${service.anomalyId}`,
+      anomalyId: service.anomalyId,
+      delta: '10000',
+      at: '2026-11-10T02:00:00.000Z',
+    });
 
     await detect(X);
     expect(detected()).toHaveLength(3);
@@ -132,7 +173,12 @@ describe('detectAnomalies on the cost store', () => {
     const rows = listed.body.anomalies.map((a: AnomalyView) => `${a.date} ${a.dimension} ${a.delta} ${a.feedback}`);
     expect(rows[0]).toBe(`${D} service 500 null`);
     // Within a day, largest delta first; these four tie at $10,000.
-    expect(rows.slice(1).sort()).toEqual([`${X} account 10000 null`, `${X} provider 10000 null`, `${X} service 10000 unexpected`, `${X} team 10000 expected`]);
+    expect(rows.slice(1).sort()).toEqual([
+      `${X} account 10000 null`,
+      `${X} provider 10000 null`,
+      `${X} service 10000 unexpected`,
+      `${X} team 10000 expected`,
+    ]);
     expect(listed.body.anomalies[0]).toMatchObject({ firstDetectedAt: '2026-11-17T02:00:00.000Z', detectedAt: '2026-11-17T02:00:00.000Z' });
 
     const onlyD = await api('GET', `/v1/anomalies?from=${D}&to=${dayAt(D, 1)}&kind=spend`);
@@ -158,7 +204,8 @@ describe('detectAnomalies on LLM usage', () => {
 
   it('raises drift in tokens per request and cost per request with their dollars, read a day at a time', async () => {
     const rollups: UsageMinute[] = [];
-    for (let k = -56; k <= 0; k++) rollups.push(usageDay(dayAt(Z, k), k === 0 ? 2000 : 1000 + (Math.floor((k + 56) / 7) % 2 === 0 ? 10 : -10)));
+    for (let k = -56; k <= 0; k++)
+      rollups.push(usageDay(dayAt(Z, k), k === 0 ? 2000 : 1000 + (Math.floor((k + 56) / 7) % 2 === 0 ? 10 : -10)));
     await deps.usage.applyRollups('seed-usage', rollups);
 
     const anomalies = await detect(Z);

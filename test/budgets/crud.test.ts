@@ -47,10 +47,24 @@ describe('budgets over HTTP', () => {
     expect(list.body.budgets.map((b: { name: string }) => b.name)).toEqual(['All spend', 'Search GPUs']);
 
     const replaced = await api('PUT', `/v1/budgets/${id}`, {
-      body: { name: 'Search GPUs (Q4)', scope: { team: 'search' }, amount: '30000', period: { custom: { start: '2026-10-01', end: '2027-01-01' } }, thresholds: [{ percent: 90, on: 'forecast' }] },
+      body: {
+        name: 'Search GPUs (Q4)',
+        scope: { team: 'search' },
+        amount: '30000',
+        period: { custom: { start: '2026-10-01', end: '2027-01-01' } },
+        thresholds: [{ percent: 90, on: 'forecast' }],
+      },
     });
     expect(replaced.status).toBe(200);
-    expect(replaced.body).toMatchObject({ id, name: 'Search GPUs (Q4)', scope: { team: 'search' }, amount: '30000', period: { custom: { start: '2026-10-01', end: '2027-01-01' } }, thresholds: [{ percent: 90, on: 'forecast' }], createdAt: created.body.createdAt });
+    expect(replaced.body).toMatchObject({
+      id,
+      name: 'Search GPUs (Q4)',
+      scope: { team: 'search' },
+      amount: '30000',
+      period: { custom: { start: '2026-10-01', end: '2027-01-01' } },
+      thresholds: [{ percent: 90, on: 'forecast' }],
+      createdAt: created.body.createdAt,
+    });
     expect((await api('GET', `/v1/budgets/${id}`)).body).toEqual(replaced.body);
 
     const deleted = await api('DELETE', `/v1/budgets/${id}`);
@@ -76,7 +90,10 @@ describe('budgets over HTTP', () => {
       [{ ...valid, currency: 'EUR' }, "currency: only 'USD' is supported"],
       [{ ...valid, period: 'yearly' }, "period: must be 'daily', 'weekly' (ISO, from Monday), 'monthly'"],
       [{ ...valid, period: { custom: { start: '2026-12-01', end: '2026-11-01' } } }, 'period.custom.end: must be after start'],
-      [{ ...valid, period: { custom: { start: '2026-01-01', end: '2028-01-01' } } }, 'period.custom.end: the period may span at most 400 days'],
+      [
+        { ...valid, period: { custom: { start: '2026-01-01', end: '2028-01-01' } } },
+        'period.custom.end: the period may span at most 400 days',
+      ],
       [{ ...valid, period: { custom: { start: 'tomorrow', end: '2026-11-01' } } }, 'period.custom.start: must be a date, YYYY-MM-DD'],
       [{ ...valid, period: { custom: { start: '2026-11-01' } } }, 'period: custom.end: must be a date, YYYY-MM-DD'],
       [{ ...valid, period: { monthly: true } }, "period: must be 'daily'"],
@@ -87,7 +104,16 @@ describe('budgets over HTTP', () => {
       [{ ...valid, thresholds: [] }, 'thresholds: must list at least one threshold'],
       [{ ...valid, thresholds: [{ percent: 80, on: 'budgeted' }] }, "thresholds[0].on: must be 'actual' or 'forecast'"],
       [{ ...valid, thresholds: [{ percent: -5, on: 'actual' }] }, 'thresholds[0].percent: must be more than 0'],
-      [{ ...valid, thresholds: [{ percent: 80, on: 'actual' }, { percent: 80, on: 'actual' }] }, 'thresholds[1]: repeats 80% on actual'],
+      [
+        {
+          ...valid,
+          thresholds: [
+            { percent: 80, on: 'actual' },
+            { percent: 80, on: 'actual' },
+          ],
+        },
+        'thresholds[1]: repeats 80% on actual',
+      ],
       [{ ...valid, owner: 'me' }, '(body): Unrecognized key: "owner"'],
       [[valid], '(body):'],
     ];

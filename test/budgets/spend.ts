@@ -28,7 +28,11 @@ export function costOn(day: string, effectiveCost: string, overrides: Partial<Fo
 
 /** One usage minute (at 10:00 UTC of the day) with this priced cost in USD. */
 export function usageOn(day: string, cost: string, dims: UsageDimensions): UsageMinute {
-  return { minute: dayStartMs(day) + 10 * 3_600_000, dims, totals: { ...emptyTotals(), requests: 1, inputTokens: 1000, cost: parseDecimal(cost) } };
+  return {
+    minute: dayStartMs(day) + 10 * 3_600_000,
+    dims,
+    totals: { ...emptyTotals(), requests: 1, inputTokens: 1000, cost: parseDecimal(cost) },
+  };
 }
 
 /** The days [from, to). */

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AwsResourceCostQuery, awsDailyCostQuery, createCostExplorerClient, fetchAwsCostPages, fetchAwsResourceCostPages } from '../../shared/adapters/aws/cost-explorer.js';
+import {
+  type AwsResourceCostQuery,
+  awsDailyCostQuery,
+  createCostExplorerClient,
+  fetchAwsCostPages,
+  fetchAwsResourceCostPages,
+} from '../../shared/adapters/aws/cost-explorer.js';
 import { focusRecordProblems } from '../../shared/domain/costs/focus.js';
 import { normalizeAwsCostPages } from '../../shared/domain/costs/focus-aws.js';
 import { ProviderError } from '../../shared/domain/providers/provider-errors.js';
@@ -36,14 +42,19 @@ const resourceQuery: AwsResourceCostQuery = {
 
 async function collectResources(options = fastRetry) {
   const counted = counting(fetchAwsResourceCostPages(client(), resourceQuery, options));
-  const records = await collect(normalizeAwsCostPages(counted.pages, { ...context, serviceName: 'Amazon Elastic Compute Cloud - Compute' }));
+  const records = await collect(
+    normalizeAwsCostPages(counted.pages, { ...context, serviceName: 'Amazon Elastic Compute Cloud - Compute' }),
+  );
   return { records, pages: counted.count() };
 }
 
 describe('Cost Explorer adapter against the local server', () => {
   it('follows NextPageToken through every page, riding out the scenario throttled page', async () => {
     const retried: string[] = [];
-    const { records, pages } = await collectResources({ ...fastRetry, onRetry: (e) => retried.push(`${e.failure.kind}:${e.failure.providerCode}`) });
+    const { records, pages } = await collectResources({
+      ...fastRetry,
+      onRetry: (e) => retried.push(`${e.failure.kind}:${e.failure.providerCode}`),
+    });
     // 4 days × (5 instances + the RI fee line) = 24 groups, 4 a page.
     expect(records).toHaveLength(24);
     expect(pages).toBeGreaterThanOrEqual(3);
@@ -101,15 +112,29 @@ describe('Cost Explorer adapter against the local server', () => {
       x_DerivedColumns: ['ListCost'],
     });
     // The reserved p5: billed nothing, amortized 38.528 $/h (70% of 55.04) × 22 h = 847.616.
-    const reserved = records.find((r) => r.record.ResourceId === 'i-0a1b2c3d4e5f60002' && r.record.ChargePeriodStart === '2026-11-19T00:00:00Z')!;
-    expect(reserved.record).toMatchObject({ BilledCost: '0', EffectiveCost: '847.616', PricingCategory: 'Committed', PricingQuantity: '22' });
+    const reserved = records.find(
+      (r) => r.record.ResourceId === 'i-0a1b2c3d4e5f60002' && r.record.ChargePeriodStart === '2026-11-19T00:00:00Z',
+    )!;
+    expect(reserved.record).toMatchObject({
+      BilledCost: '0',
+      EffectiveCost: '847.616',
+      PricingCategory: 'Committed',
+      PricingQuantity: '22',
+    });
     // The RI fee: 38.528 × 24 = 924.672 billed; the unused 2 h amortize to 77.056.
     const fee = records.find((r) => r.record.ResourceId === null && r.record.ChargePeriodStart === '2026-11-19T00:00:00Z')!;
     expect(fee.record).toMatchObject({ BilledCost: '924.672', EffectiveCost: '77.056' });
   });
 
   it('groups by service and tag with GetCostAndUsage', async () => {
-    const pages = fetchAwsCostPages(client(), awsDailyCostQuery('2026-11-19', '2026-11-20', [{ Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' }, { Type: 'TAG', Key: 'team' }]), fastRetry);
+    const pages = fetchAwsCostPages(
+      client(),
+      awsDailyCostQuery('2026-11-19', '2026-11-20', [
+        { Type: 'DIMENSION', Key: 'LINKED_ACCOUNT' },
+        { Type: 'TAG', Key: 'team' },
+      ]),
+      fastRetry,
+    );
     const records = await collect(normalizeAwsCostPages(pages, context));
     const inference = records.find((r) => r.record.SubAccountId === '777788889999')!;
     // g6e.12xlarge 4 × 1.861 = 7.444 $/h × 24 = 178.656; g5.12xlarge spot that day is seeded.
@@ -125,7 +150,9 @@ describe('Cost Explorer adapter against the local server', () => {
     expect([...rerun.values()].map((r) => r.record)).toEqual([...first.values()].map((r) => r.record));
 
     // 2026-11-21 is the restated day: 21 of 24 hours had arrived, and it was Estimated.
-    const restatedKey = [...first.values()].find((r) => r.record.ResourceId === 'i-0a1b2c3d4e5f60001' && r.record.ChargePeriodStart === '2026-11-21T00:00:00Z')!.key.value;
+    const restatedKey = [...first.values()].find(
+      (r) => r.record.ResourceId === 'i-0a1b2c3d4e5f60001' && r.record.ChargePeriodStart === '2026-11-21T00:00:00Z',
+    )!.key.value;
     expect(first.get(restatedKey)!.record).toMatchObject({ BilledCost: '1155.84', PricingQuantity: '21', x_Estimated: true });
     providers.controls.restate();
     try {
@@ -151,7 +178,9 @@ describe('Cost Explorer adapter against the local server', () => {
     const error = await failureOf(() => collectResources());
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ kind: 'unavailable', status: 502, code: 'provider_unavailable' });
-    expect(error.message).toMatch(/^CostExplorer\.GetCostAndUsageWithResources failed after 4 attempts in \d+ ms \(HTTP 500 InternalServerError\)/);
+    expect(error.message).toMatch(
+      /^CostExplorer\.GetCostAndUsageWithResources failed after 4 attempts in \d+ ms \(HTTP 500 InternalServerError\)/,
+    );
     expect(providers.controls.requests('aws-cost-explorer')).toBe(4);
   });
 

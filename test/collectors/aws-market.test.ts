@@ -1,8 +1,17 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createEc2Client, fetchCapacityReservationPages, fetchSpotPlacementScorePages, fetchSpotPriceHistoryPages } from '../../shared/adapters/aws/ec2.js';
+import {
+  createEc2Client,
+  fetchCapacityReservationPages,
+  fetchSpotPlacementScorePages,
+  fetchSpotPriceHistoryPages,
+} from '../../shared/adapters/aws/ec2.js';
 import { createPricingClient, ec2GpuPriceFilters, fetchAwsPriceListPages } from '../../shared/adapters/aws/pricing.js';
 import { createServiceQuotasClient, fetchServiceQuotaPages } from '../../shared/adapters/aws/service-quotas.js';
-import { capacityReservationObservations, gpuQuotaObservations, spotPlacementScoreObservations } from '../../shared/domain/market/capacity.js';
+import {
+  capacityReservationObservations,
+  gpuQuotaObservations,
+  spotPlacementScoreObservations,
+} from '../../shared/domain/market/capacity.js';
 import { pricePointsFromAwsPriceList, spotPricePointsFromEc2 } from '../../shared/domain/market/price-points.js';
 import { ProviderError } from '../../shared/domain/providers/provider-errors.js';
 import { type LocalProviders, startLocalProviders } from '../../local/providers/index.js';
@@ -20,8 +29,14 @@ beforeEach(() => {
   providers.controls.resetCounts();
 });
 
-const ec2 = () => createEc2Client({ region: 'us-east-1', endpoint: providers.endpoints.AWS_ENDPOINT_URL_EC2, credentials: localAwsCredentials });
-const spotQuery = { InstanceTypes: ['p5.48xlarge', 'g6e.12xlarge'] as never[], ProductDescriptions: ['Linux/UNIX'], StartTime: new Date('2026-11-22T00:00:00Z'), MaxResults: 10 };
+const ec2 = () =>
+  createEc2Client({ region: 'us-east-1', endpoint: providers.endpoints.AWS_ENDPOINT_URL_EC2, credentials: localAwsCredentials });
+const spotQuery = {
+  InstanceTypes: ['p5.48xlarge', 'g6e.12xlarge'] as never[],
+  ProductDescriptions: ['Linux/UNIX'],
+  StartTime: new Date('2026-11-22T00:00:00Z'),
+  MaxResults: 10,
+};
 
 async function spotPoints() {
   const pages = await collect(fetchSpotPriceHistoryPages(ec2(), spotQuery, fastRetry));
@@ -67,7 +82,9 @@ describe('EC2 capacity', () => {
   it('reads capacity reservations and Capacity Blocks', async () => {
     const pages = await collect(fetchCapacityReservationPages(ec2(), { MaxResults: 1 }, fastRetry));
     expect(pages).toHaveLength(3);
-    const observations = pages.flatMap((p) => capacityReservationObservations(p.CapacityReservations ?? [], { region: 'us-east-1', observedAt }));
+    const observations = pages.flatMap((p) =>
+      capacityReservationObservations(p.CapacityReservations ?? [], { region: 'us-east-1', observedAt }),
+    );
     expect(observations.map((o) => [o.reservationId, o.reservationType, o.state, o.usedGpus])).toEqual([
       ['cr-0a1b2c3d4e5f60001', 'capacity-block', 'active', 24],
       ['cr-0a1b2c3d4e5f60002', 'default', 'active', 8],
@@ -79,7 +96,17 @@ describe('EC2 capacity', () => {
   it('reads spot placement scores per zone', async () => {
     const request = { instanceTypes: ['p5.48xlarge', 'p4d.24xlarge', 'p5e.48xlarge'], targetCapacity: 2, observedAt };
     const pages = await collect(
-      fetchSpotPlacementScorePages(ec2(), { InstanceTypes: request.instanceTypes as never[], TargetCapacity: 2, SingleAvailabilityZone: true, RegionNames: ['us-east-1', 'us-west-2'], MaxResults: 10 }, fastRetry),
+      fetchSpotPlacementScorePages(
+        ec2(),
+        {
+          InstanceTypes: request.instanceTypes as never[],
+          TargetCapacity: 2,
+          SingleAvailabilityZone: true,
+          RegionNames: ['us-east-1', 'us-west-2'],
+          MaxResults: 10,
+        },
+        fastRetry,
+      ),
     );
     const scores = pages.flatMap((p) => spotPlacementScoreObservations(p.SpotPlacementScores ?? [], request));
     expect(scores.map((s) => s.availabilityZoneId)).toEqual(['use1-az1', 'use1-az2', 'use1-az4', 'usw2-az1', 'usw2-az2', 'usw2-az4']);
@@ -104,7 +131,13 @@ describe('Price List GetProducts', () => {
   });
 
   it('pages through every Linux product and skips the Windows one', async () => {
-    const pages = await collect(fetchAwsPriceListPages(pricing(), { Filters: [{ Type: 'TERM_MATCH', Field: 'tenancy', Value: 'Shared' }], MaxResults: 20 }, fastRetry));
+    const pages = await collect(
+      fetchAwsPriceListPages(
+        pricing(),
+        { Filters: [{ Type: 'TERM_MATCH', Field: 'tenancy', Value: 'Shared' }], MaxResults: 20 },
+        fastRetry,
+      ),
+    );
     expect(pages.length).toBeGreaterThanOrEqual(3);
     const points = pages.flatMap((p) => p.PriceList.flatMap((entry, i) => pricePointsFromAwsPriceList(entry, i)));
     expect(points.some((p) => p.instanceType === 'm7i.large')).toBe(false);
@@ -118,15 +151,28 @@ describe('Price List GetProducts', () => {
     expect(pages[0]!.PriceList).toHaveLength(1);
     expect(providers.controls.requests('aws-pricing')).toBe(3);
     providers.controls.fail('aws-pricing', 'always');
-    expect(await failureOf(() => collect(fetchAwsPriceListPages(pricing(), { Filters: ec2GpuPriceFilters('g6.xlarge', 'us-west-2') }, fastRetry)))).toMatchObject({ kind: 'unavailable' });
+    expect(
+      await failureOf(() =>
+        collect(fetchAwsPriceListPages(pricing(), { Filters: ec2GpuPriceFilters('g6.xlarge', 'us-west-2') }, fastRetry)),
+      ),
+    ).toMatchObject({ kind: 'unavailable' });
     providers.controls.reset();
     providers.controls.malformed('aws-pricing', 1);
-    expect(await failureOf(() => collect(fetchAwsPriceListPages(pricing(), { Filters: ec2GpuPriceFilters('g6.xlarge', 'us-west-2') }, fastRetry)))).toMatchObject({ kind: 'malformed_reply' });
+    expect(
+      await failureOf(() =>
+        collect(fetchAwsPriceListPages(pricing(), { Filters: ec2GpuPriceFilters('g6.xlarge', 'us-west-2') }, fastRetry)),
+      ),
+    ).toMatchObject({ kind: 'malformed_reply' });
   });
 });
 
 describe('Service Quotas', () => {
-  const quotas = () => createServiceQuotasClient({ region: 'us-east-1', endpoint: providers.endpoints.AWS_ENDPOINT_URL_SERVICE_QUOTAS, credentials: localAwsCredentials });
+  const quotas = () =>
+    createServiceQuotasClient({
+      region: 'us-east-1',
+      endpoint: providers.endpoints.AWS_ENDPOINT_URL_SERVICE_QUOTAS,
+      credentials: localAwsCredentials,
+    });
 
   it('pages through the EC2 quotas and keeps the GPU ones', async () => {
     const pages = await collect(fetchServiceQuotaPages(quotas(), { MaxResults: 3 }, fastRetry));
@@ -145,7 +191,10 @@ describe('Service Quotas', () => {
     providers.controls.throttle('aws-service-quotas', 1);
     expect(await collect(fetchServiceQuotaPages(quotas(), {}, fastRetry))).toHaveLength(1);
     providers.controls.fail('aws-service-quotas', 'always');
-    expect(await failureOf(() => collect(fetchServiceQuotaPages(quotas(), {}, fastRetry)))).toMatchObject({ kind: 'unavailable', status: 502 });
+    expect(await failureOf(() => collect(fetchServiceQuotaPages(quotas(), {}, fastRetry)))).toMatchObject({
+      kind: 'unavailable',
+      status: 502,
+    });
     providers.controls.reset();
     providers.controls.malformed('aws-service-quotas', 1);
     expect(await failureOf(() => collect(fetchServiceQuotaPages(quotas(), {}, fastRetry)))).toMatchObject({ kind: 'malformed_reply' });

@@ -25,13 +25,20 @@ const vm = (name: string, group = 'ml-training') =>
   `/subscriptions/00000000-aaaa-bbbb-cccc-000000000001/resourcegroups/${group}/providers/microsoft.compute/virtualmachines/${name}`;
 
 function client() {
-  return createCostManagementClient({ endpoint: providers.endpoints.LEDGER_AZURE_ENDPOINT, credential: staticTokenCredential('local-token') });
+  return createCostManagementClient({
+    endpoint: providers.endpoints.LEDGER_AZURE_ENDPOINT,
+    credential: staticTokenCredential('local-token'),
+  });
 }
 
 async function collectCosts(from: string, to: string, options = fastRetry) {
   const scope = providers.accounts.azure.scope;
-  const actual = counting(fetchAzureCostPages(client(), { scope, definition: azureCostQueryDefinition({ type: 'ActualCost', from, to }) }, options));
-  const amortized = counting(fetchAzureCostPages(client(), { scope, definition: azureCostQueryDefinition({ type: 'AmortizedCost', from, to }) }, options));
+  const actual = counting(
+    fetchAzureCostPages(client(), { scope, definition: azureCostQueryDefinition({ type: 'ActualCost', from, to }) }, options),
+  );
+  const amortized = counting(
+    fetchAzureCostPages(client(), { scope, definition: azureCostQueryDefinition({ type: 'AmortizedCost', from, to }) }, options),
+  );
   const records = await collect(
     joinAzureCostPages(actual.pages, amortized.pages, {
       billingAccountId: providers.accounts.azure.subscriptionId,
@@ -45,7 +52,10 @@ async function collectCosts(from: string, to: string, options = fastRetry) {
 describe('Cost Management adapter against the local server', () => {
   it('follows nextLink (POSTed with the same body) through every page of both cost types', async () => {
     const retried: number[] = [];
-    const { records, actualPages, amortizedPages } = await collectCosts('2026-11-19', '2026-11-23', { ...fastRetry, onRetry: (e) => retried.push(e.failure.httpStatus ?? 0) });
+    const { records, actualPages, amortizedPages } = await collectCosts('2026-11-19', '2026-11-23', {
+      ...fastRetry,
+      onRetry: (e) => retried.push(e.failure.httpStatus ?? 0),
+    });
     // Actual: 4 VMs a day (the reserved one at 0) = 16 rows; amortized adds the unused-reservation row each day.
     expect(actualPages).toBe(4);
     expect(amortizedPages).toBe(4);
@@ -107,9 +117,19 @@ describe('Cost Management adapter against the local server', () => {
     });
     // Reserved VM: the term, round(98.32 × 8760 × 0.5916) = 509535, is 58.1661 $/h; 20 h used = 1163.322, 4 h unused = 232.6644.
     const reserved = records.find((r) => r.record.ResourceName === 'gpu-h100-02')!;
-    expect(reserved.record).toMatchObject({ BilledCost: '0', EffectiveCost: '1163.322', PricingCategory: 'Committed', ChargeCategory: 'Usage' });
+    expect(reserved.record).toMatchObject({
+      BilledCost: '0',
+      EffectiveCost: '1163.322',
+      PricingCategory: 'Committed',
+      ChargeCategory: 'Usage',
+    });
     const unused = records.find((r) => r.record.ResourceId === null)!;
-    expect(unused.record).toMatchObject({ BilledCost: '0', EffectiveCost: '232.6644', PricingCategory: 'Committed', ChargeCategory: 'Usage' });
+    expect(unused.record).toMatchObject({
+      BilledCost: '0',
+      EffectiveCost: '232.6644',
+      PricingCategory: 'Committed',
+      ChargeCategory: 'Usage',
+    });
     // T4: 0.526 $/h × 10 h.
     expect(records.find((r) => r.record.ResourceName === 'gpu-t4-01')!.record.BilledCost).toBe('5.26');
   });
@@ -118,14 +138,22 @@ describe('Cost Management adapter against the local server', () => {
     const { records } = await collectCosts('2026-11-01', '2026-11-02');
     const purchase = records.find((r) => r.record.ChargeCategory === 'Purchase')!;
     // 509535 / 12 = 42461.25.
-    expect(purchase.record).toMatchObject({ BilledCost: '42461.25', EffectiveCost: '0', ResourceId: null, PricingCategory: 'Committed', ChargeFrequency: 'Recurring' });
+    expect(purchase.record).toMatchObject({
+      BilledCost: '42461.25',
+      EffectiveCost: '0',
+      ResourceId: null,
+      PricingCategory: 'Committed',
+      ChargeFrequency: 'Recurring',
+    });
   });
 
   it('gives the same keys with new amounts when a day is restated, and nothing new on a plain re-run', async () => {
     const first = byKey((await collectCosts('2026-11-19', '2026-11-23')).records);
     const rerun = byKey((await collectCosts('2026-11-19', '2026-11-23')).records);
     expect([...rerun.entries()].map(([k, r]) => [k, r.record])).toEqual([...first.entries()].map(([k, r]) => [k, r.record]));
-    const key = [...first.values()].find((r) => r.record.ResourceName === 'gpu-h100-01' && r.record.ChargePeriodStart === '2026-11-21T00:00:00Z')!.key.value;
+    const key = [...first.values()].find(
+      (r) => r.record.ResourceName === 'gpu-h100-01' && r.record.ChargePeriodStart === '2026-11-21T00:00:00Z',
+    )!.key.value;
     // 21 of 24 hours had arrived: 98.32 × 21 = 2064.72.
     expect(first.get(key)!.record.BilledCost).toBe('2064.72');
     providers.controls.restate();
@@ -165,11 +193,32 @@ describe('Cost Management adapter against the local server', () => {
     const elsewhere = await startService(() => ({
       status: 200,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ properties: { nextLink: 'https://attacker.example/query?$skiptoken=x', columns: [{ name: 'Cost', type: 'Number' }, { name: 'UsageDate', type: 'Number' }, { name: 'Currency', type: 'String' }], rows: [] } }),
+      body: JSON.stringify({
+        properties: {
+          nextLink: 'https://attacker.example/query?$skiptoken=x',
+          columns: [
+            { name: 'Cost', type: 'Number' },
+            { name: 'UsageDate', type: 'Number' },
+            { name: 'Currency', type: 'String' },
+          ],
+          rows: [],
+        },
+      }),
     }));
     try {
       const otherClient = createCostManagementClient({ endpoint: elsewhere.url, credential: staticTokenCredential('t') });
-      const error = await failureOf(() => collect(fetchAzureCostPages(otherClient, { scope: '/subscriptions/1', definition: azureCostQueryDefinition({ type: 'ActualCost', from: '2026-11-19', to: '2026-11-23' }) }, fastRetry)));
+      const error = await failureOf(() =>
+        collect(
+          fetchAzureCostPages(
+            otherClient,
+            {
+              scope: '/subscriptions/1',
+              definition: azureCostQueryDefinition({ type: 'ActualCost', from: '2026-11-19', to: '2026-11-23' }),
+            },
+            fastRetry,
+          ),
+        ),
+      );
       expect(error).toMatchObject({ kind: 'malformed_reply' });
       expect(error.message).toMatch(/nextLink leaves http:\/\/127\.0\.0\.1/);
     } finally {
@@ -184,7 +233,10 @@ describe('Retail Prices adapter against the local server', () => {
 
   async function points() {
     const pages = await collect(fetchAzureRetailPricePages(settings(), { filter }, fastRetry));
-    return { pages, points: pages.flatMap((p) => p.Items.map((item, i) => pricePointFromAzureRetailItem(item, i)).filter((x) => x !== null)) };
+    return {
+      pages,
+      points: pages.flatMap((p) => p.Items.map((item, i) => pricePointFromAzureRetailItem(item, i)).filter((x) => x !== null)),
+    };
   }
 
   it('follows NextPageLink and keeps Linux on-demand, spot and reservation prices', async () => {

@@ -90,12 +90,16 @@ describe('aws-costs', () => {
     // Every line item of the simulated day, summed independently of the collector.
     const items = providers.organization.awsLineItems(DAY);
     const expected = { billed: sum(items.map((i) => i.unblended)), effective: sum(items.map((i) => i.amortized)) };
-    expect((await costs(day)).totals).toEqual([{ currency: 'USD', billedCost: expected.billed, effectiveCost: expected.effective, listCost: expected.billed, records: 7 }]);
+    expect((await costs(day)).totals).toEqual([
+      { currency: 'USD', billedCost: expected.billed, effectiveCost: expected.effective, listCost: expected.billed, records: 7 },
+    ]);
     expect(run!.totals).toEqual([{ currency: 'USD', billedCost: expected.billed, effectiveCost: expected.effective }]);
 
     const byAccount = await amountsBy(`${day}&groupBy=SubAccountId`);
     // The inference account: the g6e on demand and the g5 spot instance.
-    expect(byAccount['777788889999']![0]).toBe(sum([parseDecimal('178.656'), providers.organization.awsSpotRate('g5.12xlarge', DAY) * 14n]));
+    expect(byAccount['777788889999']![0]).toBe(
+      sum([parseDecimal('178.656'), providers.organization.awsSpotRate('g5.12xlarge', DAY) * 14n]),
+    );
     const byGpu = await amountsBy(`${day}&groupBy=x_GpuModel`);
     expect(byGpu.H100).toEqual(['2245.632', '2245.632']);
   });
@@ -104,11 +108,23 @@ describe('aws-costs', () => {
     // Today is 2026-11-23: the 14-day resource window starts on 2026-11-10.
     const [run] = await collect('aws-costs', { from: '2026-11-08', to: '2026-11-12' });
     expect(run!.status).toBe('ok');
-    const resources = async (from: string, to: string) => Object.keys(await amountsBy(`from=${from}&to=${to}&provider=aws&groupBy=ResourceId`)).sort();
+    const resources = async (from: string, to: string) =>
+      Object.keys(await amountsBy(`from=${from}&to=${to}&provider=aws&groupBy=ResourceId`)).sort();
     expect(await resources('2026-11-09', '2026-11-10')).toEqual(['null']);
-    expect(await resources('2026-11-10', '2026-11-11')).toEqual(['i-0a1b2c3d4e5f60001', 'i-0a1b2c3d4e5f60002', 'i-0a1b2c3d4e5f60003', 'i-0a1b2c3d4e5f60004', 'i-0a1b2c3d4e5f60005', 'null']);
-    const items = [8, 9, 10, 11].flatMap((d) => providers.organization.awsLineItems(Date.parse(`2026-11-${String(d).padStart(2, '0')}T00:00:00Z`)));
-    const expected = [{ currency: 'USD', billedCost: sum(items.map((i) => i.unblended)), effectiveCost: sum(items.map((i) => i.amortized)) }];
+    expect(await resources('2026-11-10', '2026-11-11')).toEqual([
+      'i-0a1b2c3d4e5f60001',
+      'i-0a1b2c3d4e5f60002',
+      'i-0a1b2c3d4e5f60003',
+      'i-0a1b2c3d4e5f60004',
+      'i-0a1b2c3d4e5f60005',
+      'null',
+    ]);
+    const items = [8, 9, 10, 11].flatMap((d) =>
+      providers.organization.awsLineItems(Date.parse(`2026-11-${String(d).padStart(2, '0')}T00:00:00Z`)),
+    );
+    const expected = [
+      { currency: 'USD', billedCost: sum(items.map((i) => i.unblended)), effectiveCost: sum(items.map((i) => i.amortized)) },
+    ];
     expect(run!.totals).toEqual(expected);
 
     const [withoutResources] = await collect('aws-costs', { from: '2026-11-08', to: '2026-11-12' }, { LEDGER_AWS_RESOURCE_DAYS: '0' });
@@ -172,7 +188,13 @@ describe('aws-costs', () => {
     expect(run).toMatchObject({ status: 'failed', rows: 0, pages: 0 });
     expect(run!.error).toMatch(/^CostExplorer\.GetCostAndUsage failed after 4 attempts in \d+ ms \(HTTP 500 InternalServerError\)/);
     const event = localBus.published.find((e) => e.name === 'collector.failed' && (e.detail as { runId: string }).runId === run!.runId);
-    expect(event?.detail).toMatchObject({ collector: 'aws-costs', provider: 'aws', periodStart: '2026-11-19', periodEnd: '2026-11-20', error: run!.error });
+    expect(event?.detail).toMatchObject({
+      collector: 'aws-costs',
+      provider: 'aws',
+      periodStart: '2026-11-19',
+      periodEnd: '2026-11-20',
+      error: run!.error,
+    });
     const listed = await api('GET', '/v1/collector-runs?collector=aws-costs&limit=1');
     expect(listed.body.runs[0]).toMatchObject({ runId: run!.runId, status: 'failed', error: run!.error });
     expect(await costs(day)).toEqual(kept);
@@ -189,7 +211,8 @@ describe('aws-costs', () => {
 
 describe('azure-costs', () => {
   const day = 'from=2026-11-19&to=2026-11-20&provider=azure';
-  const vm = (name: string, group = 'ml-training') => `/subscriptions/00000000-aaaa-bbbb-cccc-000000000001/resourcegroups/${group}/providers/microsoft.compute/virtualmachines/${name}`;
+  const vm = (name: string, group = 'ml-training') =>
+    `/subscriptions/00000000-aaaa-bbbb-cccc-000000000001/resourcegroups/${group}/providers/microsoft.compute/virtualmachines/${name}`;
 
   it('joins actual and amortized cost per resource and pricing model, with hand-checked amounts and GPU models from the meters', async () => {
     const [run] = await collect('azure-costs', { from: '2026-11-19', to: '2026-11-20' });
@@ -246,18 +269,30 @@ describe('azure-costs', () => {
     await collect('azure-costs', period);
     expect(await costs('from=2026-11-19&to=2026-11-24&provider=azure')).toEqual(first);
     // 98.32 × 21 hours before the late usage arrives, 24 after.
-    expect((await amountsBy('from=2026-11-21&to=2026-11-22&provider=azure&groupBy=ResourceId'))[vm('gpu-h100-01')]).toEqual(['2064.72', '2064.72']);
+    expect((await amountsBy('from=2026-11-21&to=2026-11-22&provider=azure&groupBy=ResourceId'))[vm('gpu-h100-01')]).toEqual([
+      '2064.72',
+      '2064.72',
+    ]);
     providers.controls.restate();
     await collect('azure-costs', period);
-    expect((await amountsBy('from=2026-11-21&to=2026-11-22&provider=azure&groupBy=ResourceId'))[vm('gpu-h100-01')]).toEqual(['2359.68', '2359.68']);
+    expect((await amountsBy('from=2026-11-21&to=2026-11-22&provider=azure&groupBy=ResourceId'))[vm('gpu-h100-01')]).toEqual([
+      '2359.68',
+      '2359.68',
+    ]);
     expect((await costs('from=2026-11-19&to=2026-11-24&provider=azure')).totals[0]!.records).toBe(first.totals[0]!.records);
   });
 
   it('goes on with the other scopes when one fails: a partial run naming the scope', async () => {
     const denied = '/subscriptions/00000000-0000-0000-0000-00000000dead';
-    const [run] = await collect('azure-costs', { from: '2026-11-19', to: '2026-11-20' }, { LEDGER_AZURE_SCOPE: `${providers.accounts.azure.scope},${denied}` });
+    const [run] = await collect(
+      'azure-costs',
+      { from: '2026-11-19', to: '2026-11-20' },
+      { LEDGER_AZURE_SCOPE: `${providers.accounts.azure.scope},${denied}` },
+    );
     expect(run).toMatchObject({ status: 'partial', rows: 5 });
-    expect(run!.failures).toEqual([expect.stringMatching(new RegExp(`^${denied}: CostManagement\\.Query\\.usage failed \\(HTTP 403 AuthorizationFailed\\)`))]);
+    expect(run!.failures).toEqual([
+      expect.stringMatching(new RegExp(`^${denied}: CostManagement\\.Query\\.usage failed \\(HTTP 403 AuthorizationFailed\\)`)),
+    ]);
     expect((await costs(day)).totals[0]!.records).toBe(5);
   });
 });

@@ -30,7 +30,11 @@ beforeEach(() => {
   providers.controls.resetCounts();
 });
 
-async function collect(target: CollectorTarget, env: Record<string, string | undefined> = {}, warn?: (message: string, details: Record<string, unknown>) => void) {
+async function collect(
+  target: CollectorTarget,
+  env: Record<string, string | undefined> = {},
+  warn?: (message: string, details: Record<string, unknown>) => void,
+) {
   const context = localCollectorContext(ledger, providers, { asOf: clock, env });
   try {
     return await runCollectors(target, { ...context, ...(warn ? { warn } : {}) }, { from: '2026-11-19', to: '2026-11-20' });
@@ -69,7 +73,12 @@ describe('prices', () => {
     ]);
     const reserved = await api('GET', '/v1/prices?gpuModel=H100&provider=aws&pricingCategory=reserved');
     // 1yr No Upfront: 62% of 55.04 rounded to 4 places = 34.1248 / 8; 3yr All Upfront: 578580 / 26280 h / 8.
-    expect((reserved.body.points as GpuPricePoint[]).filter((p) => p.instanceType === 'p5.48xlarge').map((p) => [p.region, p.term, p.pricePerGpuHour]).sort()).toEqual([
+    expect(
+      (reserved.body.points as GpuPricePoint[])
+        .filter((p) => p.instanceType === 'p5.48xlarge')
+        .map((p) => [p.region, p.term, p.pricePerGpuHour])
+        .sort(),
+    ).toEqual([
       ['us-east-1', '1yr', '4.2656'],
       ['us-east-1', '3yr', '2.751997716895'],
       ['us-west-2', '1yr', '4.2656'],
@@ -90,7 +99,11 @@ describe('prices', () => {
     providers.controls.fail('aws-ec2', 4);
     const [run] = await collect('prices');
     expect(run).toMatchObject({ collector: 'aws-prices', status: 'partial' });
-    expect(run!.failures).toEqual([expect.stringMatching(/^us-east-1 spot prices: EC2\.DescribeSpotPriceHistory failed after 4 attempts in \d+ ms \(HTTP 500 InternalError\)/)]);
+    expect(run!.failures).toEqual([
+      expect.stringMatching(
+        /^us-east-1 spot prices: EC2\.DescribeSpotPriceHistory failed after 4 attempts in \d+ ms \(HTTP 500 InternalError\)/,
+      ),
+    ]);
     expect(run!.rows).toBe(2 * 38 * 3 + 5 * 3 * 2);
   });
 });
@@ -101,7 +114,9 @@ describe('capacity', () => {
     // 3 reservations in us-east-1; 4 GPU quotas × 2 regions; 9 GPU models × 2 regions × 3 zones.
     expect(run).toMatchObject({ collector: 'aws-capacity', status: 'ok', rows: 3 + 8 + 54 });
     const reservations = await api('GET', '/v1/capacity?kind=capacity-reservation');
-    expect(reservations.body.observations.map((o: { reservationId: string; usedGpus: number }) => [o.reservationId, o.usedGpus]).sort()).toEqual([
+    expect(
+      reservations.body.observations.map((o: { reservationId: string; usedGpus: number }) => [o.reservationId, o.usedGpus]).sort(),
+    ).toEqual([
       // A Capacity Block of 4 p5.48xlarge, 3 in use; 2 g6e.12xlarge, both in use; an expired block.
       ['cr-0a1b2c3d4e5f60001', 24],
       ['cr-0a1b2c3d4e5f60002', 8],
@@ -134,7 +149,9 @@ describe('all', () => {
     ]);
     const failed = byCollector(runs)['gcp-costs']!;
     expect(failed.error).toMatch(/^BigQuery\.jobs\.query failed after 4 attempts in \d+ ms \(HTTP 500 backendError\)/);
-    expect(localBus.published.some((e) => e.name === 'collector.failed' && (e.detail as { runId: string }).runId === failed.runId)).toBe(true);
+    expect(localBus.published.some((e) => e.name === 'collector.failed' && (e.detail as { runId: string }).runId === failed.runId)).toBe(
+      true,
+    );
     const listed = await api('GET', '/v1/collector-runs?limit=7');
     expect(listed.body.runs.map((r: CollectorRun) => r.runId).sort()).toEqual(runs.map((r) => r.runId).sort());
   });
@@ -150,12 +167,21 @@ describe('all', () => {
     };
     const warn = (message: string, details: Record<string, unknown>) => warnings.push(`${message}: ${details.collector}`);
     const runs = byCollector(await collect('all', unconfigured, warn));
-    expect(runs['gcp-costs']).toMatchObject({ status: 'not-configured', rows: 0, error: 'not configured: LEDGER_GCP_PROJECT_ID; LEDGER_GCP_BILLING_EXPORT_TABLE; GOOGLE_APPLICATION_CREDENTIALS' });
+    expect(runs['gcp-costs']).toMatchObject({
+      status: 'not-configured',
+      rows: 0,
+      error: 'not configured: LEDGER_GCP_PROJECT_ID; LEDGER_GCP_BILLING_EXPORT_TABLE; GOOGLE_APPLICATION_CREDENTIALS',
+    });
     expect(runs['gcp-prices']).toMatchObject({ status: 'not-configured', error: 'not configured: GOOGLE_APPLICATION_CREDENTIALS' });
     expect(runs['azure-costs']).toMatchObject({ status: 'not-configured', error: 'not configured: LEDGER_AZURE_ENABLED is false' });
     expect(runs['aws-costs']!.status).toBe('ok');
     await collect('all', unconfigured, warn);
-    expect(warnings.sort()).toEqual(['collector not configured: azure-costs', 'collector not configured: azure-prices', 'collector not configured: gcp-costs', 'collector not configured: gcp-prices']);
+    expect(warnings.sort()).toEqual([
+      'collector not configured: azure-costs',
+      'collector not configured: azure-prices',
+      'collector not configured: gcp-costs',
+      'collector not configured: gcp-prices',
+    ]);
     const listed = await api('GET', '/v1/collector-runs?collector=gcp-costs&limit=1');
     expect(listed.body.runs[0]).toMatchObject({ status: 'not-configured', error: runs['gcp-costs']!.error });
   });

@@ -21,11 +21,17 @@ beforeEach(() => {
 });
 
 function bigQuery() {
-  return createBigQueryClient({ projectId: providers.accounts.gcp.billingProjectId, endpoint: providers.endpoints.LEDGER_GCP_BIGQUERY_ENDPOINT, authClient: staticGoogleAuthClient('local-token') });
+  return createBigQueryClient({
+    projectId: providers.accounts.gcp.billingProjectId,
+    endpoint: providers.endpoints.LEDGER_GCP_BIGQUERY_ENDPOINT,
+    authClient: staticGoogleAuthClient('local-token'),
+  });
 }
 
 async function collectCosts(start: string, end: string, options = fastRetry) {
-  const pages = counting(fetchBigQueryPages(bigQuery(), gcpBillingExportQuery({ table: providers.accounts.gcp.exportTable, start, end }), options));
+  const pages = counting(
+    fetchBigQueryPages(bigQuery(), gcpBillingExportQuery({ table: providers.accounts.gcp.exportTable, start, end }), options),
+  );
   const records = await collect(normalizeGcpBillingPages(pages.pages, { billingAccountName: 'Example billing' }));
   return { records, pages: pages.count() };
 }
@@ -33,7 +39,10 @@ async function collectCosts(start: string, end: string, options = fastRetry) {
 describe('BigQuery billing-export adapter against the local server', () => {
   it('runs jobs.query and pages jobs.getQueryResults to the end, riding out the throttled page', async () => {
     const retried: string[] = [];
-    const { records, pages } = await collectCosts('2026-11-19', '2026-11-23', { ...fastRetry, onRetry: (e) => retried.push(`${e.operation} ${e.failure.providerCode}`) });
+    const { records, pages } = await collectCosts('2026-11-19', '2026-11-23', {
+      ...fastRetry,
+      onRetry: (e) => retried.push(`${e.operation} ${e.failure.providerCode}`),
+    });
     // 3 instances × 2 SKUs × 4 days = 24 rows, 5 a page.
     expect(records).toHaveLength(24);
     expect(pages).toBe(5);
@@ -93,8 +102,16 @@ describe('BigQuery billing-export adapter against the local server', () => {
     });
     expect(gpu.record.SkuId).toMatch(/^[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}$/);
     // The L4 inference host: 2 GPUs × 18 h × 0.672 = 24.192, labelled.
-    const l4 = records.find((r) => r.record.ResourceName === 'g2-infer-01' && r.record.x_GpuModel === 'L4' && r.record.ChargeDescription?.startsWith('Nvidia'))!;
-    expect(l4.record).toMatchObject({ BilledCost: '24.192', EffectiveCost: '24.192', PricingQuantity: '36', Tags: { team: 'inference' }, SubAccountId: 'inference-prod' });
+    const l4 = records.find(
+      (r) => r.record.ResourceName === 'g2-infer-01' && r.record.x_GpuModel === 'L4' && r.record.ChargeDescription?.startsWith('Nvidia'),
+    )!;
+    expect(l4.record).toMatchObject({
+      BilledCost: '24.192',
+      EffectiveCost: '24.192',
+      PricingQuantity: '36',
+      Tags: { team: 'inference' },
+      SubAccountId: 'inference-prod',
+    });
     // Spot A100 80GB: priced below list, Dynamic.
     const spot = records.find((r) => r.record.ResourceName === 'a2-ultra-spot-01' && r.record.ChargeDescription?.includes('GPU'))!;
     expect(spot.record.PricingCategory).toBe('Dynamic');
@@ -104,7 +121,13 @@ describe('BigQuery billing-export adapter against the local server', () => {
     const first = byKey((await collectCosts('2026-11-19', '2026-11-23')).records);
     const rerun = byKey((await collectCosts('2026-11-19', '2026-11-23')).records);
     expect([...rerun.entries()].map(([k, r]) => [k, r.record])).toEqual([...first.entries()].map(([k, r]) => [k, r.record]));
-    const key = [...first.values()].find((r) => r.record.ResourceName === 'a3-train-01' && r.record.ChargePeriodStart === '2026-11-21T00:00:00Z' && r.record.x_GpuCount === 8 && r.record.ChargeDescription?.startsWith('Nvidia'))!.key.value;
+    const key = [...first.values()].find(
+      (r) =>
+        r.record.ResourceName === 'a3-train-01' &&
+        r.record.ChargePeriodStart === '2026-11-21T00:00:00Z' &&
+        r.record.x_GpuCount === 8 &&
+        r.record.ChargeDescription?.startsWith('Nvidia'),
+    )!.key.value;
     // 21 of 24 hours: 8 × 21 × 9.79655 = 1645.8204.
     expect(first.get(key)!.record.BilledCost).toBe('1645.8204');
     providers.controls.restate();
@@ -134,7 +157,11 @@ describe('BigQuery billing-export adapter against the local server', () => {
     providers.controls.malformed('gcp-bigquery', 1);
     expect(await failureOf(() => collectCosts('2026-11-19', '2026-11-20'))).toMatchObject({ kind: 'malformed_reply', status: 502 });
     // A later page: let jobs.query through, then break getQueryResults.
-    const pages = fetchBigQueryPages(bigQuery(), gcpBillingExportQuery({ table: providers.accounts.gcp.exportTable, start: '2026-11-19', end: '2026-11-23' }), fastRetry);
+    const pages = fetchBigQueryPages(
+      bigQuery(),
+      gcpBillingExportQuery({ table: providers.accounts.gcp.exportTable, start: '2026-11-19', end: '2026-11-23' }),
+      fastRetry,
+    );
     const first = await pages.next();
     expect(first.done).toBe(false);
     providers.controls.malformed('gcp-bigquery', 1);
@@ -145,7 +172,11 @@ describe('BigQuery billing-export adapter against the local server', () => {
 });
 
 describe('Cloud Billing Catalog adapter (REST transport) against the local server', () => {
-  const catalog = () => createCloudCatalogClient({ endpoint: providers.endpoints.LEDGER_GCP_BILLING_ENDPOINT, authClient: staticGoogleAuthClient('local-token') });
+  const catalog = () =>
+    createCloudCatalogClient({
+      endpoint: providers.endpoints.LEDGER_GCP_BILLING_ENDPOINT,
+      authClient: staticGoogleAuthClient('local-token'),
+    });
 
   async function points() {
     const pages = await collect(fetchGcpSkuPages(catalog(), { pageSize: 10 }, fastRetry));
@@ -157,7 +188,8 @@ describe('Cloud Billing Catalog adapter (REST transport) against the local serve
     // 2 locations × (6 models × 2 + 2 commitments + core + RAM) = 32 SKUs, 10 a page.
     expect(pages).toHaveLength(4);
     const h100 = all.filter((p) => p.gpuModel === 'H100' && p.region === 'us-central1');
-    const line = (category: string) => h100.filter((p) => p.pricingCategory === category).map((p) => `${p.term ?? '-'} ${p.pricePerHour} ${p.sku}`);
+    const line = (category: string) =>
+      h100.filter((p) => p.pricingCategory === category).map((p) => `${p.term ?? '-'} ${p.pricePerHour} ${p.sku}`);
     expect(line('on-demand')).toEqual([expect.stringMatching(/^- 9\.79655 [0-9A-F]{4}-/)]);
     // 63% of 9.79655 = 6.1718265, six places half-even: 6.171826.
     expect(line('reserved')).toEqual([expect.stringMatching(/^1yr 6\.171826 /)]);

@@ -34,7 +34,9 @@ export function byKey(records: KeyedFocusRecord[]): Map<string, KeyedFocusRecord
   return new Map(records.map((r) => [r.key.value, r]));
 }
 
-export async function failureOf(run: () => Promise<unknown>): Promise<Error & { kind?: string; info?: Record<string, unknown>; status?: number; code?: string }> {
+export async function failureOf(
+  run: () => Promise<unknown>,
+): Promise<Error & { kind?: string; info?: Record<string, unknown>; status?: number; code?: string }> {
   try {
     await run();
   } catch (error) {

@@ -17,8 +17,20 @@ afterAll(async () => {
 async function costExplorerBody(providers: LocalProviders): Promise<string> {
   const response = await fetch(providers.endpoints.AWS_ENDPOINT_URL_COST_EXPLORER!, {
     method: 'POST',
-    headers: { 'x-amz-target': 'AWSInsightsIndexService.GetCostAndUsage', 'content-type': 'application/x-amz-json-1.1', authorization: 'AWS4-HMAC-SHA256 Credential=x/20261123/us-east-1/ce/aws4_request' },
-    body: JSON.stringify({ TimePeriod: { Start: '2026-10-01', End: '2026-11-23' }, Granularity: 'DAILY', Metrics: ['UnblendedCost'], GroupBy: [{ Type: 'DIMENSION', Key: 'SERVICE' }, { Type: 'DIMENSION', Key: 'PURCHASE_TYPE' }] }),
+    headers: {
+      'x-amz-target': 'AWSInsightsIndexService.GetCostAndUsage',
+      'content-type': 'application/x-amz-json-1.1',
+      authorization: 'AWS4-HMAC-SHA256 Credential=x/20261123/us-east-1/ce/aws4_request',
+    },
+    body: JSON.stringify({
+      TimePeriod: { Start: '2026-10-01', End: '2026-11-23' },
+      Granularity: 'DAILY',
+      Metrics: ['UnblendedCost'],
+      GroupBy: [
+        { Type: 'DIMENSION', Key: 'SERVICE' },
+        { Type: 'DIMENSION', Key: 'PURCHASE_TYPE' },
+      ],
+    }),
   });
   return response.text();
 }
@@ -54,8 +66,17 @@ describe('startLocalProviders', () => {
   });
 
   it('refuses unauthenticated calls the way each provider does', async () => {
-    expect((await fetch(`${a.endpoints.LEDGER_AZURE_ENDPOINT}${a.accounts.azure.scope}/providers/Microsoft.CostManagement/query?api-version=2023-11-01`, { method: 'POST', body: '{}' })).status).toBe(401);
+    expect(
+      (
+        await fetch(
+          `${a.endpoints.LEDGER_AZURE_ENDPOINT}${a.accounts.azure.scope}/providers/Microsoft.CostManagement/query?api-version=2023-11-01`,
+          { method: 'POST', body: '{}' },
+        )
+      ).status,
+    ).toBe(401);
     expect((await fetch(`${a.endpoints.LEDGER_GCP_BILLING_ENDPOINT}/v1/services/6F81-5844-456A/skus`)).status).toBe(401);
-    expect((await fetch(`${a.endpoints.AWS_ENDPOINT_URL_EC2}/`, { method: 'POST', body: 'Action=DescribeSpotPriceHistory' })).status).toBe(401);
+    expect((await fetch(`${a.endpoints.AWS_ENDPOINT_URL_EC2}/`, { method: 'POST', body: 'Action=DescribeSpotPriceHistory' })).status).toBe(
+      401,
+    );
   });
 });

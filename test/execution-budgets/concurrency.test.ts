@@ -11,7 +11,10 @@ const { ledger, api } = useTestLedger();
 let store: DynamoExecutionBudgetStore;
 
 beforeAll(() => {
-  store = new DynamoExecutionBudgetStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger().dynamoEndpoint }), ledger().tableName);
+  store = new DynamoExecutionBudgetStore(
+    createDocumentClient({ region: 'us-east-1', endpoint: ledger().dynamoEndpoint }),
+    ledger().tableName,
+  );
 });
 
 const CONCURRENT = 200;
@@ -19,7 +22,9 @@ const CONCURRENT = 200;
 /** Fires every reserve at once and answers the responses in request order. */
 async function reserveAll(budgetId: string, estimates: ReadonlyArray<Record<string, unknown>>) {
   const responses = await Promise.all(
-    estimates.map((estimate, i) => api('POST', `/v1/execution-budgets/${budgetId}/reserve`, { body: { requestId: `step-${i}`, estimate } })),
+    estimates.map((estimate, i) =>
+      api('POST', `/v1/execution-budgets/${budgetId}/reserve`, { body: { requestId: `step-${i}`, estimate } }),
+    ),
   );
   for (const response of responses) expect(response.status, response.text).toBe(200);
   return responses.map((response) => response.body);
@@ -32,7 +37,10 @@ async function storedCounter(budgetId: string) {
 describe(`${CONCURRENT} concurrent reservations against one ceiling`, () => {
   it('grants exactly floor(ceiling / estimate) equal estimates, and the counter holds what was granted', async () => {
     const id = await createBudget(api, { name: 'equal estimates', ceilings: { cost: '10' }, window: 'day' });
-    const answers = await reserveAll(id, Array.from({ length: CONCURRENT }, () => ({ cost: '0.3' })));
+    const answers = await reserveAll(
+      id,
+      Array.from({ length: CONCURRENT }, () => ({ cost: '0.3' })),
+    );
 
     const granted = answers.filter((a) => a.decision === 'allow');
     const denied = answers.filter((a) => a.decision === 'deny');
@@ -56,14 +64,20 @@ describe(`${CONCURRENT} concurrent reservations against one ceiling`, () => {
     // 0.01 to 0.50 USD, in cents: 200 of them average about 51 USD against a 20 USD ceiling.
     const estimates = Array.from({ length: CONCURRENT }, () => `0.${String(1 + Math.floor(random() * 50)).padStart(2, '0')}`);
     const id = await createBudget(api, { name: 'unequal estimates', ceilings: { cost: '20' }, window: 'day' });
-    const answers = await reserveAll(id, estimates.map((cost) => ({ cost, modelCalls: 1 })));
+    const answers = await reserveAll(
+      id,
+      estimates.map((cost) => ({ cost, modelCalls: 1 })),
+    );
 
     const grantedTotal = sumDecimalStrings(estimates.filter((_, i) => answers[i].decision === 'allow'));
     expect(compareDecimal(parseDecimal(grantedTotal), parseDecimal('20'))).toBeLessThanOrEqual(0);
     // Nothing is settled here, so what is held only grows: a denied estimate did not fit even in the final room.
     const finalRoom = parseDecimal('20') - parseDecimal(grantedTotal);
     for (const [i, answer] of answers.entries()) {
-      if (answer.decision === 'deny') expect(parseDecimal(estimates[i]!) > finalRoom, `estimate ${estimates[i]} was denied with ${formatDecimal(finalRoom)} left`).toBe(true);
+      if (answer.decision === 'deny')
+        expect(parseDecimal(estimates[i]!) > finalRoom, `estimate ${estimates[i]} was denied with ${formatDecimal(finalRoom)} left`).toBe(
+          true,
+        );
     }
 
     const counter = await storedCounter(id);
@@ -73,7 +87,10 @@ describe(`${CONCURRENT} concurrent reservations against one ceiling`, () => {
 
   it('denies on the tokens ceiling while cost would still allow, and reserves nothing on a deny', async () => {
     const id = await createBudget(api, { name: 'mixed', ceilings: { cost: '100', tokens: 10_000 }, window: 'day' });
-    const answers = await reserveAll(id, Array.from({ length: 40 }, () => ({ cost: '0.5', tokens: 1_000 })));
+    const answers = await reserveAll(
+      id,
+      Array.from({ length: 40 }, () => ({ cost: '0.5', tokens: 1_000 })),
+    );
 
     const granted = answers.filter((a) => a.decision === 'allow');
     expect(granted).toHaveLength(10);

@@ -15,7 +15,8 @@ beforeAll(async () => {
   ledger = await startTestLedger({ devToken: DEV });
   api = apiClient(ledger);
   tokens = new DynamoTokenStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
-  for (const scope of ['ingest', 'read', 'admin'] as const) made[scope] = (await createToken(tokens, { name: scope, scopes: [scope], now: new Date() })).token;
+  for (const scope of ['ingest', 'read', 'admin'] as const)
+    made[scope] = (await createToken(tokens, { name: scope, scopes: [scope], now: new Date() })).token;
   made.revoked = (await createToken(tokens, { name: 'old', scopes: ['ingest', 'read'], now: new Date() })).token;
   await tokens.revokeToken(keyIdOf(made.revoked), new Date().toISOString());
 });
@@ -43,7 +44,11 @@ describe('authentication and scopes', () => {
   });
 
   it('refuses to parse the body of an unauthenticated request', async () => {
-    const response = await api('POST', '/v1/measurements', { body: 'not json at all', token: null, headers: { 'content-type': 'application/json' } });
+    const response = await api('POST', '/v1/measurements', {
+      body: 'not json at all',
+      token: null,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(401);
   });
 

@@ -16,7 +16,6 @@ let ledger: LedgerRuntime;
 let api: ReturnType<typeof apiClient>;
 let costs: DynamoCostStore;
 
-
 beforeAll(async () => {
   ledger = await startTestLedger();
   api = apiClient(ledger);
@@ -24,21 +23,89 @@ beforeAll(async () => {
   costs = new DynamoCostStore(db, ledger.tableName);
   const day = (d: number) => ({ ChargePeriodStart: `2026-11-0${d}T00:00:00Z`, ChargePeriodEnd: `2026-11-0${d + 1}T00:00:00Z` });
   await costs.putRecords('run-1', [
-    keyedFocusRecord('aws', focusRecord({ ...day(1), BilledCost: '1320.4812', EffectiveCost: '1100.1', ListCost: '1500', ResourceId: 'i-0aaa', Tags: { team: 'research' } })),
-    keyedFocusRecord('aws', focusRecord({ ...day(2), BilledCost: '0.5188', EffectiveCost: '0.9', ListCost: '1', ResourceId: 'i-0bbb', Tags: { team: 'platform' } })),
-    keyedFocusRecord('aws', focusRecord({ ...day(2), ServiceName: 'Amazon S3', ServiceCategory: 'Storage', BilledCost: '10', EffectiveCost: '10', ListCost: '10' })),
-    keyedFocusRecord('gcp', focusRecord({ ...day(3), ProviderName: 'Google Cloud', BillingAccountId: '01ABCD', ServiceName: 'Compute Engine', BilledCost: '200', EffectiveCost: '150', ListCost: '250' })),
+    keyedFocusRecord(
+      'aws',
+      focusRecord({
+        ...day(1),
+        BilledCost: '1320.4812',
+        EffectiveCost: '1100.1',
+        ListCost: '1500',
+        ResourceId: 'i-0aaa',
+        Tags: { team: 'research' },
+      }),
+    ),
+    keyedFocusRecord(
+      'aws',
+      focusRecord({
+        ...day(2),
+        BilledCost: '0.5188',
+        EffectiveCost: '0.9',
+        ListCost: '1',
+        ResourceId: 'i-0bbb',
+        Tags: { team: 'platform' },
+      }),
+    ),
+    keyedFocusRecord(
+      'aws',
+      focusRecord({
+        ...day(2),
+        ServiceName: 'Amazon S3',
+        ServiceCategory: 'Storage',
+        BilledCost: '10',
+        EffectiveCost: '10',
+        ListCost: '10',
+      }),
+    ),
+    keyedFocusRecord(
+      'gcp',
+      focusRecord({
+        ...day(3),
+        ProviderName: 'Google Cloud',
+        BillingAccountId: '01ABCD',
+        ServiceName: 'Compute Engine',
+        BilledCost: '200',
+        EffectiveCost: '150',
+        ListCost: '250',
+      }),
+    ),
   ]);
   const prices = new DynamoPriceStore(db, ledger.tableName);
   await prices.putPoints([
     gpuPricePoint({}),
-    gpuPricePoint({ pricingCategory: 'spot', zone: 'us-east-1a', pricePerHour: '23.67', pricePerGpuHour: '2.95875', source: 'ec2:DescribeSpotPriceHistory' }),
-    gpuPricePoint({ pricingCategory: 'spot', zone: 'us-east-1b', pricePerHour: '30', pricePerGpuHour: '3.75', source: 'ec2:DescribeSpotPriceHistory' }),
-    gpuPricePoint({ provider: 'azure', region: 'eastus', instanceType: 'Standard_ND96isr_H100_v5', pricePerHour: '98.32', pricePerGpuHour: '12.29', source: 'azure:retail-prices' }),
+    gpuPricePoint({
+      pricingCategory: 'spot',
+      zone: 'us-east-1a',
+      pricePerHour: '23.67',
+      pricePerGpuHour: '2.95875',
+      source: 'ec2:DescribeSpotPriceHistory',
+    }),
+    gpuPricePoint({
+      pricingCategory: 'spot',
+      zone: 'us-east-1b',
+      pricePerHour: '30',
+      pricePerGpuHour: '3.75',
+      source: 'ec2:DescribeSpotPriceHistory',
+    }),
+    gpuPricePoint({
+      provider: 'azure',
+      region: 'eastus',
+      instanceType: 'Standard_ND96isr_H100_v5',
+      pricePerHour: '98.32',
+      pricePerGpuHour: '12.29',
+      source: 'azure:retail-prices',
+    }),
     gpuPricePoint({ gpuModel: 'L4', instanceType: 'g6.xlarge', gpuCount: 1, pricePerHour: '0.8048', pricePerGpuHour: '0.8048' }),
   ]);
   // An older observation of the same spot offer arrives late: it must not replace the newer one.
-  await prices.putPoints([gpuPricePoint({ pricingCategory: 'spot', zone: 'us-east-1a', pricePerHour: '40', pricePerGpuHour: '5', observedAt: new Date(Date.now() - 7_200_000).toISOString() })]);
+  await prices.putPoints([
+    gpuPricePoint({
+      pricingCategory: 'spot',
+      zone: 'us-east-1a',
+      pricePerHour: '40',
+      pricePerGpuHour: '5',
+      observedAt: new Date(Date.now() - 7_200_000).toISOString(),
+    }),
+  ]);
 
   const capacity = new DynamoCapacityStore(db, ledger.tableName);
   const reservation = (id: string, observedAt: string): CapacityObservation => ({
@@ -86,7 +153,14 @@ describe('GET /v1/costs', () => {
     const r = await api('GET', '/v1/costs?from=2026-11-01&to=2026-11-03');
     expect(r.status).toBe(200);
     expect(r.body.groups).toEqual([
-      { key: 'Amazon Elastic Compute Cloud - Compute', currency: 'USD', billedCost: '1321', effectiveCost: '1101', listCost: '1501', records: 2 },
+      {
+        key: 'Amazon Elastic Compute Cloud - Compute',
+        currency: 'USD',
+        billedCost: '1321',
+        effectiveCost: '1101',
+        listCost: '1501',
+        records: 2,
+      },
       { key: 'Amazon S3', currency: 'USD', billedCost: '10', effectiveCost: '10', listCost: '10', records: 1 },
     ]);
   });
@@ -154,7 +228,9 @@ describe('GET /v1/prices', () => {
 describe('GET /v1/capacity and /v1/collector-runs', () => {
   it('shows the newest observation per subject and drops subjects the newest run no longer saw', async () => {
     const r = await api('GET', '/v1/capacity?kind=capacity-reservation');
-    expect(r.body.observations.map((o: { reservationId: string; observedAt: string }) => [o.reservationId, o.observedAt])).toEqual([['cr-old', '2026-11-20T00:00:00Z']]);
+    expect(r.body.observations.map((o: { reservationId: string; observedAt: string }) => [o.reservationId, o.observedAt])).toEqual([
+      ['cr-old', '2026-11-20T00:00:00Z'],
+    ]);
   });
 
   it('lists runs newest first, for one collector or all', async () => {
@@ -168,15 +244,44 @@ describe('GET /v1/capacity and /v1/collector-runs', () => {
 
 describe('FOCUS cost store', () => {
   it('replaces a restated period: new amounts overwrite, vanished records are removed, other days stay', async () => {
-    const restated = keyedFocusRecord('aws', focusRecord({ ChargePeriodStart: '2026-11-01T00:00:00Z', ChargePeriodEnd: '2026-11-02T00:00:00Z', BilledCost: '1300', EffectiveCost: '1090', ListCost: '1500', ResourceId: 'i-0aaa', Tags: { team: 'research' } }));
+    const restated = keyedFocusRecord(
+      'aws',
+      focusRecord({
+        ChargePeriodStart: '2026-11-01T00:00:00Z',
+        ChargePeriodEnd: '2026-11-02T00:00:00Z',
+        BilledCost: '1300',
+        EffectiveCost: '1090',
+        ListCost: '1500',
+        ResourceId: 'i-0aaa',
+        Tags: { team: 'research' },
+      }),
+    );
     await costs.putRecords('run-2', [restated]);
-    const removed = await costs.removeStale('run-2', 'aws', ['111122223333'], { start: '2026-11-01T00:00:00Z', end: '2026-11-02T00:00:00Z' });
+    const removed = await costs.removeStale('run-2', 'aws', ['111122223333'], {
+      start: '2026-11-01T00:00:00Z',
+      end: '2026-11-02T00:00:00Z',
+    });
     expect(removed).toBe(0);
     const r = await api('GET', '/v1/costs?from=2026-11-01&to=2026-11-03&provider=aws');
     expect(r.body.totals).toEqual([{ currency: 'USD', billedCost: '1310.5188', effectiveCost: '1100.9', listCost: '1511', records: 3 }]);
     // Day 2 restated to a single S3 record: the EC2 record of day 2 is gone.
-    await costs.putRecords('run-3', [keyedFocusRecord('aws', focusRecord({ ChargePeriodStart: '2026-11-02T00:00:00Z', ChargePeriodEnd: '2026-11-03T00:00:00Z', ServiceName: 'Amazon S3', ServiceCategory: 'Storage', BilledCost: '10', EffectiveCost: '10', ListCost: '10' }))]);
-    expect(await costs.removeStale('run-3', 'aws', ['111122223333'], { start: '2026-11-02T00:00:00Z', end: '2026-11-03T00:00:00Z' })).toBe(1);
+    await costs.putRecords('run-3', [
+      keyedFocusRecord(
+        'aws',
+        focusRecord({
+          ChargePeriodStart: '2026-11-02T00:00:00Z',
+          ChargePeriodEnd: '2026-11-03T00:00:00Z',
+          ServiceName: 'Amazon S3',
+          ServiceCategory: 'Storage',
+          BilledCost: '10',
+          EffectiveCost: '10',
+          ListCost: '10',
+        }),
+      ),
+    ]);
+    expect(await costs.removeStale('run-3', 'aws', ['111122223333'], { start: '2026-11-02T00:00:00Z', end: '2026-11-03T00:00:00Z' })).toBe(
+      1,
+    );
     const after = await api('GET', '/v1/costs?from=2026-11-01&to=2026-11-03&provider=aws');
     expect(after.body.totals).toEqual([{ currency: 'USD', billedCost: '1310', effectiveCost: '1100', listCost: '1510', records: 2 }]);
   });

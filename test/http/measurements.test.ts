@@ -36,15 +36,32 @@ describe('POST /v1/measurements', () => {
   it('accepts a gzip batch, counts dropped readings, and shows it in the utilization API', async () => {
     const body = batch('b-1', 'host-ingest', [
       { offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.5, DCGM_FI_DEV_GPU_UTIL: 100, DCGM_FI_DEV_POWER_USAGE: 400 } },
-      { offsetMs: 30_000, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.7, DCGM_FI_DEV_GPU_UTIL: 140737488355328, DCGM_FI_DEV_POWER_USAGE: 600 } },
+      {
+        offsetMs: 30_000,
+        gpu: 0,
+        fields: { DCGM_FI_PROF_SM_ACTIVE: 0.7, DCGM_FI_DEV_GPU_UTIL: 140737488355328, DCGM_FI_DEV_POWER_USAGE: 600 },
+      },
     ]);
     const response = await api('POST', '/v1/measurements', { body, gzip: true });
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ batchId: 'b-1', accepted: 2, duplicate: false, rejectedFields: 1 });
 
     const report = await utilization('host-ingest');
-    expect(report.totals).toMatchObject({ observedGpuHours: 0.016667, effectiveGpuHours: 0.01, meanSmActive: 0.6, meanGpuUtil: 100, averagePowerW: 500, basis: 'sm_active' });
-    expect(report.hosts[0]).toMatchObject({ hostId: 'host-ingest', pool: 'training', instanceId: 'i-host-ingest', instanceType: 'p5.48xlarge', provider: 'aws' });
+    expect(report.totals).toMatchObject({
+      observedGpuHours: 0.016667,
+      effectiveGpuHours: 0.01,
+      meanSmActive: 0.6,
+      meanGpuUtil: 100,
+      averagePowerW: 500,
+      basis: 'sm_active',
+    });
+    expect(report.hosts[0]).toMatchObject({
+      hostId: 'host-ingest',
+      pool: 'training',
+      instanceId: 'i-host-ingest',
+      instanceType: 'p5.48xlarge',
+      provider: 'aws',
+    });
   });
 
   it('answers a replayed batch as duplicate and changes nothing', async () => {
@@ -59,8 +76,12 @@ describe('POST /v1/measurements', () => {
   });
 
   it('refuses a batch id reused for different content with 409', async () => {
-    await api('POST', '/v1/measurements', { body: batch('b-reuse', 'host-reuse', [{ offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.1 } }]) });
-    const reused = await api('POST', '/v1/measurements', { body: batch('b-reuse', 'host-reuse', [{ offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.9 } }]) });
+    await api('POST', '/v1/measurements', {
+      body: batch('b-reuse', 'host-reuse', [{ offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.1 } }]),
+    });
+    const reused = await api('POST', '/v1/measurements', {
+      body: batch('b-reuse', 'host-reuse', [{ offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.9 } }]),
+    });
     expect(reused.status).toBe(409);
     expect(reused.body.error.message).toContain('batchId: b-reuse was already used');
     expect((await utilization('host-reuse')).totals.meanSmActive).toBe(0.1);
@@ -91,7 +112,10 @@ describe('POST /v1/measurements', () => {
     const { DynamoMeasurementStore } = await import('../../shared/adapters/dynamo/measurement-store.js');
     const { createDocumentClient } = await import('../../shared/adapters/dynamo/client.js');
     const { ingestMeasurements } = await import('../../shared/domain/measurements/ingest-measurements.js');
-    const store = new DynamoMeasurementStore(createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }), ledger.tableName);
+    const store = new DynamoMeasurementStore(
+      createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint }),
+      ledger.tableName,
+    );
     const body = batch('b-half', 'host-half', [
       { offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.2 } },
       { offsetMs: 60_000, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.4 } },
@@ -118,7 +142,10 @@ describe('POST /v1/measurements', () => {
 describe('GET /v1/fleet/utilization', () => {
   it('filters by pool and lists every host of the fleet when no host is named', async () => {
     await api('POST', '/v1/measurements', {
-      body: { ...batch('p-1', 'host-pool-x', [{ offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.3 } }]), host: { hostId: 'host-pool-x', pool: 'serving' } },
+      body: {
+        ...batch('p-1', 'host-pool-x', [{ offsetMs: 0, gpu: 0, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.3 } }]),
+        host: { hostId: 'host-pool-x', pool: 'serving' },
+      },
     });
     const from = new Date(minute).toISOString();
     const to = new Date(minute + 60_000).toISOString();
@@ -144,10 +171,30 @@ describe('workloads on samples', () => {
       batchId: 'k8s-1',
       host: { hostId: 'host-k8s', pool: 'k8s-h200' },
       samples: [
-        sample(0, 0, { DCGM_FI_DEV_GPU_UTIL: 98, DCGM_FI_PROF_SM_ACTIVE: 0.39, DCGM_FI_DEV_FB_USED: 120_000 }, { namespace: 'train', pod: 'llama-ft-0', job: 'ft-42', epoch: 3 }),
-        sample(30_000, 0, { DCGM_FI_DEV_GPU_UTIL: 97, DCGM_FI_PROF_SM_ACTIVE: 0.41, DCGM_FI_DEV_FB_USED: 120_000 }, { namespace: 'train', pod: 'llama-ft-0', job: 'ft-42', epoch: 3 }),
-        sample(0, 1, { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 40_000 }, { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter' }),
-        sample(30_000, 1, { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 40_000 }, { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter' }),
+        sample(
+          0,
+          0,
+          { DCGM_FI_DEV_GPU_UTIL: 98, DCGM_FI_PROF_SM_ACTIVE: 0.39, DCGM_FI_DEV_FB_USED: 120_000 },
+          { namespace: 'train', pod: 'llama-ft-0', job: 'ft-42', epoch: 3 },
+        ),
+        sample(
+          30_000,
+          0,
+          { DCGM_FI_DEV_GPU_UTIL: 97, DCGM_FI_PROF_SM_ACTIVE: 0.41, DCGM_FI_DEV_FB_USED: 120_000 },
+          { namespace: 'train', pod: 'llama-ft-0', job: 'ft-42', epoch: 3 },
+        ),
+        sample(
+          0,
+          1,
+          { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 40_000 },
+          { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter' },
+        ),
+        sample(
+          30_000,
+          1,
+          { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 40_000 },
+          { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter' },
+        ),
       ],
     };
     const response = await api('POST', '/v1/measurements', { body, gzip: true });
@@ -155,10 +202,36 @@ describe('workloads on samples', () => {
     expect(response.body).toEqual({ batchId: 'k8s-1', accepted: 4, duplicate: false, rejectedFields: 0 });
     const report = await utilization('host-k8s');
     // one minute of each GPU: 2/60 GPU-hours observed, 0.4/60 effective, 1/60 idle-held
-    expect(report.totals).toMatchObject({ observedGpuHours: 0.033333, effectiveGpuHours: 0.006667, idleHeldGpuHours: 0.016667, idleGpuHours: 0, basis: 'sm_active' });
+    expect(report.totals).toMatchObject({
+      observedGpuHours: 0.033333,
+      effectiveGpuHours: 0.006667,
+      idleHeldGpuHours: 0.016667,
+      idleGpuHours: 0,
+      basis: 'sm_active',
+    });
     expect(report.workloads).toEqual([
-      { namespace: 'research', pod: '<b>notebook</b>', container: 'jupyter', job: null, gpus: 1, observedGpuHours: 0.016667, effectiveGpuHours: 0, effectiveUtilization: 0, idleHeldGpuHours: 0.016667 },
-      { namespace: 'train', pod: 'llama-ft-0', container: null, job: 'ft-42', gpus: 1, observedGpuHours: 0.016667, effectiveGpuHours: 0.006667, effectiveUtilization: 0.4, idleHeldGpuHours: 0 },
+      {
+        namespace: 'research',
+        pod: '<b>notebook</b>',
+        container: 'jupyter',
+        job: null,
+        gpus: 1,
+        observedGpuHours: 0.016667,
+        effectiveGpuHours: 0,
+        effectiveUtilization: 0,
+        idleHeldGpuHours: 0.016667,
+      },
+      {
+        namespace: 'train',
+        pod: 'llama-ft-0',
+        container: null,
+        job: 'ft-42',
+        gpus: 1,
+        observedGpuHours: 0.016667,
+        effectiveGpuHours: 0.006667,
+        effectiveUtilization: 0.4,
+        idleHeldGpuHours: 0,
+      },
     ]);
   });
 
@@ -172,7 +245,11 @@ describe('workloads on samples', () => {
       [{ epoch: -1 }, 'samples[0].workload.epoch'],
     ];
     for (const [workload, path] of cases) {
-      const body = { batchId: `k8s-bad-${path}-${JSON.stringify(workload).length}`, host: { hostId: 'host-k8s-bad' }, samples: [sample(0, 0, { DCGM_FI_PROF_SM_ACTIVE: 0.5 }, workload)] };
+      const body = {
+        batchId: `k8s-bad-${path}-${JSON.stringify(workload).length}`,
+        host: { hostId: 'host-k8s-bad' },
+        samples: [sample(0, 0, { DCGM_FI_PROF_SM_ACTIVE: 0.5 }, workload)],
+      };
       const response = await api('POST', '/v1/measurements', { body });
       expect(response.status, JSON.stringify(workload)).toBe(400);
       expect(response.body.error.code).toBe('validation_failed');

@@ -6,7 +6,9 @@ describe('OpenAPI document', () => {
   const doc = openApiDocument() as any;
 
   it('describes every route of the route table and nothing else', () => {
-    const documented = Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item as object).map((m) => `${m.toUpperCase()} ${path}`));
+    const documented = Object.entries(doc.paths).flatMap(([path, item]) =>
+      Object.keys(item as object).map((m) => `${m.toUpperCase()} ${path}`),
+    );
     expect(documented.sort()).toEqual(httpRoutes.map(routeKey).sort());
     expect(Object.keys(operations).sort()).toEqual(httpRoutes.map(routeKey).sort());
   });
@@ -16,7 +18,9 @@ describe('OpenAPI document', () => {
     expect(schema.required).toEqual(['batchId', 'host', 'samples']);
     expect(schema.properties.host.properties.provider.enum).toEqual(['aws', 'azure', 'gcp', 'onprem', 'other']);
     expect(doc.paths['/v1/measurements'].post.security).toEqual([{ bearer: ['ingest'] }]);
-    expect(Object.keys(doc.paths['/v1/measurements'].post.responses)).toEqual(expect.arrayContaining(['202', '400', '401', '403', '409', '413', '415']));
+    expect(Object.keys(doc.paths['/v1/measurements'].post.responses)).toEqual(
+      expect.arrayContaining(['202', '400', '401', '403', '409', '413', '415']),
+    );
   });
 
   it('lists the utilization query parameters with the step values', () => {

@@ -10,28 +10,60 @@ import { openApiDocument } from '../../shared/openapi.js';
  * One route definition drives the validation a handler gets: these routes are not in the route table, and their
  * handlers run without a ledger (no authentication, no store).
  */
-const context = { functionName: 'route-definition-test', awsRequestId: 'request-1', invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:test' } as Context;
+const context = {
+  functionName: 'route-definition-test',
+  awsRequestId: 'request-1',
+  invokedFunctionArn: 'arn:aws:lambda:local:000000000000:function:test',
+} as Context;
 
 function event(patch: Partial<APIGatewayProxyEventV2>): APIGatewayProxyEventV2 {
-  return { version: '2.0', routeKey: 'test', rawPath: '/', rawQueryString: '', headers: {}, requestContext: { requestId: 'request-1' }, isBase64Encoded: false, ...patch } as APIGatewayProxyEventV2;
+  return {
+    version: '2.0',
+    routeKey: 'test',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: {},
+    requestContext: { requestId: 'request-1' },
+    isBase64Encoded: false,
+    ...patch,
+  } as APIGatewayProxyEventV2;
 }
 
-async function call(handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2>, patch: Partial<APIGatewayProxyEventV2>) {
+async function call(
+  handler: (e: APIGatewayProxyEventV2, c: Context) => Promise<APIGatewayProxyStructuredResultV2>,
+  patch: Partial<APIGatewayProxyEventV2>,
+) {
   const result = await handler(event(patch), context);
   return { status: result.statusCode, body: JSON.parse(String(result.body)) };
 }
 
-const common = { handler: 'functions/http/none.handler', scope: null, summary: 'test', responses: { '200': { description: 'ok' } } } as const;
+const common = {
+  handler: 'functions/http/none.handler',
+  scope: null,
+  summary: 'test',
+  responses: { '200': { description: 'ok' } },
+} as const;
 
 const perParameter = defineRoute({
   ...common,
   method: 'GET',
   path: '/v1/things/{name}',
-  request: { path: { name: z.string().min(3, 'at least 3 characters') }, query: z.object({ limit: z.coerce.number().int().max(10, 'at most 10') }) },
+  request: {
+    path: { name: z.string().min(3, 'at least 3 characters') },
+    query: z.object({ limit: z.coerce.number().int().max(10, 'at most 10') }),
+  },
 });
-const perParameterHandler = httpHandler(perParameter, async ({ path, query }) => ({ status: 200, body: { name: path.name, limit: query.limit, type: typeof query.limit } }));
+const perParameterHandler = httpHandler(perParameter, async ({ path, query }) => ({
+  status: 200,
+  body: { name: path.name, limit: query.limit, type: typeof query.limit },
+}));
 
-const wholePath = defineRoute({ ...common, method: 'GET', path: '/v1/things/{id}', request: { path: z.object({ id: z.string().regex(/^t-/, 'must start with t-') }) } });
+const wholePath = defineRoute({
+  ...common,
+  method: 'GET',
+  path: '/v1/things/{id}',
+  request: { path: z.object({ id: z.string().regex(/^t-/, 'must start with t-') }) },
+});
 const wholePathHandler = httpHandler(wholePath, async ({ path }) => ({ status: 200, body: path }));
 
 const withBody = defineRoute({ ...common, method: 'POST', path: '/v1/things', request: { body: z.object({ count: z.number().int() }) } });

@@ -73,7 +73,10 @@ describe('IAM permissions (shared/permissions.ts)', () => {
     const writes = /^dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)$/;
     for (const route of httpRoutes.filter((r) => r.scope === null)) {
       const actions = permissionsFor(route.handler).flatMap((grant) => grant.actions);
-      expect(actions.filter((action) => writes.test(action)), route.handler).toEqual([]);
+      expect(
+        actions.filter((action) => writes.test(action)),
+        route.handler,
+      ).toEqual([]);
     }
   });
 });

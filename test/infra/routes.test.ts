@@ -30,13 +30,16 @@ describe('HTTP route table (shared/routes.ts)', () => {
     expect(httpRoutes.length).toBeGreaterThanOrEqual(4);
   });
 
-  it.each(httpRoutes.map((route) => [routeKey(route), route] as const))('%s points at a functions/ file that exports its handler', (_key, route) => {
-    const { file, exportName } = handlerFile(route);
-    expect(normalize(file).startsWith('functions/'), `${file} is not under functions/`).toBe(true);
-    const path = join(root, file);
-    expect(existsSync(path), `${file} does not exist`).toBe(true);
-    expect(exportsNamed(readFileSync(path, 'utf8'), exportName), `${file} does not export '${exportName}'`).toBe(true);
-  });
+  it.each(httpRoutes.map((route) => [routeKey(route), route] as const))(
+    '%s points at a functions/ file that exports its handler',
+    (_key, route) => {
+      const { file, exportName } = handlerFile(route);
+      expect(normalize(file).startsWith('functions/'), `${file} is not under functions/`).toBe(true);
+      const path = join(root, file);
+      expect(existsSync(path), `${file} does not exist`).toBe(true);
+      expect(exportsNamed(readFileSync(path, 'utf8'), exportName), `${file} does not export '${exportName}'`).toBe(true);
+    },
+  );
 
   it('has no duplicate route keys', () => {
     const keys = httpRoutes.map(routeKey);

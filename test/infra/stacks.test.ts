@@ -39,7 +39,19 @@ interface Recorder {
 }
 
 function installFakeSst(app: { stage: string; removal: 'remove' | 'retain' }): Recorder {
-  const recorder: Recorder = { tables: [], apis: [], routes: [], buses: [], crons: [], secrets: [], subscriptions: [], functions: [], roles: [], rolePolicies: [], stateMachines: [] };
+  const recorder: Recorder = {
+    tables: [],
+    apis: [],
+    routes: [],
+    buses: [],
+    crons: [],
+    secrets: [],
+    subscriptions: [],
+    functions: [],
+    roles: [],
+    rolePolicies: [],
+    stateMachines: [],
+  };
   class Bus {
     readonly name: string;
     readonly arn: string;
@@ -142,7 +154,8 @@ beforeEach(() => {
 
 afterEach(() => {
   vi.unstubAllEnvs();
-  for (const name of ['sst', '$app', '$interpolate', '$config', '$jsonStringify', 'aws']) delete (globalThis as Record<string, unknown>)[name];
+  for (const name of ['sst', '$app', '$interpolate', '$config', '$jsonStringify', 'aws'])
+    delete (globalThis as Record<string, unknown>)[name];
 });
 
 describe('stacks/storage.ts', () => {
@@ -297,8 +310,18 @@ describe('stacks/jobs.ts', () => {
 
   it('schedules exactly the jobs of shared/schedules.ts on EventBridge Scheduler, with retries', async () => {
     const recorder = await deploy();
-    expect(recorder.crons.map((c) => [c.args.schedule, c.args.function.handler])).toEqual(scheduledJobs.map((j) => [j.expression, j.handler]));
-    expect(recorder.crons.map((c) => c.name)).toEqual(['CollectAwsCosts', 'CollectAzureCosts', 'CollectGcpCosts', 'CollectPrices', 'CollectCapacity', 'AnalyzeHourly', 'AnalyzeDaily']);
+    expect(recorder.crons.map((c) => [c.args.schedule, c.args.function.handler])).toEqual(
+      scheduledJobs.map((j) => [j.expression, j.handler]),
+    );
+    expect(recorder.crons.map((c) => c.name)).toEqual([
+      'CollectAwsCosts',
+      'CollectAzureCosts',
+      'CollectGcpCosts',
+      'CollectPrices',
+      'CollectCapacity',
+      'AnalyzeHourly',
+      'AnalyzeDaily',
+    ]);
     for (const cron of recorder.crons) {
       expect(cron.args.retries, cron.name).toBe(2);
       expect(cron.args.schedule, cron.name).toMatch(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\((\S+ ){5}\S+\))$/);
@@ -336,7 +359,10 @@ describe('stacks/jobs.ts', () => {
         expect(environment, job.name).not.toHaveProperty('LEDGER_AWS_BILLING_ACCOUNT_ID');
         continue;
       }
-      expect(environment, job.name).toMatchObject({ LEDGER_AWS_BILLING_ACCOUNT_ID: '111122223333', LEDGER_AWS_REGIONS: 'us-east-1,eu-west-1' });
+      expect(environment, job.name).toMatchObject({
+        LEDGER_AWS_BILLING_ACCOUNT_ID: '111122223333',
+        LEDGER_AWS_REGIONS: 'us-east-1,eu-west-1',
+      });
       expect(environment, job.name).not.toHaveProperty('LEDGER_AWS_COST_TAGS');
     }
   });
@@ -369,11 +395,13 @@ describe('stacks/jobs.ts', () => {
 describe('stacks/workflows.ts', () => {
   async function deploy(stage = 'dev') {
     const recorder = installFakeSst({ stage, removal: 'remove' });
-    const { analysisStateMachine } = await load<typeof import('../../stacks/analysis-state-machine.js')>('stacks/analysis-state-machine.ts');
+    const { analysisStateMachine } =
+      await load<typeof import('../../stacks/analysis-state-machine.js')>('stacks/analysis-state-machine.ts');
     await load('stacks/jobs.ts');
     return { recorder, analysisStateMachine };
   }
-  const functionArn = (stage: string, task: string) => `arn:aws:lambda:us-east-1:${ACCOUNT}:function:compute-ledger-${stage}-Analysis${task}Function`;
+  const functionArn = (stage: string, task: string) =>
+    `arn:aws:lambda:us-east-1:${ACCOUNT}:function:compute-ledger-${stage}-Analysis${task}Function`;
 
   it('deploys one function per task of shared/workflow-tasks.ts, on nodejs22.x, with its table grants and PutEvents only where it publishes', async () => {
     const { recorder } = await deploy();
@@ -388,9 +416,20 @@ describe('stacks/workflows.ts', () => {
         actions: [...grant.actions],
         resources: grant.resources.map((resource) => (resource === 'table' ? tableArn('dev') : `${tableArn('dev')}/index/*`)),
       }));
-      const bus = task.publishes ? [{ actions: ['events:PutEvents'], resources: [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/compute-ledger-dev-LedgerEventsBus`] }] : [];
+      const bus = task.publishes
+        ? [
+            {
+              actions: ['events:PutEvents'],
+              resources: [`arn:aws:events:us-east-1:${ACCOUNT}:event-bus/compute-ledger-dev-LedgerEventsBus`],
+            },
+          ]
+        : [];
       expect(args.permissions, task.name).toEqual([...table, ...bus]);
-      expect(args.environment, task.name).toMatchObject({ LEDGER_TABLE_NAME: tableName('dev'), LEDGER_STAGE: 'dev', LEDGER_EVENT_BUS_NAME: 'compute-ledger-dev-LedgerEventsBus' });
+      expect(args.environment, task.name).toMatchObject({
+        LEDGER_TABLE_NAME: tableName('dev'),
+        LEDGER_STAGE: 'dev',
+        LEDGER_EVENT_BUS_NAME: 'compute-ledger-dev-LedgerEventsBus',
+      });
     }
   });
 
@@ -412,9 +451,15 @@ describe('stacks/workflows.ts', () => {
       Statement: [{ Effect: 'Allow', Principal: { Service: 'states.amazonaws.com' }, Action: 'sts:AssumeRole' }],
     });
     expect(recorder.rolePolicies).toHaveLength(1);
-    const policy = JSON.parse(recorder.rolePolicies[0]!.args.policy) as { Statement: { Effect: string; Action: string[]; Resource: string[] }[] };
+    const policy = JSON.parse(recorder.rolePolicies[0]!.args.policy) as {
+      Statement: { Effect: string; Action: string[]; Resource: string[] }[];
+    };
     expect(policy.Statement).toEqual([
-      { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: workflowTasks.flatMap((t) => [functionArn('dev', t.name), `${functionArn('dev', t.name)}:*`]) },
+      {
+        Effect: 'Allow',
+        Action: ['lambda:InvokeFunction'],
+        Resource: workflowTasks.flatMap((t) => [functionArn('dev', t.name), `${functionArn('dev', t.name)}:*`]),
+      },
     ]);
   });
 
@@ -425,7 +470,8 @@ describe('stacks/workflows.ts', () => {
       ['AnalyzeHourly', 'cron(5 * * * ? *)', { mode: 'hourly' }],
       ['AnalyzeDaily', 'cron(15 0 * * ? *)', { mode: 'daily' }],
     ]);
-    for (const c of starters) expect(c.args.function.environment).toMatchObject({ LEDGER_ANALYSIS_STATE_MACHINE_ARN: stateMachineArn('dev') });
+    for (const c of starters)
+      expect(c.args.function.environment).toMatchObject({ LEDGER_ANALYSIS_STATE_MACHINE_ARN: stateMachineArn('dev') });
   });
 });
 
@@ -483,7 +529,11 @@ describe('stacks/notifications.ts', () => {
   it('grants the notifier its shared/permissions.ts entry on the table and SES sending as the account identities only', async () => {
     const recorder = await deploy();
     const statements = recorder.subscriptions[0]!.subscriber.permissions as Array<{ actions: string[]; resources: string[] }>;
-    expect(permissionsFor(handler).flatMap((grant) => grant.actions)).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    expect(permissionsFor(handler).flatMap((grant) => grant.actions)).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ]);
     expect(statements).toEqual([
       { actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'], resources: [tableArn('dev')] },
       { actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources: [`arn:aws:ses:us-east-1:${ACCOUNT}:identity/*`] },
@@ -550,7 +600,11 @@ describe('sst.config.ts', () => {
 
   it('run() builds the stacks and returns the API URL and table name', async () => {
     const config = await loadConfig('dev');
-    expect(await config.run()).toEqual({ analysisStateMachineArn: stateMachineArn('dev'), apiUrl: 'https://api.example.invalid', tableName: tableName('dev') });
+    expect(await config.run()).toEqual({
+      analysisStateMachineArn: stateMachineArn('dev'),
+      apiUrl: 'https://api.example.invalid',
+      tableName: tableName('dev'),
+    });
   });
 
   it('run() only imports ./stacks/* (source)', () => {

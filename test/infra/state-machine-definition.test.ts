@@ -3,7 +3,14 @@ import { localTaskArns } from '../../local/analysis-runner.js';
 import { analysisStateMachine, taskStateHandlers, transientErrors } from '../../stacks/analysis-state-machine.js';
 import { workflowTasks } from '../../shared/workflow-tasks.js';
 
-type State = { Type: string; Resource?: string; Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[]; Next: string }[]; ItemProcessor?: Machine; Branches?: Machine[] };
+type State = {
+  Type: string;
+  Resource?: string;
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  ItemProcessor?: Machine;
+  Branches?: Machine[];
+};
 type Machine = { StartAt: string; States: Record<string, State> };
 
 /** Every state of the definition, nested Map and Parallel states included, with its name. */
@@ -22,7 +29,9 @@ describe('the analysis ASL definition', () => {
   it('is valid Amazon States Language (the interpreter validates paths and ARNs when it loads it)', async () => {
     const { StateMachine } = await import('aws-local-stepfunctions');
     expect(() => new StateMachine(definition as never, { validationOptions: { checkPaths: true, checkArn: true } })).not.toThrow();
-    expect(() => new StateMachine({ ...definition, StartAt: 'Nowhere' } as never, { validationOptions: { checkPaths: true, checkArn: true } })).toThrow();
+    expect(
+      () => new StateMachine({ ...definition, StartAt: 'Nowhere' } as never, { validationOptions: { checkPaths: true, checkArn: true } }),
+    ).toThrow();
   });
 
   it('binds every task state to a task of shared/workflow-tasks.ts and uses every task', () => {
@@ -36,7 +45,10 @@ describe('the analysis ASL definition', () => {
     for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
       expect(state.Retry?.[0]?.ErrorEquals, name).toEqual([...transientErrors]);
       if (name === 'RecordAnalysis' || name === 'RecordFailure') continue;
-      expect(state.Catch?.map((c) => c.ErrorEquals), name).toEqual([['States.ALL']]);
+      expect(
+        state.Catch?.map((c) => c.ErrorEquals),
+        name,
+      ).toEqual([['States.ALL']]);
     }
   });
 

@@ -35,7 +35,10 @@ import { gpuPricePoint } from '../support/prices.js';
  * against the access patterns, read as data (each `<part>` as its declared format).
  */
 type Pattern = AccessPattern & { name: AccessPatternName };
-const patterns: Pattern[] = Object.entries(accessPatterns).map(([name, p]) => ({ ...(p as AccessPattern), name: name as AccessPatternName }));
+const patterns: Pattern[] = Object.entries(accessPatterns).map(([name, p]) => ({
+  ...(p as AccessPattern),
+  name: name as AccessPatternName,
+}));
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -63,13 +66,16 @@ function matching(index: 'table' | 'gsi1', pk: unknown, sk: unknown): Pattern[] 
 function checkItem(item: Record<string, unknown>): { problem: string; matched: AccessPatternName[] } {
   const name = `${String(item.pk)} / ${String(item.sk)}`;
   const table = matching('table', item.pk, item.sk);
-  if (table.length !== 1) return { problem: `${name}: matches ${table.length} table patterns (${table.map((p) => p.name).join(', ')})`, matched: [] };
+  if (table.length !== 1)
+    return { problem: `${name}: matches ${table.length} table patterns (${table.map((p) => p.name).join(', ')})`, matched: [] };
   const own = table[0]!;
   if (item.gsi1pk === undefined && item.gsi1sk === undefined) return { problem: '', matched: [own.name] };
   const index = matching('gsi1', item.gsi1pk, item.gsi1sk);
   const gsi = `${name} in gsi1 (${String(item.gsi1pk)} / ${String(item.gsi1sk)})`;
-  if (index.length !== 1) return { problem: `${gsi}: matches ${index.length} gsi1 patterns (${index.map((p) => p.name).join(', ')})`, matched: [own.name] };
-  if (index[0]!.on !== own.name) return { problem: `${gsi}: ${index[0]!.name} belongs on ${index[0]!.on}, not on ${own.name}`, matched: [own.name] };
+  if (index.length !== 1)
+    return { problem: `${gsi}: matches ${index.length} gsi1 patterns (${index.map((p) => p.name).join(', ')})`, matched: [own.name] };
+  if (index[0]!.on !== own.name)
+    return { problem: `${gsi}: ${index[0]!.name} belongs on ${index[0]!.on}, not on ${own.name}`, matched: [own.name] };
   return { problem: '', matched: [own.name, index[0]!.name] };
 }
 
@@ -84,12 +90,16 @@ describe('access patterns as data (shared/adapters/dynamo/table.ts)', () => {
   });
 
   it('tells keys on their shapes from keys off them', () => {
-    expect(checkItem({ pk: 'HOST#h-1', sk: 'MIN#1763596800000', gsi1pk: 'ROLLUP#2025-11-20', gsi1sk: 'POOL#a#HOST#h-1#1763596800000' }).problem).toBe('');
+    expect(
+      checkItem({ pk: 'HOST#h-1', sk: 'MIN#1763596800000', gsi1pk: 'ROLLUP#2025-11-20', gsi1sk: 'POOL#a#HOST#h-1#1763596800000' }).problem,
+    ).toBe('');
     // A time not padded to 13 digits, a day that is not yyyy-mm-dd, an unknown prefix, an index key on the wrong item.
     expect(checkItem({ pk: 'HOST#h-1', sk: 'MIN#999' }).problem).toMatch(/matches 0 table patterns/);
     expect(checkItem({ pk: 'USAGE#20251120', sk: 'MIN#1763596800000#m' }).problem).toMatch(/matches 0 table patterns/);
     expect(checkItem({ pk: 'NOPE#1', sk: 'NOPE' }).problem).toMatch(/matches 0 table patterns/);
-    expect(checkItem({ pk: 'TOKEN#k', sk: 'TOKEN', gsi1pk: 'RUNS', gsi1sk: '2025-11-20T00:00:00.000Z#r' }).problem).toMatch(/collectorRunByTime belongs on collectorRun, not on token/);
+    expect(checkItem({ pk: 'TOKEN#k', sk: 'TOKEN', gsi1pk: 'RUNS', gsi1sk: '2025-11-20T00:00:00.000Z#r' }).problem).toMatch(
+      /collectorRunByTime belongs on collectorRun, not on token/,
+    );
     expect(checkItem({ pk: 'TOKEN#k', sk: 'TOKEN', gsi1pk: 'TOKENS' }).problem).toMatch(/matches 0 gsi1 patterns/);
   });
 });
@@ -112,17 +122,42 @@ describe('every item the stores write has a declared key, and every declared key
     ]);
 
     const usage = new DynamoUsageStore(db, tableName, 400, () => atMs);
-    const event = { requestId: 'req-1', time: minute, model: 'gpt-4o', tokens: { input: 10, output: 5, cacheRead: 0, cacheCreation: 0, reasoning: 0 }, retries: 0, error: false, cost: parseDecimal('0.01'), pricedAs: null };
+    const event = {
+      requestId: 'req-1',
+      time: minute,
+      model: 'gpt-4o',
+      tokens: { input: 10, output: 5, cacheRead: 0, cacheCreation: 0, reasoning: 0 },
+      retries: 0,
+      error: false,
+      cost: parseDecimal('0.01'),
+      pricedAs: null,
+    };
     await usage.claimEvents('owner-1', [event]);
-    await usage.applyRollups('owner-1', [{ minute, dims: { model: 'gpt-4o', workflow: 'support', agent: undefined, team: 'search' }, totals: { ...emptyTotals(), requests: 1 } }]);
+    await usage.applyRollups('owner-1', [
+      {
+        minute,
+        dims: { model: 'gpt-4o', workflow: 'support', agent: undefined, team: 'search' },
+        totals: { ...emptyTotals(), requests: 1 },
+      },
+    ]);
     await usage.putUsageBatch('owner-1', { accepted: 1, duplicates: 0, unpriced: 0, createdAt: at });
-    await usage.putModelPrice({ model: 'gpt-4o', input: parseDecimal('0.0000025'), output: parseDecimal('0.00001'), source: 'custom', updatedAt: at });
+    await usage.putModelPrice({
+      model: 'gpt-4o',
+      input: parseDecimal('0.0000025'),
+      output: parseDecimal('0.00001'),
+      source: 'custom',
+      updatedAt: at,
+    });
 
     await createToken(new DynamoTokenStore(db, tableName), { name: 'reader', scopes: ['read'], now: new Date(atMs) });
     await new DynamoCostStore(db, tableName).putRecords('run-1', [keyedFocusRecord('aws', focusRecord({}))]);
     await new DynamoPriceStore(db, tableName).putPoints([gpuPricePoint({ observedAt: at })]);
     await new DynamoCapacityStore(db, tableName).putObservations(
-      spotPlacementScoreObservations([{ Region: 'us-west-2', AvailabilityZoneId: 'usw2-az1', Score: 9 }], { instanceTypes: ['p5.48xlarge'], targetCapacity: 1, observedAt: at }),
+      spotPlacementScoreObservations([{ Region: 'us-west-2', AvailabilityZoneId: 'usw2-az1', Score: 9 }], {
+        instanceTypes: ['p5.48xlarge'],
+        targetCapacity: 1,
+        observedAt: at,
+      }),
     );
     await new DynamoRunStore(db, tableName).putRun({
       runId: 'aws-costs-1',
@@ -144,32 +179,60 @@ describe('every item the stores write has a declared key, and every declared key
     await signals.upsert({ ...raised, signalId: 'sig-gone', monthlyImpact: '-5' }, atMs);
     await signals.resolve(['sig-gone'], atMs + 1);
 
-    await new DynamoBudgetStore(db, tableName).createBudget(budgetFromInput('budget-1', budgetInputSchema.parse({ name: 'All spend', amount: '1000', period: 'monthly' }), at, at));
+    await new DynamoBudgetStore(db, tableName).createBudget(
+      budgetFromInput('budget-1', budgetInputSchema.parse({ name: 'All spend', amount: '1000', period: 'monthly' }), at, at),
+    );
 
     const executionBudgets = new DynamoExecutionBudgetStore(db, tableName);
     for (const [id, window, per] of [
       ['xb-day', 'day', 'conversation'],
       ['xb-lifetime', 'lifetime', 'budget'],
     ] as const) {
-      const budget = { ...executionBudgetInputSchema.parse({ name: id, ceilings: { cost: '10' }, window, per }), id, createdAt: at, updatedAt: at };
+      const budget = {
+        ...executionBudgetInputSchema.parse({ name: id, ceilings: { cost: '10' }, window, per }),
+        id,
+        createdAt: at,
+        updatedAt: at,
+      };
       await executionBudgets.createBudget(budget);
       const conversationId = per === 'conversation' ? 'conv-1' : null;
       const scope = { budgetId: id, window: budgetWindowAt(window, atMs), conversationId };
-      const reservation = { requestId: `${id}-step`, reservationId: `r-${id.padEnd(22, '0')}`, estimate: { ...ZERO_AMOUNTS, cost: parseDecimal('1') }, conversationId, releaseAt: atMs + 60_000 };
+      const reservation = {
+        requestId: `${id}-step`,
+        reservationId: `r-${id.padEnd(22, '0')}`,
+        estimate: { ...ZERO_AMOUNTS, cost: parseDecimal('1') },
+        conversationId,
+        releaseAt: atMs + 60_000,
+      };
       expect((await executionBudgets.reserve(budget.ceilings, scope, reservation, atMs)).kind).toBe('allowed');
     }
 
     await new DynamoDigestStore(db, tableName).putDigest(digestModel());
 
     const economics = new DynamoEconomicsStore(db, tableName, 400);
-    await economics.putHostHours([{ hostId: 'host-1', pool: 'gpu-a', hour: Date.parse('2026-11-20T05:00:00Z') } as HostHour, { hostId: 'host-2', hour: Date.parse('2026-11-20T05:00:00Z') } as HostHour]);
-    await economics.putRows([unitEconomicsRow(), unitEconomicsRow({ period: 'hour', scopeKind: 'pool', scope: 'gpu-a', start: '2026-11-20T05:00:00.000Z', end: at })]);
+    await economics.putHostHours([
+      { hostId: 'host-1', pool: 'gpu-a', hour: Date.parse('2026-11-20T05:00:00Z') } as HostHour,
+      { hostId: 'host-2', hour: Date.parse('2026-11-20T05:00:00Z') } as HostHour,
+    ]);
+    await economics.putRows([
+      unitEconomicsRow(),
+      unitEconomicsRow({ period: 'hour', scopeKind: 'pool', scope: 'gpu-a', start: '2026-11-20T05:00:00.000Z', end: at }),
+    ]);
     await economics.putObservations(day, {
       pools: [{ pool: 'gpu-a' } as PoolObservation],
       gpus: [{ pool: 'gpu-a', hostId: 'host-1', uuid: 'GPU-1' } as GpuObservation],
       workloads: [{ kind: 'pod', scope: 'research/notebook' } as WorkloadObservation],
     });
-    await economics.putRun({ executionId: 'daily-1', mode: 'daily', date: day, startedAt: at, finishedAt: at, status: 'ok', pools: [], steps: [] });
+    await economics.putRun({
+      executionId: 'daily-1',
+      mode: 'daily',
+      date: day,
+      startedAt: at,
+      finishedAt: at,
+      status: 'ok',
+      pools: [],
+      steps: [],
+    });
 
     const alerts = new DynamoAlertStore(db, tableName);
     await alerts.claimAlert('signal:sig-consolidate-gpu-a', atMs);
@@ -185,7 +248,12 @@ describe('every item the stores write has a declared key, and every declared key
 
   it('keys every item by exactly one table pattern and, in gsi1, by one index pattern of that item', () => {
     expect(items.length).toBeGreaterThan(patterns.length / 2);
-    expect(items.map(checkItem).map((c) => c.problem).filter(Boolean)).toEqual([]);
+    expect(
+      items
+        .map(checkItem)
+        .map((c) => c.problem)
+        .filter(Boolean),
+    ).toEqual([]);
   });
 
   it('writes every declared pattern', () => {

@@ -13,8 +13,12 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The environment without any cloud credentials or endpoints, as on a fresh machine. */
 function withoutClouds(env: NodeJS.ProcessEnv): Record<string, string> {
-  const cloud = /^(AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|WEB_IDENTITY_TOKEN_FILE|CONTAINER_CREDENTIALS_.*|LAMBDA_FUNCTION_NAME|ENDPOINT_URL.*)|AZURE_.*|IDENTITY_ENDPOINT|MSI_ENDPOINT|GOOGLE_APPLICATION_CREDENTIALS|LEDGER_(AZURE|GCP|AWS)_.*|LEDGER_LOCAL_PROVIDERS.*)$/;
-  return Object.fromEntries(Object.entries(env).filter(([name, value]) => value !== undefined && !cloud.test(name))) as Record<string, string>;
+  const cloud =
+    /^(AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|PROFILE|WEB_IDENTITY_TOKEN_FILE|CONTAINER_CREDENTIALS_.*|LAMBDA_FUNCTION_NAME|ENDPOINT_URL.*)|AZURE_.*|IDENTITY_ENDPOINT|MSI_ENDPOINT|GOOGLE_APPLICATION_CREDENTIALS|LEDGER_(AZURE|GCP|AWS)_.*|LEDGER_LOCAL_PROVIDERS.*)$/;
+  return Object.fromEntries(Object.entries(env).filter(([name, value]) => value !== undefined && !cloud.test(name))) as Record<
+    string,
+    string
+  >;
 }
 
 function ledger(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -28,7 +32,11 @@ function ledger(args: string[], env: Record<string, string>): Promise<{ code: nu
   });
 }
 
-const env = () => ({ LEDGER_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'), LEDGER_TABLE_NAME: 'cli-collect', LEDGER_STATE_DIR: join(scratch, 'state') });
+const env = () => ({
+  LEDGER_DYNAMODB_ENDPOINT: inject('dynamoEndpoint'),
+  LEDGER_TABLE_NAME: 'cli-collect',
+  LEDGER_STATE_DIR: join(scratch, 'state'),
+});
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 describe('ledger collect', () => {
@@ -40,9 +48,15 @@ describe('ledger collect', () => {
     expect(lines[0]).toMatch(/^No cloud credentials or endpoints are configured: started the local provider server/);
     const money = String.raw`\d+(\.\d+)?`;
     expect(lines.slice(1)).toEqual([
-      expect.stringMatching(new RegExp(`^aws-costs +ok +rows=\\d+ pages=\\d+ \\d+\\.\\d s BilledCost USD ${money} EffectiveCost USD ${money}$`)),
-      expect.stringMatching(new RegExp(`^azure-costs +ok +rows=\\d+ pages=\\d+ \\d+\\.\\d s BilledCost USD ${money} EffectiveCost USD ${money}$`)),
-      expect.stringMatching(new RegExp(`^gcp-costs +ok +rows=\\d+ pages=\\d+ \\d+\\.\\d s BilledCost USD ${money} EffectiveCost USD ${money}$`)),
+      expect.stringMatching(
+        new RegExp(`^aws-costs +ok +rows=\\d+ pages=\\d+ \\d+\\.\\d s BilledCost USD ${money} EffectiveCost USD ${money}$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^azure-costs +ok +rows=\\d+ pages=\\d+ \\d+\\.\\d s BilledCost USD ${money} EffectiveCost USD ${money}$`),
+      ),
+      expect.stringMatching(
+        new RegExp(`^gcp-costs +ok +rows=\\d+ pages=\\d+ \\d+\\.\\d s BilledCost USD ${money} EffectiveCost USD ${money}$`),
+      ),
       expect.stringMatching(/^aws-prices +ok +rows=\d+ pages=\d+ \d+\.\d s$/),
       expect.stringMatching(/^azure-prices +ok +rows=\d+ pages=\d+ \d+\.\d s$/),
       expect.stringMatching(/^gcp-prices +ok +rows=\d+ pages=\d+ \d+\.\d s$/),
@@ -64,7 +78,10 @@ describe('ledger collect', () => {
       expect(runs[0]).toMatchObject({ status: 'ok', rows: 7, periodStart: isoDay(day), periodEnd: isoDay(day + 86_400_000) });
       const costs = await api('GET', `/v1/costs?from=${isoDay(day)}&to=${isoDay(day + 86_400_000)}&provider=aws&groupBy=ResourceId`);
       // The on-demand p5.48xlarge: 55.04 $/h × 24 h.
-      expect(costs.body.groups.find((g: { key: string }) => g.key === 'i-0a1b2c3d4e5f60001')).toMatchObject({ billedCost: '1320.96', effectiveCost: '1320.96' });
+      expect(costs.body.groups.find((g: { key: string }) => g.key === 'i-0a1b2c3d4e5f60001')).toMatchObject({
+        billedCost: '1320.96',
+        effectiveCost: '1320.96',
+      });
       expect(costs.body.totals[0]).toMatchObject({ billedCost: runs[0]!.totals![0]!.billedCost, records: 7 });
     } finally {
       await runtime.stop();
@@ -75,7 +92,9 @@ describe('ledger collect', () => {
     const unknown = await ledger(['collect', 'everything'], env());
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('collect needs one of aws-costs, azure-costs, gcp-costs, prices, capacity, all');
-    expect(unknown.stderr).toContain('usage: ledger collect <aws-costs|azure-costs|gcp-costs|prices|capacity|all> [--from YYYY-MM-DD --to YYYY-MM-DD]');
+    expect(unknown.stderr).toContain(
+      'usage: ledger collect <aws-costs|azure-costs|gcp-costs|prices|capacity|all> [--from YYYY-MM-DD --to YYYY-MM-DD]',
+    );
     const reversed = await ledger(['collect', 'aws-costs', '--from', '2026-11-02', '--to', '2026-11-01'], env());
     expect(reversed.code).toBe(2);
     expect(reversed.stderr).toContain('--from: must be before to');

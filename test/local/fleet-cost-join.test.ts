@@ -37,7 +37,11 @@ describe('simulated fleet and simulated bills', () => {
       const billed = new Set(byResource.body.groups.map((g: { key: string | null }) => g.key));
       const utilization = await api('GET', '/v1/fleet/utilization?step=1h');
       const measured = utilization.body.hosts.map((h: { instanceId: string }) => h.instanceId);
-      expect([...measured].sort()).toEqual(simulatedHosts(defaultFleet).map((h) => h.instanceId).sort());
+      expect([...measured].sort()).toEqual(
+        simulatedHosts(defaultFleet)
+          .map((h) => h.instanceId)
+          .sort(),
+      );
       for (const instanceId of measured) expect(billed, instanceId).toContain(instanceId);
     } finally {
       await context.clients.close();

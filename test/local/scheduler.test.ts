@@ -52,15 +52,23 @@ describe('scheduled handlers on the local clock', () => {
     const day = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
     const iso = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const result = (await invokeJob(job('collect-gcp-costs'), { from: iso(day), to: iso(day + 86_400_000) })) as { runs: CollectorRun[] };
-    expect(result.runs).toEqual([expect.objectContaining({ collector: 'gcp-costs', status: 'ok', rows: 6, periodStart: iso(day), periodEnd: iso(day + 86_400_000) })]);
+    expect(result.runs).toEqual([
+      expect.objectContaining({ collector: 'gcp-costs', status: 'ok', rows: 6, periodStart: iso(day), periodEnd: iso(day + 86_400_000) }),
+    ]);
   });
 
   it('refuses a payload with a bad period, naming the field', async () => {
-    await expect(invokeJob(job('collect-aws-costs'), { from: '2026-11-20' })).rejects.toThrow(/payload: from: give both from and to, or neither/);
+    await expect(invokeJob(job('collect-aws-costs'), { from: '2026-11-20' })).rejects.toThrow(
+      /payload: from: give both from and to, or neither/,
+    );
   });
 
   it('runs each job again on its interval', async () => {
-    const schedule = startLocalSchedule({ everyMs: 50, jobs: [job('collect-capacity')], onError: (_, error) => expect.fail(String(error)) });
+    const schedule = startLocalSchedule({
+      everyMs: 50,
+      jobs: [job('collect-capacity')],
+      onError: (_, error) => expect.fail(String(error)),
+    });
     try {
       let runs: CollectorRun[] = [];
       for (let attempt = 0; attempt < 200 && runs.length < 2; attempt++) {

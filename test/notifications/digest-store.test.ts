@@ -23,14 +23,22 @@ describe('digest store (pk DIGEST, sk <date>)', () => {
 
   it('replaces a day when its digest is built again', async () => {
     await digests.putDigest(digestModel({ date: '2026-11-21', generatedAt: '2026-11-22T06:00:00.000Z' }));
-    await digests.putDigest(digestModel({ date: '2026-11-21', generatedAt: '2026-11-22T07:00:00.000Z', totals: { current: '1', previous: '1', changePercent: 0 } }));
+    await digests.putDigest(
+      digestModel({
+        date: '2026-11-21',
+        generatedAt: '2026-11-22T07:00:00.000Z',
+        totals: { current: '1', previous: '1', changePercent: 0 },
+      }),
+    );
     const stored = await digests.getDigest('2026-11-21');
     expect(stored?.generatedAt).toBe('2026-11-22T07:00:00.000Z');
     expect(stored?.totals.current).toBe('1');
   });
 
   it('keeps a digest whose JSON is larger than a DynamoDB item may be', async () => {
-    const rows = Array.from({ length: 2000 }, (_, i) => unitEconomicsRow({ scopeKind: 'host', scope: `i-${String(i).padStart(17, '0')}`, cost: `${i}.25` }));
+    const rows = Array.from({ length: 2000 }, (_, i) =>
+      unitEconomicsRow({ scopeKind: 'host', scope: `i-${String(i).padStart(17, '0')}`, cost: `${i}.25` }),
+    );
     const big = digestModel({ date: '2026-11-22', unitEconomics: rows });
     expect(JSON.stringify(big).length).toBeGreaterThan(400 * 1024);
     await digests.putDigest(big);
@@ -40,7 +48,9 @@ describe('digest store (pk DIGEST, sk <date>)', () => {
   });
 
   it('refuses a digest whose date is not a day', async () => {
-    await expect(digests.putDigest(digestModel({ date: 'yesterday' }))).rejects.toThrow('digest date must be a yyyy-mm-dd day, got yesterday');
+    await expect(digests.putDigest(digestModel({ date: 'yesterday' }))).rejects.toThrow(
+      'digest date must be a yyyy-mm-dd day, got yesterday',
+    );
   });
 });
 

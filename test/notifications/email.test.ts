@@ -18,7 +18,12 @@ afterAll(async () => {
 
 const addressing = { from: 'ledger@example.com', to: ['finops@example.com', 'cto@example.com'] };
 const sesClient = () =>
-  new SESv2Client({ endpoint: ses.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  new SESv2Client({
+    endpoint: ses.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
 
 describe('digest email over SMTP', () => {
   it('arrives with the subject, the text and HTML alternatives and the chart PNG inline by Content-ID', async () => {
@@ -28,7 +33,9 @@ describe('digest email over SMTP', () => {
     expect(message.from).toBe('ledger@example.com');
     expect(message.to).toEqual(['finops@example.com', 'cto@example.com']);
     const { mail } = message;
-    expect(mail.subject).toBe('Compute Ledger digest 2026-11-20: $12,345.67 spend (▲ 12.3%), 4 signals worth $15,192.25/month, 2 budgets at risk');
+    expect(mail.subject).toBe(
+      'Compute Ledger digest 2026-11-20: $12,345.67 spend (▲ 12.3%), 4 signals worth $15,192.25/month, 2 budgets at risk',
+    );
     expect(mail.from?.text).toBe('ledger@example.com');
     expect(mail.text).toContain('Total spend: $12,345.67, ▲ 12.3% vs $10,990.00');
     expect(mail.text?.trimEnd()).toBe(content.text.trimEnd());
@@ -89,14 +96,19 @@ describe('createEmailSender', () => {
 
   it('uses SMTP when LEDGER_SMTP_URL is set, SES when only LEDGER_EMAIL_FROM is, nothing without recipients', () => {
     expect(createEmailSender(settings({ LEDGER_SMTP_URL: smtp.url, LEDGER_EMAIL_TO: 'a@example.com' }))?.transport).toBe('smtp');
-    expect(createEmailSender(settings({ LEDGER_SMTP_URL: smtp.url, LEDGER_EMAIL_FROM: 'x@example.com', LEDGER_EMAIL_TO: 'a@example.com' }))?.transport).toBe('smtp');
+    expect(
+      createEmailSender(settings({ LEDGER_SMTP_URL: smtp.url, LEDGER_EMAIL_FROM: 'x@example.com', LEDGER_EMAIL_TO: 'a@example.com' }))
+        ?.transport,
+    ).toBe('smtp');
     expect(createEmailSender(settings({ LEDGER_EMAIL_FROM: 'x@example.com', LEDGER_EMAIL_TO: 'a@example.com' }))?.transport).toBe('ses');
     expect(createEmailSender(settings({ LEDGER_EMAIL_FROM: 'x@example.com' }))).toBeUndefined();
     expect(createEmailSender(settings({ LEDGER_EMAIL_TO: 'a@example.com' }))).toBeUndefined();
   });
 
   it('sends from a local address when only an SMTP server is given', async () => {
-    await createEmailSender(settings({ LEDGER_SMTP_URL: smtp.url, LEDGER_EMAIL_TO: 'a@example.com' }))!.send(renderDigestEmail(digestModel()));
+    await createEmailSender(settings({ LEDGER_SMTP_URL: smtp.url, LEDGER_EMAIL_TO: 'a@example.com' }))!.send(
+      renderDigestEmail(digestModel()),
+    );
     expect(smtp.messages.at(-1)!.from).toBe('compute-ledger@localhost');
     expect(smtp.messages.at(-1)!.to).toEqual(['a@example.com']);
   });

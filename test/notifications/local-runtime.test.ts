@@ -40,13 +40,26 @@ describe('local runtime notifier', () => {
     const event = signalRaised.create(signalRaisedDetail({ team: null }));
     await localBus.publish([event]);
     await localBus.publish([event]);
-    expect(slack.postsTo('local').map((p) => p.body.text)).toEqual(['Signal: Consolidate pool gpu-a: 62% of paid GPU-hours idle ($4,321.00/month)']);
-    expect(smtp.messages.map((m) => m.mail.subject)).toEqual(['Signal: Consolidate pool gpu-a: 62% of paid GPU-hours idle ($4,321.00/month)']);
+    expect(slack.postsTo('local').map((p) => p.body.text)).toEqual([
+      'Signal: Consolidate pool gpu-a: 62% of paid GPU-hours idle ($4,321.00/month)',
+    ]);
+    expect(smtp.messages.map((m) => m.mail.subject)).toEqual([
+      'Signal: Consolidate pool gpu-a: 62% of paid GPU-hours idle ($4,321.00/month)',
+    ]);
   });
 
   it('sends the stored digest and writes its files on digest.ready', async () => {
     await ledgerDependencies().digests.putDigest(digestModel());
-    await localBus.publish([digestReady.create({ alertKey: 'digest:2026-11-20', date: '2026-11-20', totalSpend: '12345.67', currency: 'USD', text: 'short', at: '2026-11-21T06:00:00Z' })]);
+    await localBus.publish([
+      digestReady.create({
+        alertKey: 'digest:2026-11-20',
+        date: '2026-11-20',
+        totalSpend: '12345.67',
+        currency: 'USD',
+        text: 'short',
+        at: '2026-11-21T06:00:00Z',
+      }),
+    ]);
     expect(slack.postsTo('local').at(-1)!.body.blocks[0]!.text.text).toBe('Compute Ledger digest · 2026-11-20');
     expect(smtp.messages.at(-1)!.mail.attachments.map((a) => a.cid)).toEqual(['digest-chart@compute-ledger']);
     expect((await readdir(digestDir)).sort()).toEqual(['2026-11-20.html', '2026-11-20.png']);
@@ -54,10 +67,22 @@ describe('local runtime notifier', () => {
 
   it('leaves other events alone, and a failed delivery does not fail the publisher', async () => {
     const posts = slack.attempts.length;
-    await localBus.publish([collectorFailed.create({ runId: 'r1', collector: 'aws-costs', provider: 'aws', periodStart: '2026-11-01', periodEnd: '2026-11-02', error: 'boom', at: '2026-11-02T00:00:00Z' })]);
+    await localBus.publish([
+      collectorFailed.create({
+        runId: 'r1',
+        collector: 'aws-costs',
+        provider: 'aws',
+        periodStart: '2026-11-01',
+        periodEnd: '2026-11-02',
+        error: 'boom',
+        at: '2026-11-02T00:00:00Z',
+      }),
+    ]);
     expect(slack.attempts).toHaveLength(posts);
     slack.answerNext('local', { status: 400, body: 'invalid_payload' });
-    await expect(localBus.publish([signalRaised.create(signalRaisedDetail({ alertKey: 'signal:other', team: null }))])).resolves.toBeUndefined();
+    await expect(
+      localBus.publish([signalRaised.create(signalRaisedDetail({ alertKey: 'signal:other', team: null }))]),
+    ).resolves.toBeUndefined();
     expect(slack.attempts).toHaveLength(posts + 1);
   });
 });

@@ -7,7 +7,13 @@ import { writeDigestFiles } from '../../shared/adapters/digest-files.js';
 import type { DynamoDigestStore } from '../../shared/adapters/dynamo/digest-store.js';
 import { SesEmailSender, SmtpEmailSender } from '../../shared/adapters/email.js';
 import { postSlackMessage, slackChannelKey } from '../../shared/adapters/slack.js';
-import { deliverNotification, NotificationDeliveryError, type BusEvent, type NotificationSenders, type NotifyDependencies } from '../../shared/services/notify/notify.js';
+import {
+  deliverNotification,
+  NotificationDeliveryError,
+  type BusEvent,
+  type NotificationSenders,
+  type NotifyDependencies,
+} from '../../shared/services/notify/notify.js';
 import { digestChartContentId } from '../../shared/domain/digest/digest-render.js';
 import { anomalyDetectedDetail, budgetBreachedDetail, digestModel, signalRaisedDetail } from '../support/digest.js';
 import {
@@ -43,7 +49,10 @@ beforeEach(async () => {
     alerts: stores.alerts,
     digests: stores.digests,
   };
-  senders = { slack: (url, message) => postSlackMessage(url, message, { baseDelayMs: 5 }), email: new SmtpEmailSender(smtp.url, addressing) };
+  senders = {
+    slack: (url, message) => postSlackMessage(url, message, { baseDelayMs: 5 }),
+    email: new SmtpEmailSender(smtp.url, addressing),
+  };
   slack.reset();
   smtp.messages.length = 0;
   ses.sent.length = 0;
@@ -53,7 +62,13 @@ let eventIds = 0;
 /** As EventBridge hands it to the target: detail-type, source, the detail as JSON, a fresh id per delivery. */
 function busEvent(detailType: string, detail: unknown): BusEvent {
   eventIds++;
-  return { 'detail-type': detailType, source: 'compute-ledger', detail: JSON.parse(JSON.stringify(detail)), id: `evt-${eventIds}`, time: '2026-11-21T06:00:05Z' };
+  return {
+    'detail-type': detailType,
+    source: 'compute-ledger',
+    detail: JSON.parse(JSON.stringify(detail)),
+    id: `evt-${eventIds}`,
+    time: '2026-11-21T06:00:05Z',
+  };
 }
 
 describe('deliverNotification: alerts', () => {
@@ -78,9 +93,17 @@ describe('deliverNotification: alerts', () => {
   });
 
   it('sends alerts without a team, or of a team without a webhook, to the default webhook', async () => {
-    await deliverNotification(deps, busEvent('budget.breached', budgetBreachedDetail({ team: 'platform', alertKey: 'budget:platform' })), senders);
+    await deliverNotification(
+      deps,
+      busEvent('budget.breached', budgetBreachedDetail({ team: 'platform', alertKey: 'budget:platform' })),
+      senders,
+    );
     await deliverNotification(deps, busEvent('anomaly.detected', anomalyDetectedDetail({ team: null })), senders);
-    await deliverNotification(deps, busEvent('budget.breached', budgetBreachedDetail({ team: 'search', alertKey: 'budget:search' })), senders);
+    await deliverNotification(
+      deps,
+      busEvent('budget.breached', budgetBreachedDetail({ team: 'search', alertKey: 'budget:search' })),
+      senders,
+    );
     expect(slack.postsTo('default').map((p) => p.body.text)).toEqual([
       'Budget Search team GPUs: forecast 118.0% of $10,000.00 (forecast threshold 100% crossed)',
       'Anomaly: service Amazon EC2 daily cost on 2026-11-20: +$1,200.00 (▲ 85.0%) vs expected $1,411.76',
@@ -125,7 +148,12 @@ describe('deliverNotification: alerts', () => {
     const viaSes: NotificationSenders = {
       ...senders,
       email: new SesEmailSender(
-        new SESv2Client({ endpoint: ses.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 }),
+        new SESv2Client({
+          endpoint: ses.endpoint,
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          maxAttempts: 1,
+        }),
         addressing,
       ),
     };
@@ -141,7 +169,15 @@ describe('deliverNotification: alerts', () => {
 });
 
 describe('deliverNotification: digest.ready', () => {
-  const ready = (date = '2026-11-20') => busEvent('digest.ready', { alertKey: `digest:${date}`, date, totalSpend: '12345.67', currency: 'USD', text: 'short', at: '2026-11-21T06:00:00Z' });
+  const ready = (date = '2026-11-20') =>
+    busEvent('digest.ready', {
+      alertKey: `digest:${date}`,
+      date,
+      totalSpend: '12345.67',
+      currency: 'USD',
+      text: 'short',
+      at: '2026-11-21T06:00:00Z',
+    });
 
   it('sends the stored digest: Slack blocks with the top signal first, and an email with the chart inline', async () => {
     await digests.putDigest(digestModel());
@@ -149,12 +185,18 @@ describe('deliverNotification: digest.ready', () => {
     expect(result.deliveries.map((d) => d.status)).toEqual(['sent', 'sent']);
     const [post] = slack.postsTo('default') as [(typeof slack.posts)[number]];
     expect(post.body.blocks[0]!.text.text).toBe('Compute Ledger digest · 2026-11-20');
-    const signals = post.body.blocks.filter((b) => b.type === 'section' && /^\*\d+\. /.test(b.text?.text ?? '')).map((b) => b.text.text as string);
+    const signals = post.body.blocks
+      .filter((b) => b.type === 'section' && /^\*\d+\. /.test(b.text?.text ?? ''))
+      .map((b) => b.text.text as string);
     expect(signals[0]).toMatch(/^\*1\. Move pool gpu-a to gcp us-central1 spot\*  ·  \*\$9,120\.50\/month\*/);
     const [email] = smtp.messages as [(typeof smtp.messages)[number]];
-    expect(email.mail.subject).toBe('Compute Ledger digest 2026-11-20: $12,345.67 spend (▲ 12.3%), 4 signals worth $15,192.25/month, 2 budgets at risk');
+    expect(email.mail.subject).toBe(
+      'Compute Ledger digest 2026-11-20: $12,345.67 spend (▲ 12.3%), 4 signals worth $15,192.25/month, 2 budgets at risk',
+    );
     expect(email.mail.html).toContain(`<img src="cid:${digestChartContentId}"`);
-    expect(email.mail.attachments.map((a) => [a.cid, a.contentType, a.contentDisposition])).toEqual([[digestChartContentId, 'image/png', 'inline']]);
+    expect(email.mail.attachments.map((a) => [a.cid, a.contentType, a.contentDisposition])).toEqual([
+      [digestChartContentId, 'image/png', 'inline'],
+    ]);
     expect(email.mail.text).toContain('  1. $9,120.50/month  Move pool gpu-a to gcp us-central1 spot (move, 60% confidence)');
 
     await deliverNotification(deps, ready(), senders);
@@ -175,7 +217,9 @@ describe('deliverNotification: digest.ready', () => {
   });
 
   it('throws while the digest is not stored, claiming nothing, and sends once it is', async () => {
-    await expect(deliverNotification(deps, ready('2026-11-19'), senders)).rejects.toThrow('digest.ready for 2026-11-19: no digest is stored for that day');
+    await expect(deliverNotification(deps, ready('2026-11-19'), senders)).rejects.toThrow(
+      'digest.ready for 2026-11-19: no digest is stored for that day',
+    );
     await digests.putDigest(digestModel({ date: '2026-11-19' }));
     const result = await deliverNotification(deps, ready('2026-11-19'), senders);
     expect(result.deliveries.map((d) => d.status)).toEqual(['sent', 'sent']);

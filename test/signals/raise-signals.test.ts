@@ -32,10 +32,22 @@ function priceListEntry(effectiveDate: string, onDemandHourly: string, reservedH
     product: {
       sku,
       productFamily: 'Compute Instance',
-      attributes: { instanceType: 'p5.48xlarge', regionCode: 'us-east-1', operatingSystem: 'Linux', tenancy: 'Shared', preInstalledSw: 'NA', capacitystatus: 'Used' },
+      attributes: {
+        instanceType: 'p5.48xlarge',
+        regionCode: 'us-east-1',
+        operatingSystem: 'Linux',
+        tenancy: 'Shared',
+        preInstalledSw: 'NA',
+        capacitystatus: 'Used',
+      },
     },
     terms: {
-      OnDemand: { [`${sku}.JRTCKXETXF`]: { effectiveDate, priceDimensions: { [`${sku}.JRTCKXETXF.6YS6EN2CT7`]: { unit: 'Hrs', pricePerUnit: { USD: onDemandHourly } } } } },
+      OnDemand: {
+        [`${sku}.JRTCKXETXF`]: {
+          effectiveDate,
+          priceDimensions: { [`${sku}.JRTCKXETXF.6YS6EN2CT7`]: { unit: 'Hrs', pricePerUnit: { USD: onDemandHourly } } },
+        },
+      },
       ...(reservedHourly
         ? {
             Reserved: {
@@ -52,7 +64,12 @@ function priceListEntry(effectiveDate: string, onDemandHourly: string, reservedH
 }
 
 /** 30 days (720 h) of a pool; `utilization` is effective ÷ paid, the same every day. */
-function pool(name: string, overrides: Partial<Omit<PoolObservation, 'effectiveGpuHours' | 'dailyEffectiveUtilization' | 'paidGpuHours' | 'gpus'>> & { utilization: number }): PoolObservation {
+function pool(
+  name: string,
+  overrides: Partial<Omit<PoolObservation, 'effectiveGpuHours' | 'dailyEffectiveUtilization' | 'paidGpuHours' | 'gpus'>> & {
+    utilization: number;
+  },
+): PoolObservation {
   const { utilization, ...rest } = overrides;
   const hosts = rest.hosts ?? 2;
   const paidGpuHours = hosts * 8 * 720;
@@ -121,9 +138,27 @@ beforeAll(async () => {
   await prices.putPoints(
     spotPricePointsFromEc2(
       [
-        { AvailabilityZone: 'us-west-2a', InstanceType: 'p5.48xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '24.000000', Timestamp: '2026-11-20T22:00:00.000Z' },
-        { AvailabilityZone: 'us-west-2b', InstanceType: 'p5.48xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '25.600000', Timestamp: '2026-11-20T22:10:00.000Z' },
-        { AvailabilityZone: 'us-west-2c', InstanceType: 'p5.48xlarge', ProductDescription: 'Linux/UNIX', SpotPrice: '26.400000', Timestamp: '2026-11-20T22:20:00.000Z' },
+        {
+          AvailabilityZone: 'us-west-2a',
+          InstanceType: 'p5.48xlarge',
+          ProductDescription: 'Linux/UNIX',
+          SpotPrice: '24.000000',
+          Timestamp: '2026-11-20T22:00:00.000Z',
+        },
+        {
+          AvailabilityZone: 'us-west-2b',
+          InstanceType: 'p5.48xlarge',
+          ProductDescription: 'Linux/UNIX',
+          SpotPrice: '25.600000',
+          Timestamp: '2026-11-20T22:10:00.000Z',
+        },
+        {
+          AvailabilityZone: 'us-west-2c',
+          InstanceType: 'p5.48xlarge',
+          ProductDescription: 'Linux/UNIX',
+          SpotPrice: '26.400000',
+          Timestamp: '2026-11-20T22:20:00.000Z',
+        },
       ],
       { region: 'us-west-2' },
     ),
@@ -137,7 +172,10 @@ beforeAll(async () => {
   );
 });
 
-const raisedEvents = () => bus.published.filter((e) => e.name === signalRaised.name).map((e) => e.detail as { signalId: string; alertKey: string; type: string; monthlyImpact: string });
+const raisedEvents = () =>
+  bus.published
+    .filter((e) => e.name === signalRaised.name)
+    .map((e) => e.detail as { signalId: string; alertKey: string; type: string; monthlyImpact: string });
 
 describe('raiseSignals', () => {
   it('raises each signal once, keeps firstRaisedAt, updates the numbers and resolves what is gone', async () => {
@@ -151,9 +189,18 @@ describe('raiseSignals', () => {
     ]);
     expect(first.every((s) => s.firstRaisedAt === '2026-11-21T00:00:00.000Z' && s.updatedAt === s.firstRaisedAt)).toBe(true);
     const commit = first.find((s) => s.type === 'commit')!;
-    expect(commit.evidence).toMatchObject({ onDemandPerGpuHour: '7.568', committedPerGpuHour: '4.3', pricesRegion: 'us-east-1', daysObserved: 30 });
+    expect(commit.evidence).toMatchObject({
+      onDemandPerGpuHour: '7.568',
+      committedPerGpuHour: '4.3',
+      pricesRegion: 'us-east-1',
+      daysObserved: 30,
+    });
     expect(commit.confidence).toBe(0.91); // 6.88 paid against 7.568 on-demand
-    expect(raisedEvents().map((e) => e.alertKey).sort()).toEqual(first.map((s) => `signal:${s.signalId}`).sort());
+    expect(
+      raisedEvents()
+        .map((e) => e.alertKey)
+        .sort(),
+    ).toEqual(first.map((s) => `signal:${s.signalId}`).sort());
 
     // An hour later: train-a costs more, a second GPU is slow, serve-b is busy.
     const costlier = { ...trainA, cost: '80000', costPerPaidGpuHour: '6.944444444444' };
@@ -161,7 +208,12 @@ describe('raiseSignals', () => {
     const second = await raiseSignals(deps, { pools: [costlier, busy], gpus: trainAGpus({ 7: 700, 5: 800 }), nowMs: RUN_2 });
     expect(second.map((s) => s.type)).toEqual(['move', 'commit', 'renegotiate', 'replace', 'replace']);
     const commitAgain = second.find((s) => s.type === 'commit')!;
-    expect(commitAgain).toMatchObject({ signalId: commit.signalId, monthlyImpact: '30887.11', firstRaisedAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T01:00:00.000Z' });
+    expect(commitAgain).toMatchObject({
+      signalId: commit.signalId,
+      monthlyImpact: '30887.11',
+      firstRaisedAt: '2026-11-21T00:00:00.000Z',
+      updatedAt: '2026-11-21T01:00:00.000Z',
+    });
 
     // One event per signal id: the five of the first run and the newly slow GPU's.
     const events = raisedEvents();
@@ -170,7 +222,11 @@ describe('raiseSignals', () => {
     expect(events.at(-1)).toMatchObject({ type: 'replace', monthlyImpact: '1004.48' });
 
     const consolidate = first.find((s) => s.type === 'consolidate')!;
-    expect(await deps.signals.get(consolidate.signalId)).toMatchObject({ status: 'resolved', resolvedAt: '2026-11-21T01:00:00.000Z', firstRaisedAt: '2026-11-21T00:00:00.000Z' });
+    expect(await deps.signals.get(consolidate.signalId)).toMatchObject({
+      status: 'resolved',
+      resolvedAt: '2026-11-21T01:00:00.000Z',
+      firstRaisedAt: '2026-11-21T00:00:00.000Z',
+    });
   });
 
   it('releases the claim when the publish fails, so the next run alerts; a reopened signal is not alerted again', async () => {
@@ -180,7 +236,9 @@ describe('raiseSignals', () => {
       throw new Error('bus unavailable');
     });
     const before = raisedEvents().length;
-    await expect(raiseSignals({ ...deps, events: failing }, { pools: [trainA, serveC], gpus: [], nowMs: RUN_3 })).rejects.toThrow('bus unavailable');
+    await expect(raiseSignals({ ...deps, events: failing }, { pools: [trainA, serveC], gpus: [], nowMs: RUN_3 })).rejects.toThrow(
+      'bus unavailable',
+    );
     expect(raisedEvents()).toHaveLength(before);
 
     const idleAgain = pool('serve-b', { ...serveBShape, utilization: 0.25 });
@@ -190,7 +248,11 @@ describe('raiseSignals', () => {
     expect(newEvents.map((e) => e.signalId)).toEqual([serveCSignal.signalId]);
     // serve-b's consolidate is open again under its id, first raised in the first run.
     const reopened = views.find((s) => s.subject.startsWith('pool serve-b'))!;
-    expect(reopened).toMatchObject({ type: 'consolidate', firstRaisedAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T03:00:00.000Z' });
+    expect(reopened).toMatchObject({
+      type: 'consolidate',
+      firstRaisedAt: '2026-11-21T00:00:00.000Z',
+      updatedAt: '2026-11-21T03:00:00.000Z',
+    });
     expect(await deps.signals.get(reopened.signalId)).toMatchObject({ status: 'open', resolvedAt: null });
   });
 });
@@ -207,7 +269,9 @@ describe('GET /v1/signals', () => {
       ['consolidate', '23360.00'],
       ['renegotiate', '8035.84'],
     ]);
-    expect(open.body.signals.every((s: { status: string; resolvedAt: string | null }) => s.status === 'open' && s.resolvedAt === null)).toBe(true);
+    expect(
+      open.body.signals.every((s: { status: string; resolvedAt: string | null }) => s.status === 'open' && s.resolvedAt === null),
+    ).toBe(true);
 
     const resolved = await api('GET', '/v1/signals?status=resolved&type=replace');
     expect(resolved.status).toBe(200);
@@ -218,7 +282,13 @@ describe('GET /v1/signals', () => {
 
     const commits = await api('GET', '/v1/signals?type=commit');
     expect(commits.body.signals).toHaveLength(1);
-    expect(commits.body.signals[0]).toMatchObject({ type: 'commit', team: 'research', currency: 'USD', firstRaisedAt: '2026-11-21T00:00:00.000Z', updatedAt: '2026-11-21T03:00:00.000Z' });
+    expect(commits.body.signals[0]).toMatchObject({
+      type: 'commit',
+      team: 'research',
+      currency: 'USD',
+      firstRaisedAt: '2026-11-21T00:00:00.000Z',
+      updatedAt: '2026-11-21T03:00:00.000Z',
+    });
 
     const bad = await api('GET', '/v1/signals?type=cheaper');
     expect(bad.status).toBe(400);

@@ -23,7 +23,12 @@ export function localCollectorContext(
   providers: LocalProviders,
   options: { env?: Record<string, string | undefined>; asOf: string },
 ): CollectorContext {
-  const config = readConfig({ LEDGER_TABLE_NAME: ledger.tableName, LEDGER_DYNAMODB_ENDPOINT: ledger.dynamoEndpoint, ...localProviderEnvironment(providers), ...options.env });
+  const config = readConfig({
+    LEDGER_TABLE_NAME: ledger.tableName,
+    LEDGER_DYNAMODB_ENDPOINT: ledger.dynamoEndpoint,
+    ...localProviderEnvironment(providers),
+    ...options.env,
+  });
   const settings = collectorSettings(config);
   const db = createDocumentClient({ region: 'us-east-1', endpoint: ledger.dynamoEndpoint });
   return {

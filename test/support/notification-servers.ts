@@ -112,7 +112,9 @@ export async function startSesServer(): Promise<SesServer> {
   const server = createServer(async (req, res) => {
     const body = (await readBody(req)).toString('utf8');
     if (req.method !== 'POST' || req.url !== '/v2/email/outbound-emails') {
-      res.writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' }).end(JSON.stringify({ message: `no route ${req.method} ${req.url}` }));
+      res
+        .writeHead(404, { 'content-type': 'application/json', 'x-amzn-errortype': 'NotFoundException' })
+        .end(JSON.stringify({ message: `no route ${req.method} ${req.url}` }));
       return;
     }
     if (reject !== undefined) {
@@ -124,7 +126,9 @@ export async function startSesServer(): Promise<SesServer> {
     const request = JSON.parse(body) as SesSendRequest['request'];
     const raw = Buffer.from(request.Content.Raw?.Data ?? '', 'base64');
     sent.push({ request, raw, mail: await simpleParser(raw, { keepCidLinks: true }) });
-    res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': `req-${sent.length}` }).end(JSON.stringify({ MessageId: `0100-ses-${sent.length}` }));
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'x-amzn-requestid': `req-${sent.length}` })
+      .end(JSON.stringify({ MessageId: `0100-ses-${sent.length}` }));
   });
   const endpoint = await listen(server);
   return {

@@ -21,6 +21,15 @@ export function gpuPricePoint(overrides: Partial<GpuPricePoint>): GpuPricePoint 
     source: 'pricing:GetProducts',
     ...overrides,
   };
-  p.key = [p.provider, p.region, p.zone ?? '-', p.instanceType ?? p.sku ?? '-', p.pricingCategory, p.term ?? '-', p.variant ?? '-', p.observedAt].join('#');
+  p.key = [
+    p.provider,
+    p.region,
+    p.zone ?? '-',
+    p.instanceType ?? p.sku ?? '-',
+    p.pricingCategory,
+    p.term ?? '-',
+    p.variant ?? '-',
+    p.observedAt,
+  ].join('#');
   return p;
 }

@@ -49,7 +49,14 @@ describe('POST /v1/usage pricing', () => {
     const minute = testMinute(1);
     const events = [
       // 1,376 uncached × 2.5e-6 + 1,024 cached × 1.25e-6 + 180 × 1e-5 = 0.00652
-      usageEvent({ time: minute + 1_000, 'gen_ai.response.model': 'gpt-4o-2024-08-06', 'gen_ai.usage.input_tokens': 2400, 'gen_ai.usage.cache_read.input_tokens': 1024, 'gen_ai.usage.output_tokens': 180, 'ledger.team': 'pricing' }),
+      usageEvent({
+        time: minute + 1_000,
+        'gen_ai.response.model': 'gpt-4o-2024-08-06',
+        'gen_ai.usage.input_tokens': 2400,
+        'gen_ai.usage.cache_read.input_tokens': 1024,
+        'gen_ai.usage.output_tokens': 180,
+        'ledger.team': 'pricing',
+      }),
       // 104 × 3e-6 + 4,096 × 3e-7 + 1,000 × 3.75e-6 + 640 × 1.5e-5 = 0.0148908
       usageEvent({
         time: minute + 2_000,
@@ -62,17 +69,39 @@ describe('POST /v1/usage pricing', () => {
         'ledger.team': 'pricing',
       }),
       // 800 × 1.1e-6 + 500 × 4.4e-6 + 2,500 reasoning × 5e-6 = 0.01558
-      usageEvent({ time: minute + 3_000, 'gen_ai.request.model': 'o4-mini', 'gen_ai.usage.input_tokens': 800, 'gen_ai.usage.output_tokens': 3000, 'gen_ai.usage.reasoning.output_tokens': 2500, 'ledger.team': 'pricing' }),
+      usageEvent({
+        time: minute + 3_000,
+        'gen_ai.request.model': 'o4-mini',
+        'gen_ai.usage.input_tokens': 800,
+        'gen_ai.usage.output_tokens': 3000,
+        'gen_ai.usage.reasoning.output_tokens': 2500,
+        'ledger.team': 'pricing',
+      }),
       // unknown model: tokens kept, cost left out, flagged
-      usageEvent({ time: minute + 4_000, 'gen_ai.request.model': 'llama-3.1-8b-instruct', 'gen_ai.usage.input_tokens': 1500, 'gen_ai.usage.output_tokens': 220, 'ledger.team': 'pricing' }),
+      usageEvent({
+        time: minute + 4_000,
+        'gen_ai.request.model': 'llama-3.1-8b-instruct',
+        'gen_ai.usage.input_tokens': 1500,
+        'gen_ai.usage.output_tokens': 220,
+        'ledger.team': 'pricing',
+      }),
     ];
     const response = await post(events);
     expect(response.status).toBe(202);
     expect(response.body).toEqual({ accepted: 4, duplicates: 0, unpriced: 1 });
 
     const store = new DynamoUsageStore(db, ledger.tableName);
-    expect(await store.usageEvent(events[0]!['ledger.request.id'] as string)).toMatchObject({ cost: '0.00652', pricedAs: 'gpt-4o', model: 'gpt-4o-2024-08-06', unpriced: false });
-    expect(await store.usageEvent(events[1]!['ledger.request.id'] as string)).toMatchObject({ cost: '0.0148908', cacheReadTokens: 4096, cacheCreationTokens: 1000 });
+    expect(await store.usageEvent(events[0]!['ledger.request.id'] as string)).toMatchObject({
+      cost: '0.00652',
+      pricedAs: 'gpt-4o',
+      model: 'gpt-4o-2024-08-06',
+      unpriced: false,
+    });
+    expect(await store.usageEvent(events[1]!['ledger.request.id'] as string)).toMatchObject({
+      cost: '0.0148908',
+      cacheReadTokens: 4096,
+      cacheCreationTokens: 1000,
+    });
     expect(await store.usageEvent(events[2]!['ledger.request.id'] as string)).toMatchObject({ cost: '0.01558', reasoningTokens: 2500 });
     const unpriced = await store.usageEvent(events[3]!['ledger.request.id'] as string);
     expect(unpriced).toMatchObject({ unpriced: true, inputTokens: 1500 });
@@ -94,25 +123,49 @@ describe('POST /v1/usage pricing', () => {
       ['gpt-4o-2024-08-06', '0.00652'],
       ['llama-3.1-8b-instruct', '0'],
     ]);
-    expect(byModel.groups[3]).toMatchObject({ unpricedRequests: 1, costPer1kRequests: null, costPerMillionTokens: null, tokens: { input: 1500, output: 220 } });
+    expect(byModel.groups[3]).toMatchObject({
+      unpricedRequests: 1,
+      costPer1kRequests: null,
+      costPerMillionTokens: null,
+      tokens: { input: 1500, output: 220 },
+    });
   });
 
   it('applies a price set through the API to usage ingested after it, not before', async () => {
     const minute = testMinute(2);
-    const before = usageEvent({ time: minute + 1_000, 'gen_ai.request.model': 'house-model-v1', 'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 1000 });
+    const before = usageEvent({
+      time: minute + 1_000,
+      'gen_ai.request.model': 'house-model-v1',
+      'gen_ai.usage.input_tokens': 1000,
+      'gen_ai.usage.output_tokens': 1000,
+    });
     expect((await post([before])).body).toEqual({ accepted: 1, duplicates: 0, unpriced: 1 });
-    const put = await api('PUT', '/v1/model-prices/house-model-v1', { body: { input_cost_per_token: '0.000001', output_cost_per_token: '0.000002' } });
+    const put = await api('PUT', '/v1/model-prices/house-model-v1', {
+      body: { input_cost_per_token: '0.000001', output_cost_per_token: '0.000002' },
+    });
     expect(put.body).toMatchObject({ model: 'house-model-v1', input_cost_per_token: '0.000001', source: 'custom' });
-    const after = usageEvent({ time: minute + 2_000, 'gen_ai.request.model': 'house-model-v1', 'gen_ai.usage.input_tokens': 1000, 'gen_ai.usage.output_tokens': 1000 });
+    const after = usageEvent({
+      time: minute + 2_000,
+      'gen_ai.request.model': 'house-model-v1',
+      'gen_ai.usage.input_tokens': 1000,
+      'gen_ai.usage.output_tokens': 1000,
+    });
     expect((await post([after])).body).toEqual({ accepted: 1, duplicates: 0, unpriced: 0 });
-    expect((await report(minute, { model: 'house-model-v1' })).total).toMatchObject({ requests: 2, cost: '0.003', unpricedRequests: 1, costPer1kRequests: '3' });
+    expect((await report(minute, { model: 'house-model-v1' })).total).toMatchObject({
+      requests: 2,
+      cost: '0.003',
+      unpricedRequests: 1,
+      costPer1kRequests: '3',
+    });
   });
 });
 
 describe('POST /v1/usage exactly once', () => {
   it('answers the same batch sent twice as duplicates and changes nothing', async () => {
     const minute = testMinute(3);
-    const events = Array.from({ length: 12 }, (_, i) => usageEvent({ time: minute + i * 4_000, 'gen_ai.workflow.name': 'replay', duration_ms: 100 + i }));
+    const events = Array.from({ length: 12 }, (_, i) =>
+      usageEvent({ time: minute + i * 4_000, 'gen_ai.workflow.name': 'replay', duration_ms: 100 + i }),
+    );
     expect((await post(events, 'replay-1')).body).toEqual({ accepted: 12, duplicates: 0, unpriced: 0 });
     expect((await post(events, 'replay-1')).body).toEqual({ accepted: 0, duplicates: 12, unpriced: 0 });
     // Same events under another batch id (a client that re-batches): still counted once.
@@ -131,7 +184,13 @@ describe('POST /v1/usage exactly once', () => {
     const workflow = `halfway-${failAfter}`;
     // 30 events over 5 minutes, two agents: 10 rollups.
     const events = Array.from({ length: 30 }, (_, i) =>
-      usageEvent({ time: minute + i * 10_000, 'gen_ai.workflow.name': workflow, 'gen_ai.agent.name': i % 2 ? 'a' : 'b', 'ledger.retry.count': i % 3 === 0 ? 1 : 0, duration_ms: 200 }),
+      usageEvent({
+        time: minute + i * 10_000,
+        'gen_ai.workflow.name': workflow,
+        'gen_ai.agent.name': i % 2 ? 'a' : 'b',
+        'ledger.retry.count': i % 3 === 0 ? 1 : 0,
+        duration_ms: 200,
+      }),
     );
     const body = { batchId: `half-${failAfter}`, events };
     const { batchId, events: parsed } = parseUsageBatch(body);
@@ -148,7 +207,13 @@ describe('POST /v1/usage exactly once', () => {
     expect(replay.body).toEqual({ accepted: 0, duplicates: 30, unpriced: 0 });
 
     const r = await report(minute, { workflow, groupBy: 'agent' }, 5);
-    expect(r.total).toMatchObject({ requests: 30, cost: '0.105', retryRate: 0.333333, retriesPerRequest: 0.333333, tokens: { input: 30_000, output: 3_000 } });
+    expect(r.total).toMatchObject({
+      requests: 30,
+      cost: '0.105',
+      retryRate: 0.333333,
+      retriesPerRequest: 0.333333,
+      tokens: { input: 30_000, output: 3_000 },
+    });
     expect(r.total.latencyMs.samples).toBe(30);
     expect(r.groups.map((g: { key: string; requests: number }) => [g.key, g.requests]).sort()).toEqual([
       ['a', 15],
@@ -159,7 +224,9 @@ describe('POST /v1/usage exactly once', () => {
   it('counts events shared by concurrent batches exactly once', async () => {
     const minute = testMinute(6);
     const workflow = 'concurrent';
-    const pool = Array.from({ length: 55 }, (_, i) => usageEvent({ time: minute + i * 1_000, 'gen_ai.workflow.name': workflow, 'gen_ai.usage.input_tokens': i + 1 }));
+    const pool = Array.from({ length: 55 }, (_, i) =>
+      usageEvent({ time: minute + i * 1_000, 'gen_ai.workflow.name': workflow, 'gen_ai.usage.input_tokens': i + 1 }),
+    );
     // Ten batches, each overlapping the next by five events, all in flight at once, all into one rollup.
     const batches = Array.from({ length: 10 }, (_, k) => pool.slice(k * 5, k * 5 + 10));
     const responses = await Promise.all(batches.map((events) => post(events)));
@@ -169,7 +236,9 @@ describe('POST /v1/usage exactly once', () => {
     expect([accepted, duplicates]).toEqual([55, 45]);
 
     // The very same batch five times at once.
-    const same = Array.from({ length: 8 }, (_, i) => usageEvent({ time: minute + 56_000 + i, 'gen_ai.workflow.name': workflow, 'gen_ai.usage.input_tokens': 1 }));
+    const same = Array.from({ length: 8 }, (_, i) =>
+      usageEvent({ time: minute + 56_000 + i, 'gen_ai.workflow.name': workflow, 'gen_ai.usage.input_tokens': 1 }),
+    );
     const copies = await Promise.all(Array.from({ length: 5 }, () => post(same, 'same-batch')));
     expect(copies.every((r) => r.status === 202)).toBe(true);
 
@@ -190,7 +259,11 @@ describe('latency percentiles', () => {
     const latency = r.total.latencyMs;
     expect(latency.samples).toBe(1000);
     expect(latency.relativeError).toBe(0.01);
-    for (const [q, exact] of [['p50', 500], ['p95', 950], ['p99', 990]] as const) {
+    for (const [q, exact] of [
+      ['p50', 500],
+      ['p95', 950],
+      ['p99', 990],
+    ] as const) {
       expect(Math.abs(latency[q] - exact), `${q}: ${latency[q]} vs ${exact}`).toBeLessThanOrEqual(0.01 * exact + 0.0005);
     }
   });
@@ -244,7 +317,9 @@ describe('model prices', () => {
   });
 
   it('accepts a model name with a slash when percent-encoded', async () => {
-    const response = await api('PUT', '/v1/model-prices/meta-llama%2FLlama-3.1-8B-Instruct', { body: { input_cost_per_token: 2e-7, output_cost_per_token: 2e-7 } });
+    const response = await api('PUT', '/v1/model-prices/meta-llama%2FLlama-3.1-8B-Instruct', {
+      body: { input_cost_per_token: 2e-7, output_cost_per_token: 2e-7 },
+    });
     expect(response.status).toBe(200);
     expect(response.body.model).toBe('meta-llama/Llama-3.1-8B-Instruct');
   });
@@ -253,7 +328,10 @@ describe('model prices', () => {
     [{ input_cost_per_token: 3, output_cost_per_token: 1e-6 }, 'input_cost_per_token: must be below 1 USD per token'],
     [{ input_cost_per_token: 1e-6 }, 'output_cost_per_token'],
     [{ input_cost_per_token: 1e-6, output_cost_per_token: -1e-6 }, 'output_cost_per_token: must not be negative'],
-    [{ input_cost_per_token: 1e-6, output_cost_per_token: 1e-6, cache_read_input_token_cost: '0.0000000000001' }, 'cache_read_input_token_cost: has more than 12 decimal places'],
+    [
+      { input_cost_per_token: 1e-6, output_cost_per_token: 1e-6, cache_read_input_token_cost: '0.0000000000001' },
+      'cache_read_input_token_cost: has more than 12 decimal places',
+    ],
   ])('refuses %j with 400 naming the field', async (body, message) => {
     const response = await api('PUT', '/v1/model-prices/bad-model', { body });
     expect(response.status).toBe(400);

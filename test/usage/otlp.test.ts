@@ -27,11 +27,18 @@ let api: ReturnType<typeof apiClient>;
 beforeAll(async () => {
   ledger = await startTestLedger();
   api = apiClient(ledger);
-  for (const [model, body] of Object.entries(testPrices)) expect((await api('PUT', `/v1/model-prices/${model}`, { body })).status).toBe(200);
+  for (const [model, body] of Object.entries(testPrices))
+    expect((await api('PUT', `/v1/model-prices/${model}`, { body })).status).toBe(200);
 });
 afterAll(async () => ledger?.stop());
 
-const counts = (header: string | null) => Object.fromEntries((header ?? '').split('; ').map((kv) => kv.split('=')).map(([k, v]) => [k, Number(v)]));
+const counts = (header: string | null) =>
+  Object.fromEntries(
+    (header ?? '')
+      .split('; ')
+      .map((kv) => kv.split('='))
+      .map(([k, v]) => [k, Number(v)]),
+  );
 
 describe('POST /v1/otlp/v1/traces', () => {
   const minute = testMinute(1);
@@ -65,7 +72,15 @@ describe('POST /v1/otlp/v1/traces', () => {
       unpricedRequests: 1,
       errorRate: 0.166667,
       retryRate: 0.166667,
-      tokens: { input: 12_600, cacheRead: 7_424, cacheCreation: 1_000, uncachedInput: 4_176, output: 4_135, reasoning: 2_500, total: 16_735 },
+      tokens: {
+        input: 12_600,
+        cacheRead: 7_424,
+        cacheCreation: 1_000,
+        uncachedInput: 4_176,
+        output: 4_135,
+        reasoning: 2_500,
+        total: 16_735,
+      },
     });
     // Latencies 150, 400, 800, 1200, 2400, 5300 ms: p50 is rank 2 (800), p95 and p99 rank 4 (2400), each within 1%.
     expect(Math.abs(byTeam.total.latencyMs.p50 - 800)).toBeLessThanOrEqual(8);
@@ -116,7 +131,9 @@ describe('POST /v1/otlp/v1/traces', () => {
       headers: { 'content-type': 'application/x-protobuf' },
     });
     expect(response.status).toBe(415);
-    expect(response.body.error.message).toBe('content-type: expected application/json, got application/x-protobuf; OTLP exporters send JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json');
+    expect(response.body.error.message).toBe(
+      'content-type: expected application/json, got application/x-protobuf; OTLP exporters send JSON with OTEL_EXPORTER_OTLP_PROTOCOL=http/json',
+    );
   });
 
   it('refuses a body that is not an OTLP export with 400 naming the field', async () => {

@@ -41,7 +41,16 @@ const throttlingCodes = new Set([
   'PriorRequestNotComplete',
 ]);
 
-const transientCodes = new Set(['InternalServerError', 'InternalFailure', 'InternalError', 'ServiceUnavailable', 'ServiceUnavailableException', 'Unavailable', 'RequestTimeout', 'RequestTimeoutException']);
+const transientCodes = new Set([
+  'InternalServerError',
+  'InternalFailure',
+  'InternalError',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'Unavailable',
+  'RequestTimeout',
+  'RequestTimeoutException',
+]);
 
 interface AwsSdkError {
   name?: string;
@@ -54,7 +63,8 @@ interface AwsSdkError {
 
 /** An AWS SDK v3 error → how to treat it. */
 export function classifyAwsError(error: unknown): FailureClassification {
-  if (error instanceof ProviderError) return { kind: error.kind === 'not_configured' ? 'rejected' : error.kind, retryable: false, message: error.message };
+  if (error instanceof ProviderError)
+    return { kind: error.kind === 'not_configured' ? 'rejected' : error.kind, retryable: false, message: error.message };
   const e = (error ?? {}) as AwsSdkError;
   const status = e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
   const code = e.name;
@@ -66,7 +76,13 @@ export function classifyAwsError(error: unknown): FailureClassification {
   // A reply the SDK could not parse: a 2xx whose body is not JSON / XML, or an error body it could not read.
   if (error instanceof SyntaxError || /deserializ|unexpected token|unexpected end|not valid json|xml|parse/i.test(`${code} ${message}`)) {
     if (status === undefined || (status >= 200 && status < 300)) {
-      return { kind: 'malformed_reply', retryable: false, message: `the reply could not be parsed (${message})`, httpStatus: status, providerCode: code };
+      return {
+        kind: 'malformed_reply',
+        retryable: false,
+        message: `the reply could not be parsed (${message})`,
+        httpStatus: status,
+        providerCode: code,
+      };
     }
   }
   if ((code && transientCodes.has(code)) || e.$fault === 'server' || (status !== undefined && status >= 500)) {

@@ -43,7 +43,11 @@ function pagesOf(
 }
 
 /** GetCostAndUsage, every page, following NextPageToken to the end. */
-export function fetchAwsCostPages(client: CostExplorerClient, query: AwsCostQuery, options: RetryOptions = {}): AsyncGenerator<AwsCostAndUsagePage> {
+export function fetchAwsCostPages(
+  client: CostExplorerClient,
+  query: AwsCostQuery,
+  options: RetryOptions = {},
+): AsyncGenerator<AwsCostAndUsagePage> {
   return pagesOf(
     'CostExplorer.GetCostAndUsage',
     (token) => client.send(new GetCostAndUsageCommand({ ...query, NextPageToken: token })),
@@ -55,7 +59,11 @@ export function fetchAwsCostPages(client: CostExplorerClient, query: AwsCostQuer
  * GetCostAndUsageWithResources (RESOURCE_ID grouping: per-instance cost, last 14 days, needs a Filter), every
  * page. The reply has the same shape as GetCostAndUsage.
  */
-export function fetchAwsResourceCostPages(client: CostExplorerClient, query: AwsResourceCostQuery, options: RetryOptions = {}): AsyncGenerator<AwsCostAndUsagePage> {
+export function fetchAwsResourceCostPages(
+  client: CostExplorerClient,
+  query: AwsResourceCostQuery,
+  options: RetryOptions = {},
+): AsyncGenerator<AwsCostAndUsagePage> {
   return pagesOf(
     'CostExplorer.GetCostAndUsageWithResources',
     (token) => client.send(new GetCostAndUsageWithResourcesCommand({ ...query, NextPageToken: token })),
@@ -64,6 +72,17 @@ export function fetchAwsResourceCostPages(client: CostExplorerClient, query: Aws
 }
 
 /** Daily cost of one UTC date range [start, end) (`yyyy-mm-dd`), grouped as given (at most two groups). */
-export function awsDailyCostQuery(start: string, end: string, groupBy: GetCostAndUsageCommandInput['GroupBy'], filter?: GetCostAndUsageCommandInput['Filter']): AwsCostQuery {
-  return { TimePeriod: { Start: start, End: end }, Granularity: 'DAILY', Metrics: awsCostMetrics, GroupBy: groupBy, ...(filter ? { Filter: filter } : {}) };
+export function awsDailyCostQuery(
+  start: string,
+  end: string,
+  groupBy: GetCostAndUsageCommandInput['GroupBy'],
+  filter?: GetCostAndUsageCommandInput['Filter'],
+): AwsCostQuery {
+  return {
+    TimePeriod: { Start: start, End: end },
+    Granularity: 'DAILY',
+    Metrics: awsCostMetrics,
+    GroupBy: groupBy,
+    ...(filter ? { Filter: filter } : {}),
+  };
 }

@@ -32,7 +32,9 @@ function priceListEntries(output: GetProductsCommandOutput): string[] {
   if (list === undefined) return [];
   if (!Array.isArray(list)) throw malformedReply('aws', 'Pricing.GetProducts', 'PriceList is not a list', 'PriceList');
   // The SDK may hand each entry back as a string, a String-like lazy JSON value, or already parsed.
-  return list.map((entry) => (typeof entry === 'object' && entry !== null && !(entry instanceof String) ? JSON.stringify(entry) : String(entry)));
+  return list.map((entry) =>
+    typeof entry === 'object' && entry !== null && !(entry instanceof String) ? JSON.stringify(entry) : String(entry),
+  );
 }
 
 /** GetProducts (ServiceCode AmazonEC2 unless given), every page. */
@@ -43,7 +45,10 @@ export async function* fetchAwsPriceListPages(
 ): AsyncGenerator<AwsPriceListPage> {
   const pages = followPageTokens(
     { provider: 'aws', operation: 'Pricing.GetProducts', classify: classifyAwsError },
-    (token) => client.send(new GetProductsCommand({ FormatVersion: 'aws_v1', ...input, ServiceCode: input.ServiceCode ?? 'AmazonEC2', NextToken: token })),
+    (token) =>
+      client.send(
+        new GetProductsCommand({ FormatVersion: 'aws_v1', ...input, ServiceCode: input.ServiceCode ?? 'AmazonEC2', NextToken: token }),
+      ),
     (page) => page.NextToken,
     options,
   );

@@ -1,4 +1,9 @@
-import { ListServiceQuotasCommand, type ListServiceQuotasCommandInput, type ListServiceQuotasCommandOutput, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import {
+  ListServiceQuotasCommand,
+  type ListServiceQuotasCommandInput,
+  type ListServiceQuotasCommandOutput,
+  ServiceQuotasClient,
+} from '@aws-sdk/client-service-quotas';
 import { malformedReply } from '../../domain/providers/provider-errors.js';
 import { followPageTokens } from '../page-tokens.js';
 import type { RetryOptions } from '../provider-retry.js';
@@ -19,7 +24,8 @@ export function fetchServiceQuotaPages(
     { provider: 'aws', operation, classify: classifyAwsError },
     async (token) => {
       const output = await client.send(new ListServiceQuotasCommand({ ServiceCode: 'ec2', ...input, NextToken: token }));
-      if (output.Quotas !== undefined && !Array.isArray(output.Quotas)) throw malformedReply('aws', operation, 'Quotas is not a list', 'Quotas');
+      if (output.Quotas !== undefined && !Array.isArray(output.Quotas))
+        throw malformedReply('aws', operation, 'Quotas is not a list', 'Quotas');
       return output;
     },
     (page) => page.NextToken,

@@ -30,14 +30,23 @@ export function azureRetryAfterMs(header: (name: string) => string | null | unde
 
 /** An error from an Azure SDK pipeline (RestError) or from fetch → how to treat it. */
 export function classifyAzureError(error: unknown): FailureClassification {
-  if (error instanceof ProviderError) return { kind: error.kind === 'not_configured' ? 'rejected' : error.kind, retryable: false, message: error.message };
+  if (error instanceof ProviderError)
+    return { kind: error.kind === 'not_configured' ? 'rejected' : error.kind, retryable: false, message: error.message };
   if (isRestError(error)) {
     const status = error.statusCode;
     const code = error.code;
-    if (code === 'PARSE_ERROR') return { kind: 'malformed_reply', retryable: false, message: 'the reply could not be parsed', httpStatus: status, providerCode: code };
+    if (code === 'PARSE_ERROR')
+      return {
+        kind: 'malformed_reply',
+        retryable: false,
+        message: 'the reply could not be parsed',
+        httpStatus: status,
+        providerCode: code,
+      };
     const retryAfter = error.response ? azureRetryAfterMs((name) => error.response!.headers.get(name)) : undefined;
     if (status !== undefined) return classifyHttpStatus(status, errorMessage(error), code, retryAfter);
-    if (code === 'REQUEST_SEND_ERROR' || isNetworkError(error)) return { kind: 'unavailable', retryable: true, message: errorMessage(error), providerCode: code };
+    if (code === 'REQUEST_SEND_ERROR' || isNetworkError(error))
+      return { kind: 'unavailable', retryable: true, message: errorMessage(error), providerCode: code };
     return { kind: 'unavailable', retryable: false, message: errorMessage(error), providerCode: code };
   }
   if (isNetworkError(error) || (error instanceof TypeError && /fetch failed/i.test(error.message))) {

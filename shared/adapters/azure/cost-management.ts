@@ -1,5 +1,11 @@
 import { CostManagementClient, type QueryDefinition, type QueryGrouping } from '@azure/arm-costmanagement';
-import { type PipelinePolicy, RestError, bearerTokenAuthenticationPolicyName, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import {
+  type PipelinePolicy,
+  RestError,
+  bearerTokenAuthenticationPolicyName,
+  createHttpHeaders,
+  createPipelineRequest,
+} from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/identity';
 import type { AzureCostType, AzureQueryPage } from '../../domain/costs/focus-azure.js';
 import { malformedReply } from '../../domain/providers/provider-errors.js';
@@ -68,7 +74,8 @@ export const defaultAzureCostGrouping: QueryGrouping[] = [
 export function azureCostQueryDefinition(params: AzureCostQueryParams): QueryDefinition {
   const from = new Date(`${params.from}T00:00:00Z`);
   const to = new Date(Date.parse(`${params.to}T00:00:00Z`) - 1000);
-  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to <= from) throw new RangeError(`Bad period ${params.from}..${params.to}`);
+  if (Number.isNaN(from.getTime()) || Number.isNaN(to.getTime()) || to <= from)
+    throw new RangeError(`Bad period ${params.from}..${params.to}`);
   const grouping = params.grouping ?? defaultAzureCostGrouping;
   if (grouping.length > 2) throw new RangeError('The Query API allows at most two groupings');
   return {
@@ -118,10 +125,19 @@ export async function* fetchAzureCostPages(
     seen.add(nextLink);
     page = await callWithRetry(call, async () => {
       const response = await client.sendRequest(
-        createPipelineRequest({ url: nextLink, method: 'POST', body, headers: createHttpHeaders({ 'content-type': 'application/json', accept: 'application/json' }) }),
+        createPipelineRequest({
+          url: nextLink,
+          method: 'POST',
+          body,
+          headers: createHttpHeaders({ 'content-type': 'application/json', accept: 'application/json' }),
+        }),
       );
       if (response.status < 200 || response.status >= 300) {
-        throw new RestError(`HTTP ${response.status}: ${(response.bodyAsText ?? '').slice(0, 200)}`, { statusCode: response.status, response, code: errorCode(response.bodyAsText) });
+        throw new RestError(`HTTP ${response.status}: ${(response.bodyAsText ?? '').slice(0, 200)}`, {
+          statusCode: response.status,
+          response,
+          code: errorCode(response.bodyAsText),
+        });
       }
       let parsed: unknown;
       try {
@@ -130,7 +146,8 @@ export async function* fetchAzureCostPages(
         throw malformedReply('azure', operation, 'the reply is not JSON', undefined, error);
       }
       const properties = (parsed as { properties?: unknown } | null)?.properties;
-      if (typeof properties !== 'object' || properties === null) throw malformedReply('azure', operation, 'properties is missing', 'properties');
+      if (typeof properties !== 'object' || properties === null)
+        throw malformedReply('azure', operation, 'properties is missing', 'properties');
       return checkPage(properties as AzureQueryPage, operation);
     });
     yield page;
@@ -151,6 +168,7 @@ function checkPage(page: unknown, operation: string): AzureQueryPage {
   const { columns, rows, nextLink } = page as AzureQueryPage;
   if (!Array.isArray(columns)) throw malformedReply('azure', operation, 'columns is missing', 'properties.columns');
   if (!Array.isArray(rows)) throw malformedReply('azure', operation, 'rows is missing', 'properties.rows');
-  if (nextLink !== undefined && nextLink !== null && typeof nextLink !== 'string') throw malformedReply('azure', operation, 'nextLink is not a string', 'properties.nextLink');
+  if (nextLink !== undefined && nextLink !== null && typeof nextLink !== 'string')
+    throw malformedReply('azure', operation, 'nextLink is not a string', 'properties.nextLink');
   return { columns, rows, nextLink: nextLink || null };
 }

@@ -70,7 +70,8 @@ export async function* fetchAzureRetailPricePages(
         throw malformedReply('azure', operation, 'the reply is not JSON', undefined, error);
       }
       const body = parsed as Partial<AzureRetailPricesPage> | null;
-      if (typeof body !== 'object' || body === null || !Array.isArray(body.Items)) throw malformedReply('azure', operation, 'Items is missing', 'Items');
+      if (typeof body !== 'object' || body === null || !Array.isArray(body.Items))
+        throw malformedReply('azure', operation, 'Items is missing', 'Items');
       if (body.NextPageLink !== undefined && body.NextPageLink !== null && typeof body.NextPageLink !== 'string') {
         throw malformedReply('azure', operation, 'NextPageLink is not a string', 'NextPageLink');
       }
@@ -78,7 +79,8 @@ export async function* fetchAzureRetailPricePages(
     });
     yield page;
     url = page.NextPageLink;
-    if (url && originOf(url) !== origin) throw malformedReply('azure', operation, `NextPageLink is not a link on ${origin}`, 'NextPageLink');
+    if (url && originOf(url) !== origin)
+      throw malformedReply('azure', operation, `NextPageLink is not a link on ${origin}`, 'NextPageLink');
   }
 }
 

@@ -37,7 +37,12 @@ type Item = Record<string, unknown>;
 function fromItem(item: Item): StoredAnomaly {
   const feedback: AnomalyFeedback | null =
     item.feedback === 'expected' || item.feedback === 'unexpected'
-      ? { verdict: item.feedback, note: (item.feedbackNote as string | undefined) ?? null, at: item.feedbackAt as string, by: (item.feedbackBy as string | undefined) ?? null }
+      ? {
+          verdict: item.feedback,
+          note: (item.feedbackNote as string | undefined) ?? null,
+          at: item.feedbackAt as string,
+          by: (item.feedbackBy as string | undefined) ?? null,
+        }
       : null;
   const view = JSON.parse(item.v as string) as AnomalyView;
   return {
@@ -52,7 +57,7 @@ function fromItem(item: Item): StoredAnomaly {
 function monthsBetween(from: string, to: string): string[] {
   const months: string[] = [];
   const end = monthOf(to);
-  for (let t = Date.parse(`${monthOf(from)}-01T00:00:00Z`); ; ) {
+  for (let t = Date.parse(`${monthOf(from)}-01T00:00:00Z`); ;) {
     const month = new Date(t).toISOString().slice(0, 7);
     months.push(month);
     if (month >= end) return months;
@@ -77,7 +82,8 @@ export class DynamoAnomalyStore {
         new UpdateCommand({
           TableName: this.tableName,
           Key: ledgerKeys.anomaly.key(anomaly.anomalyId),
-          UpdateExpression: 'SET v = :v, gsi1pk = :gpk, gsi1sk = :gsk, detectedAt = :now, firstDetectedAt = if_not_exists(firstDetectedAt, :now), expiresAt = :exp',
+          UpdateExpression:
+            'SET v = :v, gsi1pk = :gpk, gsi1sk = :gsk, detectedAt = :now, firstDetectedAt = if_not_exists(firstDetectedAt, :now), expiresAt = :exp',
           ExpressionAttributeValues: {
             ':v': JSON.stringify(view),
             ':gpk': byDay.gsi1pk,

@@ -24,7 +24,9 @@ export async function readItems(db: DynamoDBDocumentClient, tableName: string, k
   for (let i = 0; i < keys.length; i += 100) {
     let pending: Item[] | undefined = keys.slice(i, i + 100);
     for (let attempt = 0; pending && pending.length > 0 && attempt < 8; attempt++) {
-      const out: BatchGetCommandOutput = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+      const out: BatchGetCommandOutput = await db.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+      );
       for (const item of out.Responses?.[tableName] ?? []) found.set(keyString(item as ItemKey), item);
       pending = out.UnprocessedKeys?.[tableName]?.Keys;
       if (pending?.length) await sleep(20 * 2 ** attempt);

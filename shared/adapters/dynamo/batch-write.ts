@@ -3,7 +3,12 @@ import { BatchWriteCommand, type BatchWriteCommandOutput, type DynamoDBDocumentC
 type WriteRequest = NonNullable<NonNullable<ConstructorParameters<typeof BatchWriteCommand>[0]['RequestItems']>[string]>[number];
 
 /** BatchWriteItem in groups of 25, resending unprocessed items with backoff until every one is written. */
-export async function batchWrite(db: DynamoDBDocumentClient, tableName: string, requests: WriteRequest[], maxAttempts = 10): Promise<number> {
+export async function batchWrite(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  requests: WriteRequest[],
+  maxAttempts = 10,
+): Promise<number> {
   let sent = 0;
   for (let i = 0; i < requests.length; i += 25) {
     let pending: WriteRequest[] | undefined = requests.slice(i, i + 25);

@@ -57,7 +57,13 @@ export class DynamoBudgetStore {
 
   private async put(budget: Budget, condition: string): Promise<boolean> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.tableName, Item: { ...keyOf(budget.id), b: JSON.stringify(budget) }, ConditionExpression: condition }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keyOf(budget.id), b: JSON.stringify(budget) },
+          ConditionExpression: condition,
+        }),
+      );
       return true;
     } catch (error) {
       if (isConditionalCheckFailure(error)) return false;

@@ -36,7 +36,11 @@ export class DynamoCapacityStore {
 
   async latest(filter: { kind?: CapacityObservation['kind'] | undefined; region?: string | undefined }): Promise<CapacityObservation[]> {
     const out: CapacityObservation[] = [];
-    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.latestCapacity.pk } })) {
+    for await (const item of queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': ledgerKeys.latestCapacity.pk },
+    })) {
       const o = JSON.parse(item.o as string) as CapacityObservation;
       if ((!filter.kind || o.kind === filter.kind) && (!filter.region || o.region === filter.region)) out.push(o);
     }

@@ -10,9 +10,7 @@ export interface DynamoSettings {
 export function createDocumentClient(settings: DynamoSettings): DynamoDBDocumentClient {
   const client = new DynamoDBClient({
     region: settings.region,
-    ...(settings.endpoint
-      ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
-      : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
     maxAttempts: 5,
   });
   return DynamoDBDocumentClient.from(client, {

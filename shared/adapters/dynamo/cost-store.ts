@@ -32,7 +32,12 @@ export class DynamoCostStore {
       this.db,
       this.tableName,
       records.map(({ key, record }) => {
-        const parts = { provider: key.provider, account: key.billingAccountId, day: dayOf(record.ChargePeriodStart), dimensionsHash: key.dimensionsHash };
+        const parts = {
+          provider: key.provider,
+          account: key.billingAccountId,
+          day: dayOf(record.ChargePeriodStart),
+          dimensionsHash: key.dimensionsHash,
+        };
         return {
           PutRequest: {
             Item: {
@@ -48,9 +53,15 @@ export class DynamoCostStore {
   }
 
   /** Delete records of these accounts and days that the run `runId` did not write. Returns how many. */
-  async removeStale(runId: string, provider: CloudProvider, accounts: Iterable<string>, period: { start: string; end: string }): Promise<number> {
+  async removeStale(
+    runId: string,
+    provider: CloudProvider,
+    accounts: Iterable<string>,
+    period: { start: string; end: string },
+  ): Promise<number> {
     const days: string[] = [];
-    for (let t = Date.parse(`${period.start.slice(0, 10)}T00:00:00Z`); t < Date.parse(period.end); t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
+    for (let t = Date.parse(`${period.start.slice(0, 10)}T00:00:00Z`); t < Date.parse(period.end); t += DAY_MS)
+      days.push(new Date(t).toISOString().slice(0, 10));
     const partitions = [...new Set(accounts)].flatMap((account) => days.map((day) => ledgerKeys.cost.pk({ provider, account, day })));
     const removed = await mapWithConcurrency(partitions, 4, async (pk) => {
       const stale: { pk: string; sk: string }[] = [];
@@ -64,7 +75,12 @@ export class DynamoCostStore {
       })) {
         stale.push(item as { pk: string; sk: string });
       }
-      if (stale.length) await batchWrite(this.db, this.tableName, stale.map((Key) => ({ DeleteRequest: { Key } })));
+      if (stale.length)
+        await batchWrite(
+          this.db,
+          this.tableName,
+          stale.map((Key) => ({ DeleteRequest: { Key } })),
+        );
       return stale.length;
     });
     return removed.reduce((a, b) => a + b, 0);
@@ -78,7 +94,10 @@ export class DynamoCostStore {
         TableName: this.tableName,
         IndexName: 'gsi1',
         KeyConditionExpression: query.provider ? 'gsi1pk = :pk AND begins_with(gsi1sk, :provider)' : 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': ledgerKeys.costByDay.pk(day), ...(query.provider ? { ':provider': ledgerKeys.costByDay.providerPrefix(query.provider) } : {}) },
+        ExpressionAttributeValues: {
+          ':pk': ledgerKeys.costByDay.pk(day),
+          ...(query.provider ? { ':provider': ledgerKeys.costByDay.providerPrefix(query.provider) } : {}),
+        },
       })) {
         yield JSON.parse(item.r as string) as FocusRecord;
       }

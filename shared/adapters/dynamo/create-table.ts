@@ -14,7 +14,10 @@ export async function ensureLedgerTable(client: DynamoDBClient, tableName: strin
       new CreateTableCommand({
         TableName: tableName,
         BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: Object.entries(ledgerKeyAttributes).map(([AttributeName, AttributeType]) => ({ AttributeName, AttributeType })),
+        AttributeDefinitions: Object.entries(ledgerKeyAttributes).map(([AttributeName, AttributeType]) => ({
+          AttributeName,
+          AttributeType,
+        })),
         KeySchema: [
           { AttributeName: ledgerTable.partitionKey, KeyType: 'HASH' },
           { AttributeName: ledgerTable.sortKey, KeyType: 'RANGE' },
@@ -40,7 +43,10 @@ export async function ensureLedgerTable(client: DynamoDBClient, tableName: strin
     await new Promise((r) => setTimeout(r, 100));
   }
   await client.send(
-    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { AttributeName: ledgerTable.ttlAttribute, Enabled: true } }),
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: ledgerTable.ttlAttribute, Enabled: true },
+    }),
   );
   return 'created';
 }

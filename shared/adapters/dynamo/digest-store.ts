@@ -19,7 +19,8 @@ export class DynamoDigestStore {
   async putDigest(model: DigestModel): Promise<void> {
     const digest = digestModelSchema.parse(model);
     const dayMs = Date.parse(`${digest.date}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(digest.date) || !Number.isFinite(dayMs)) throw new RangeError(`digest date must be a yyyy-mm-dd day, got ${digest.date}`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(digest.date) || !Number.isFinite(dayMs))
+      throw new RangeError(`digest date must be a yyyy-mm-dd day, got ${digest.date}`);
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,

@@ -10,7 +10,13 @@ import { ledgerKeys } from './table.js';
 
 /** A stored row; rows written before idle-held GPU-hours and epochs were measured read as none of either. */
 function rowOf(text: string): UnitEconomicsRow {
-  return { idleHeldGpuHours: 0, idleHeldCost: '0', epochs: null, costPerEpoch: null, ...(JSON.parse(text) as Partial<UnitEconomicsRow>) } as UnitEconomicsRow;
+  return {
+    idleHeldGpuHours: 0,
+    idleHeldCost: '0',
+    epochs: null,
+    costPerEpoch: null,
+    ...(JSON.parse(text) as Partial<UnitEconomicsRow>),
+  } as UnitEconomicsRow;
 }
 
 /** What a daily run observed of the fleet over its trailing window: the input of the signals. */
@@ -55,7 +61,11 @@ export class DynamoEconomicsStore {
       this.tableName,
       hours.map((h) => ({
         PutRequest: {
-          Item: { ...ledgerKeys.hostHour.key({ pool: h.pool, hostId: h.hostId, hourMs: h.hour }), d: JSON.stringify(h), expiresAt: this.expiresAt(h.hour) },
+          Item: {
+            ...ledgerKeys.hostHour.key({ pool: h.pool, hostId: h.hostId, hourMs: h.hour }),
+            d: JSON.stringify(h),
+            expiresAt: this.expiresAt(h.hour),
+          },
         },
       })),
     );
@@ -64,7 +74,11 @@ export class DynamoEconomicsStore {
   /** Host-hours in [from, to), one partition per day, streamed. */
   async *hostHours(range: { from: number; to: number }): AsyncGenerator<HostHour> {
     for (let day = Math.floor(range.from / DAY_MS) * DAY_MS; day < range.to; day += DAY_MS) {
-      for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.hostHour.pk(day) } })) {
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': ledgerKeys.hostHour.pk(day) },
+      })) {
         const h = JSON.parse(item.d as string) as HostHour;
         if (h.hour >= range.from && h.hour < range.to) yield h;
       }
@@ -93,9 +107,19 @@ export class DynamoEconomicsStore {
   }
 
   /** Rows of a period in [from, to), optionally of one scope kind (and scope). */
-  async rows(query: { period: 'hour' | 'day'; from: number; to: number; scopeKind?: string | undefined; scope?: string | undefined }): Promise<UnitEconomicsRow[]> {
+  async rows(query: {
+    period: 'hour' | 'day';
+    from: number;
+    to: number;
+    scopeKind?: string | undefined;
+    scope?: string | undefined;
+  }): Promise<UnitEconomicsRow[]> {
     if (query.scopeKind && query.scope) {
-      const range = ledgerKeys.economicsRowByScope.range({ period: query.period, scopeKind: query.scopeKind, scope: query.scope }, query.from, query.to - 1);
+      const range = ledgerKeys.economicsRowByScope.range(
+        { period: query.period, scopeKind: query.scopeKind, scope: query.scope },
+        query.from,
+        query.to - 1,
+      );
       const out: UnitEconomicsRow[] = [];
       for await (const item of queryAll(this.db, {
         TableName: this.tableName,
@@ -114,7 +138,10 @@ export class DynamoEconomicsStore {
       for await (const item of queryAll(this.db, {
         TableName: this.tableName,
         KeyConditionExpression: query.scopeKind ? 'pk = :pk AND begins_with(sk, :kind)' : 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': ledgerKeys.economicsRow.pk(query.period, dayOf(day)), ...(query.scopeKind ? { ':kind': ledgerKeys.economicsRow.scopeKindPrefix(query.scopeKind) } : {}) },
+        ExpressionAttributeValues: {
+          ':pk': ledgerKeys.economicsRow.pk(query.period, dayOf(day)),
+          ...(query.scopeKind ? { ':kind': ledgerKeys.economicsRow.scopeKindPrefix(query.scopeKind) } : {}),
+        },
       })) {
         const row = rowOf(item.r as string);
         const start = Date.parse(row.start);
@@ -128,8 +155,12 @@ export class DynamoEconomicsStore {
   async putObservations(date: string, observations: FleetObservations): Promise<void> {
     const expiresAt = this.expiresAt(Date.parse(date));
     await batchWrite(this.db, this.tableName, [
-      ...observations.pools.map((p) => ({ PutRequest: { Item: { ...ledgerKeys.poolObservation.key(date, p.pool), o: JSON.stringify(p), expiresAt } } })),
-      ...observations.gpus.map((g) => ({ PutRequest: { Item: { ...ledgerKeys.gpuObservation.key(date, g.uuid), o: JSON.stringify(g), expiresAt } } })),
+      ...observations.pools.map((p) => ({
+        PutRequest: { Item: { ...ledgerKeys.poolObservation.key(date, p.pool), o: JSON.stringify(p), expiresAt } },
+      })),
+      ...observations.gpus.map((g) => ({
+        PutRequest: { Item: { ...ledgerKeys.gpuObservation.key(date, g.uuid), o: JSON.stringify(g), expiresAt } },
+      })),
       ...(observations.workloads ?? []).map((w) => ({
         PutRequest: { Item: { ...ledgerKeys.workloadObservation.key(date, w), o: JSON.stringify(w), expiresAt } },
       })),
@@ -150,7 +181,11 @@ export class DynamoEconomicsStore {
     const pools: PoolObservation[] = [];
     const gpus: GpuObservation[] = [];
     const workloads: WorkloadObservation[] = [];
-    for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.poolObservation.pk(date) } })) {
+    for await (const item of queryAll(this.db, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': ledgerKeys.poolObservation.pk(date) },
+    })) {
       const sk = item.sk as string;
       if (sk.startsWith(ledgerKeys.poolObservation.skPrefix)) pools.push(JSON.parse(item.o as string));
       else if (sk.startsWith(ledgerKeys.workloadObservation.skPrefix)) workloads.push(JSON.parse(item.o as string));
@@ -163,7 +198,11 @@ export class DynamoEconomicsStore {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...ledgerKeys.analysisRun.key(run.startedAt, run.executionId), run: JSON.stringify(run), expiresAt: this.expiresAt(Date.parse(run.startedAt)) },
+        Item: {
+          ...ledgerKeys.analysisRun.key(run.startedAt, run.executionId),
+          run: JSON.stringify(run),
+          expiresAt: this.expiresAt(Date.parse(run.startedAt)),
+        },
       }),
     );
   }

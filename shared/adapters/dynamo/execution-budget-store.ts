@@ -108,7 +108,12 @@ const toBigInt = (value: unknown): bigint => (value === undefined || value === n
 
 function amountsFrom(map: unknown): BudgetAmounts {
   const source = (map ?? {}) as Record<string, unknown>;
-  return { cost: toBigInt(source.cost), tokens: toBigInt(source.tokens), modelCalls: toBigInt(source.modelCalls), retries: toBigInt(source.retries) };
+  return {
+    cost: toBigInt(source.cost),
+    tokens: toBigInt(source.tokens),
+    modelCalls: toBigInt(source.modelCalls),
+    retries: toBigInt(source.retries),
+  };
 }
 
 function counterFrom(item: Item | undefined): BudgetCounter {
@@ -128,7 +133,11 @@ function reservationFrom(item: Item): ExecutionReservation {
     budgetId: item.budgetId as string,
     requestId: item.requestId as string,
     conversationId: (item.conversationId as string | undefined) ?? null,
-    window: { kind: item.windowKind as BudgetWindow['kind'], start: Number(item.windowStart), end: item.windowEnd === undefined ? null : Number(item.windowEnd) },
+    window: {
+      kind: item.windowKind as BudgetWindow['kind'],
+      start: Number(item.windowStart),
+      end: item.windowEnd === undefined ? null : Number(item.windowEnd),
+    },
     estimate: amountsFrom(item.estimate),
     status: item.status as ReservationStatus,
     createdAt: Number(item.createdAtMs),
@@ -313,7 +322,10 @@ export class DynamoExecutionBudgetStore {
       IndexName: 'gsi1',
       KeyConditionExpression: 'gsi1pk = :pk AND gsi1sk < :bound',
       // Keys are `<releaseAtMs>#<id>`, so everything below the next millisecond expired at or before now.
-      ExpressionAttributeValues: { ':pk': ledgerKeys.openReservationByExpiry.pk(scope), ':bound': ledgerKeys.openReservationByExpiry.expiredBy(nowMs) },
+      ExpressionAttributeValues: {
+        ':pk': ledgerKeys.openReservationByExpiry.pk(scope),
+        ':bound': ledgerKeys.openReservationByExpiry.expiredBy(nowMs),
+      },
       ProjectionExpression: 'pk',
     });
     for await (const item of expired) {
@@ -337,7 +349,12 @@ export class DynamoExecutionBudgetStore {
               UpdateExpression: 'SET #status = :expired, releasedAtMs = :now, expiresAt = :ttl REMOVE gsi1pk, gsi1sk',
               ConditionExpression: '#status = :open',
               ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':expired': 'expired', ':open': 'open', ':now': nowMs, ':ttl': ttlSeconds(nowMs, RESERVATION_RETENTION_DAYS) },
+              ExpressionAttributeValues: {
+                ':expired': 'expired',
+                ':open': 'open',
+                ':now': nowMs,
+                ':ttl': ttlSeconds(nowMs, RESERVATION_RETENTION_DAYS),
+              },
             },
           },
           counterUpdate(this.tableName, scopeOf(reservation), { reserved: subtractAmounts(ZERO_AMOUNTS, reservation.estimate) }),
@@ -357,7 +374,12 @@ export class DynamoExecutionBudgetStore {
    * Reserves `reservation.estimate` on the counter of `scope` if it fits under every ceiling, atomically with
    * writing the reservation (see the module comment). A deny writes nothing.
    */
-  async reserve(ceilings: ExecutionBudget['ceilings'], scope: CounterScope, reservation: NewReservation, nowMs: number): Promise<ReserveOutcome> {
+  async reserve(
+    ceilings: ExecutionBudget['ceilings'],
+    scope: CounterScope,
+    reservation: NewReservation,
+    nowMs: number,
+  ): Promise<ReserveOutcome> {
     const rooms = reservationRooms(ceilings, reservation.estimate);
     const overAlone = rooms.filter(({ room }) => room < 0n).map(({ dimension }) => dimension);
     if (overAlone.length > 0) {
@@ -389,7 +411,9 @@ export class DynamoExecutionBudgetStore {
       status: 'open',
       createdAtMs: nowMs,
       releaseAtMs: reservation.releaseAt,
-      ...(scope.window.end === null ? {} : { expiresAt: ttlSeconds(Math.max(scope.window.end, reservation.releaseAt), RESERVATION_RETENTION_DAYS) }),
+      ...(scope.window.end === null
+        ? {}
+        : { expiresAt: ttlSeconds(Math.max(scope.window.end, reservation.releaseAt), RESERVATION_RETENTION_DAYS) }),
     };
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -429,7 +453,9 @@ export class DynamoExecutionBudgetStore {
       const reservation = await this.getReservation(reservationId);
       if (!reservation || reservation.budgetId !== budgetId) return { kind: 'not-found' };
       if (reservation.status === 'settled') {
-        return sameAmounts(reservation.actual!, actual) ? { kind: 'settled', reservation, replayed: true } : { kind: 'settled-differently', reservation };
+        return sameAmounts(reservation.actual!, actual)
+          ? { kind: 'settled', reservation, replayed: true }
+          : { kind: 'settled-differently', reservation };
       }
       const wasOpen = reservation.status === 'open';
       try {
@@ -450,7 +476,11 @@ export class DynamoExecutionBudgetStore {
               },
             },
           },
-          counterUpdate(this.tableName, scopeOf(reservation), wasOpen ? { reserved: subtractAmounts(ZERO_AMOUNTS, reservation.estimate), used: actual } : { used: actual }),
+          counterUpdate(
+            this.tableName,
+            scopeOf(reservation),
+            wasOpen ? { reserved: subtractAmounts(ZERO_AMOUNTS, reservation.estimate), used: actual } : { used: actual },
+          ),
         ]);
         return { kind: 'settled', reservation: { ...reservation, status: 'settled', actual, settledAt: nowMs }, replayed: false };
       } catch (error) {

@@ -77,7 +77,9 @@ export class DynamoMeasurementStore implements MeasurementStore {
   ) {}
 
   async getBatch(hostId: string, batchId: string): Promise<BatchRecord | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: batchKey(hostId, batchId), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: batchKey(hostId, batchId), ConsistentRead: true }),
+    );
     if (!Item) return null;
     return { fingerprint: Item.fingerprint, accepted: Item.accepted, rejectedFields: Item.rejectedFields, createdAt: Item.createdAt };
   }
@@ -103,7 +105,11 @@ export class DynamoMeasurementStore implements MeasurementStore {
   async applyMinutes(batchId: string, rollups: HostMinute[]): Promise<MinuteWrite[]> {
     // A minute that is too large on its own is refused before anything of the batch is written.
     for (const rollup of rollups) toItem(rollup, 0, new Set([batchId]), this.retentionDays);
-    const current = await readItems(this.db, this.tableName, rollups.map((r) => minuteKey(r.hostId, r.minute)));
+    const current = await readItems(
+      this.db,
+      this.tableName,
+      rollups.map((r) => minuteKey(r.hostId, r.minute)),
+    );
     return mapWithConcurrency(rollups, 8, (rollup) => {
       const key = minuteKey(rollup.hostId, rollup.minute);
       return applyOnce(this.db, this.tableName, {

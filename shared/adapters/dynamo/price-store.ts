@@ -80,7 +80,10 @@ export class DynamoPriceStore {
     for await (const item of queryAll(this.db, {
       TableName: this.tableName,
       KeyConditionExpression: filter.gpuModel ? 'pk = :pk AND begins_with(sk, :model)' : 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': ledgerKeys.latestPrice.pk, ...(filter.gpuModel ? { ':model': ledgerKeys.latestPrice.modelPrefix(filter.gpuModel) } : {}) },
+      ExpressionAttributeValues: {
+        ':pk': ledgerKeys.latestPrice.pk,
+        ...(filter.gpuModel ? { ':model': ledgerKeys.latestPrice.modelPrefix(filter.gpuModel) } : {}),
+      },
     })) {
       const p = JSON.parse(item.p as string) as GpuPricePoint;
       if (matchesPriceFilter(p, filter)) out.push(p);
@@ -92,11 +95,16 @@ export class DynamoPriceStore {
   async history(models: readonly string[], range: { from: number; to: number }, filter: PriceFilter): Promise<GpuPricePoint[]> {
     const partitions: string[] = [];
     for (const model of models) {
-      for (let t = Math.floor(range.from / DAY_MS) * DAY_MS; t < range.to; t += DAY_MS) partitions.push(ledgerKeys.priceHistory.pk(model, new Date(t).toISOString().slice(0, 10)));
+      for (let t = Math.floor(range.from / DAY_MS) * DAY_MS; t < range.to; t += DAY_MS)
+        partitions.push(ledgerKeys.priceHistory.pk(model, new Date(t).toISOString().slice(0, 10)));
     }
     const pages = await mapWithConcurrency(partitions, 8, async (pk) => {
       const found: GpuPricePoint[] = [];
-      for await (const item of queryAll(this.db, { TableName: this.tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk } })) {
+      for await (const item of queryAll(this.db, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+      })) {
         const p = JSON.parse(item.p as string) as GpuPricePoint;
         const t = Date.parse(p.observedAt);
         if (t >= range.from && t < range.to && matchesPriceFilter(p, filter)) found.push(p);

@@ -34,7 +34,11 @@ export class DynamoRunStore {
           TableName: this.tableName,
           ...(query.collector
             ? { KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.collectorRun.pk(query.collector) } }
-            : { IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.collectorRunByTime.pk } }),
+            : {
+                IndexName: 'gsi1',
+                KeyConditionExpression: 'gsi1pk = :pk',
+                ExpressionAttributeValues: { ':pk': ledgerKeys.collectorRunByTime.pk },
+              }),
           ScanIndexForward: false,
           Limit: query.limit - out.length,
           ExclusiveStartKey,

@@ -35,7 +35,14 @@ export class DynamoSignalStore {
           UpdateExpression:
             'SET #first = if_not_exists(#first, :now), #updated = :now, #status = :open, #signal = :signal, #type = :type, gsi1pk = :gsi1pk, gsi1sk = :gsi1sk REMOVE #resolved, expiresAt',
           ConditionExpression: 'attribute_not_exists(#updated) OR #updated <= :now',
-          ExpressionAttributeNames: { '#first': 'firstRaisedAt', '#updated': 'updatedAt', '#status': 'status', '#signal': 'signal', '#type': 'signalType', '#resolved': 'resolvedAt' },
+          ExpressionAttributeNames: {
+            '#first': 'firstRaisedAt',
+            '#updated': 'updatedAt',
+            '#status': 'status',
+            '#signal': 'signal',
+            '#type': 'signalType',
+            '#resolved': 'resolvedAt',
+          },
           ExpressionAttributeValues: {
             ':now': now,
             ':open': 'open',

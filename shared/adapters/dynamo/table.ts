@@ -76,7 +76,12 @@ export const keyPartFormats: Record<string, string> = {
  * string order is time order.
  */
 export const accessPatterns = {
-  hostMinute: { index: 'table', pk: 'HOST#<hostId>', sk: 'MIN#<minuteMs>', reads: 'host-minute rollups of one host in a time range: sk BETWEEN MIN#<fromMs> AND MIN#<toMs>' },
+  hostMinute: {
+    index: 'table',
+    pk: 'HOST#<hostId>',
+    sk: 'MIN#<minuteMs>',
+    reads: 'host-minute rollups of one host in a time range: sk BETWEEN MIN#<fromMs> AND MIN#<toMs>',
+  },
   hostMinuteByDay: {
     index: 'gsi1',
     on: 'hostMinute',
@@ -87,22 +92,71 @@ export const accessPatterns = {
   ingestBatch: { index: 'table', pk: 'BATCH#<hostId>#<batchId>', sk: 'BATCH', reads: 'ingest batch record (idempotency)' },
   token: { index: 'table', pk: 'TOKEN#<keyId>', sk: 'TOKEN', reads: 'API token by key id' },
   tokenByCreation: { index: 'gsi1', on: 'token', pk: 'TOKENS', sk: '<createdAt>#<keyId>', reads: 'all API tokens' },
-  cost: { index: 'table', pk: 'COST#<provider>#<account>#<yyyy-mm-dd>', sk: '<dimensionsHash>', reads: 'FOCUS records of an account and day (stale records of a run)' },
-  costByDay: { index: 'gsi1', on: 'cost', pk: 'COSTDAY#<yyyy-mm-dd>', sk: '<provider>#<account>#<dimensionsHash>', reads: 'FOCUS records of a day, all providers or one: begins_with <provider>#' },
-  latestPrice: { index: 'table', pk: 'PRICELATEST', sk: '<gpuModel>#<offer>', reads: 'latest GPU price of every offer, all or one model: begins_with <gpuModel>#' },
-  priceHistory: { index: 'table', pk: 'PRICE#<gpuModel>#<yyyy-mm-dd>', sk: '<pricePointKey>', reads: 'GPU price history of a model and day' },
+  cost: {
+    index: 'table',
+    pk: 'COST#<provider>#<account>#<yyyy-mm-dd>',
+    sk: '<dimensionsHash>',
+    reads: 'FOCUS records of an account and day (stale records of a run)',
+  },
+  costByDay: {
+    index: 'gsi1',
+    on: 'cost',
+    pk: 'COSTDAY#<yyyy-mm-dd>',
+    sk: '<provider>#<account>#<dimensionsHash>',
+    reads: 'FOCUS records of a day, all providers or one: begins_with <provider>#',
+  },
+  latestPrice: {
+    index: 'table',
+    pk: 'PRICELATEST',
+    sk: '<gpuModel>#<offer>',
+    reads: 'latest GPU price of every offer, all or one model: begins_with <gpuModel>#',
+  },
+  priceHistory: {
+    index: 'table',
+    pk: 'PRICE#<gpuModel>#<yyyy-mm-dd>',
+    sk: '<pricePointKey>',
+    reads: 'GPU price history of a model and day',
+  },
   latestCapacity: { index: 'table', pk: 'CAPACITY', sk: '<subject>', reads: 'latest capacity observation of every subject' },
   capacityHistory: { index: 'table', pk: 'CAPACITY#<yyyy-mm-dd>', sk: '<observationKey>', reads: 'capacity history of a day' },
   collectorRun: { index: 'table', pk: 'RUN#<collector>', sk: '<startedAt>#<runId>', reads: 'runs of one collector, newest first' },
-  collectorRunByTime: { index: 'gsi1', on: 'collectorRun', pk: 'RUNS', sk: '<startedAt>#<runId>', reads: 'runs of all collectors, newest first' },
+  collectorRunByTime: {
+    index: 'gsi1',
+    on: 'collectorRun',
+    pk: 'RUNS',
+    sk: '<startedAt>#<runId>',
+    reads: 'runs of all collectors, newest first',
+  },
   anomaly: { index: 'table', pk: 'ANOMALY#<anomalyId>', sk: 'ANOMALY', reads: 'anomaly by id, with its feedback' },
-  anomalyByDay: { index: 'gsi1', on: 'anomaly', pk: 'ANOMALYMONTH#<yyyy-mm>', sk: '<yyyy-mm-dd>#<anomalyId>', reads: 'anomalies of a day range: gsi1sk BETWEEN <from># AND <to>#~, a month per partition' },
-  usageMinute: { index: 'table', pk: 'USAGE#<yyyy-mm-dd>', sk: 'MIN#<minuteMs>#<dimensionsKey>', reads: 'LLM usage minute rollups of a day and window: sk BETWEEN MIN#<fromMs> AND MIN#<toMs>#~' },
-  usageEvent: { index: 'table', pk: 'USAGEREQ#<requestId>', sk: 'REQ', reads: 'LLM usage event idempotency record (claimed conditionally)' },
+  anomalyByDay: {
+    index: 'gsi1',
+    on: 'anomaly',
+    pk: 'ANOMALYMONTH#<yyyy-mm>',
+    sk: '<yyyy-mm-dd>#<anomalyId>',
+    reads: 'anomalies of a day range: gsi1sk BETWEEN <from># AND <to>#~, a month per partition',
+  },
+  usageMinute: {
+    index: 'table',
+    pk: 'USAGE#<yyyy-mm-dd>',
+    sk: 'MIN#<minuteMs>#<dimensionsKey>',
+    reads: 'LLM usage minute rollups of a day and window: sk BETWEEN MIN#<fromMs> AND MIN#<toMs>#~',
+  },
+  usageEvent: {
+    index: 'table',
+    pk: 'USAGEREQ#<requestId>',
+    sk: 'REQ',
+    reads: 'LLM usage event idempotency record (claimed conditionally)',
+  },
   usageBatch: { index: 'table', pk: 'USAGEBATCH#<owner>', sk: 'BATCH', reads: 'LLM usage batch outcome (replays)' },
   modelPrice: { index: 'table', pk: 'MODELPRICE', sk: '<model>', reads: 'model prices, all' },
   executionBudget: { index: 'table', pk: 'XBUDGET#<budgetId>', sk: 'XBUDGET', reads: 'execution budget definition' },
-  executionBudgetByCreation: { index: 'gsi1', on: 'executionBudget', pk: 'XBUDGETS', sk: '<createdAt>#<budgetId>', reads: 'all execution budgets' },
+  executionBudgetByCreation: {
+    index: 'gsi1',
+    on: 'executionBudget',
+    pk: 'XBUDGETS',
+    sk: '<createdAt>#<budgetId>',
+    reads: 'all execution budgets',
+  },
   executionBudgetCounter: {
     index: 'table',
     pk: 'XBCOUNTER#<budgetId>#<window>#<windowStart>#<conversation>',
@@ -110,7 +164,12 @@ export const accessPatterns = {
     reads: 'execution budget counter of a window (and conversation)',
     parts: { window: 'hour|day|week|month|lifetime', windowStart: `${EPOCH_MS}|lifetime`, conversation: 'ALL|C#.+' },
   },
-  executionBudgetReservation: { index: 'table', pk: 'XBRESERVATION#<reservationId>', sk: 'RESERVATION', reads: 'execution budget reservation' },
+  executionBudgetReservation: {
+    index: 'table',
+    pk: 'XBRESERVATION#<reservationId>',
+    sk: 'RESERVATION',
+    reads: 'execution budget reservation',
+  },
   openReservationByExpiry: {
     index: 'gsi1',
     on: 'executionBudgetReservation',
@@ -131,7 +190,12 @@ export const accessPatterns = {
     parts: { status: 'open|resolved', impactCents: '\\d{16}' },
   },
   hostHour: { index: 'table', pk: 'HOURS#<yyyy-mm-dd>', sk: '<pool>#<hostId>#<hourMs>', reads: 'analysis host-hours of a day' },
-  economicsRow: { index: 'table', pk: 'ECON#<period>#<yyyy-mm-dd>', sk: '<scopeKind>#<scope>#<startMs>', reads: 'unit-economics rows of a period and day, all or one scope kind: begins_with <scopeKind>#' },
+  economicsRow: {
+    index: 'table',
+    pk: 'ECON#<period>#<yyyy-mm-dd>',
+    sk: '<scopeKind>#<scope>#<startMs>',
+    reads: 'unit-economics rows of a period and day, all or one scope kind: begins_with <scopeKind>#',
+  },
   economicsRowByScope: {
     index: 'gsi1',
     on: 'economicsRow',
@@ -139,12 +203,32 @@ export const accessPatterns = {
     sk: '<startMs>',
     reads: "one scope's unit-economics rows by time: gsi1sk BETWEEN <fromMs> AND <toMs>",
   },
-  poolObservation: { index: 'table', pk: 'OBS#<yyyy-mm-dd>', sk: 'POOL#<pool>', reads: 'fleet observations of a daily run (pk = OBS#<yyyy-mm-dd>)' },
-  gpuObservation: { index: 'table', pk: 'OBS#<yyyy-mm-dd>', sk: 'GPU#<uuid>', reads: 'fleet observations of a daily run (pk = OBS#<yyyy-mm-dd>)' },
-  workloadObservation: { index: 'table', pk: 'OBS#<yyyy-mm-dd>', sk: 'WORKLOAD#<kind>#<scope>', reads: 'fleet observations of a daily run (pk = OBS#<yyyy-mm-dd>)' },
+  poolObservation: {
+    index: 'table',
+    pk: 'OBS#<yyyy-mm-dd>',
+    sk: 'POOL#<pool>',
+    reads: 'fleet observations of a daily run (pk = OBS#<yyyy-mm-dd>)',
+  },
+  gpuObservation: {
+    index: 'table',
+    pk: 'OBS#<yyyy-mm-dd>',
+    sk: 'GPU#<uuid>',
+    reads: 'fleet observations of a daily run (pk = OBS#<yyyy-mm-dd>)',
+  },
+  workloadObservation: {
+    index: 'table',
+    pk: 'OBS#<yyyy-mm-dd>',
+    sk: 'WORKLOAD#<kind>#<scope>',
+    reads: 'fleet observations of a daily run (pk = OBS#<yyyy-mm-dd>)',
+  },
   analysisRun: { index: 'table', pk: 'ANALYSIS', sk: '<startedAt>#<executionId>', reads: 'analysis runs, newest first' },
   alertClaim: { index: 'table', pk: 'ALERT#<alertKey>', sk: 'ALERT', reads: 'alert raised once (claimed conditionally)' },
-  deliveryClaim: { index: 'table', pk: 'DELIVERY#<alertKey>', sk: '<channel>', reads: 'alert delivered once per channel (claimed conditionally)' },
+  deliveryClaim: {
+    index: 'table',
+    pk: 'DELIVERY#<alertKey>',
+    sk: '<channel>',
+    reads: 'alert delivered once per channel (claimed conditionally)',
+  },
 } as const satisfies Record<string, AccessPattern>;
 
 export type AccessPatternName = keyof typeof accessPatterns;
@@ -166,7 +250,8 @@ const costPk = (parts: { provider: string; account: string; day: string }) => `C
 const usageDayPk = (day: string) => `USAGE#${day}`;
 const anomalyMonthPk = (month: string) => `ANOMALYMONTH#${month}`;
 const economicsDayPk = (period: string, day: string) => `ECON#${period}#${day}`;
-const economicsScopePk = (parts: { period: string; scopeKind: string; scope: string }) => `ECON#${parts.period}#${parts.scopeKind}#${parts.scope}`;
+const economicsScopePk = (parts: { period: string; scopeKind: string; scope: string }) =>
+  `ECON#${parts.period}#${parts.scopeKind}#${parts.scope}`;
 const observationsPk = (date: string) => `OBS#${date}`;
 const reservationPkPrefix = 'XBRESERVATION#';
 
@@ -194,7 +279,10 @@ export interface LooseScan {
 
 /** One group of builders per access pattern, no more and no fewer; `key` answers a table key or a gsi1 key as its index says. */
 type KeyBuilders = {
-  [N in AccessPatternName]: { key: (...parts: any[]) => (typeof accessPatterns)[N]['index'] extends 'table' ? TableKey : Gsi1Key; [reads: string]: unknown };
+  [N in AccessPatternName]: {
+    key: (...parts: any[]) => (typeof accessPatterns)[N]['index'] extends 'table' ? TableKey : Gsi1Key;
+    [reads: string]: unknown;
+  };
 };
 
 /**
@@ -226,7 +314,12 @@ export const ledgerKeys = {
     /** The hosts of one pool of a day. */
     hosts(pool: string): LooseScan {
       const prefix = hostsOfPoolPrefix(pool);
-      return { from: prefix, to: `${prefix}\uffff`, read: (sk) => sk.slice(prefix.length, sk.lastIndexOf('#')), after: (host) => `${prefix}${host}#\uffff` };
+      return {
+        from: prefix,
+        to: `${prefix}\uffff`,
+        read: (sk) => sk.slice(prefix.length, sk.lastIndexOf('#')),
+        after: (host) => `${prefix}${host}#\uffff`,
+      };
     },
   },
   ingestBatch: {
@@ -240,7 +333,10 @@ export const ledgerKeys = {
     pk: 'TOKENS',
   },
   cost: {
-    key: (parts: { provider: string; account: string; day: string; dimensionsHash: string }): TableKey => ({ pk: costPk(parts), sk: parts.dimensionsHash }),
+    key: (parts: { provider: string; account: string; day: string; dimensionsHash: string }): TableKey => ({
+      pk: costPk(parts),
+      sk: parts.dimensionsHash,
+    }),
     pk: costPk,
   },
   costByDay: {
@@ -257,7 +353,10 @@ export const ledgerKeys = {
     modelPrefix: (gpuModel: string) => `${gpuModel}#`,
   },
   priceHistory: {
-    key: (parts: { gpuModel: string; day: string; pricePointKey: string }): TableKey => ({ pk: `PRICE#${parts.gpuModel}#${parts.day}`, sk: parts.pricePointKey }),
+    key: (parts: { gpuModel: string; day: string; pricePointKey: string }): TableKey => ({
+      pk: `PRICE#${parts.gpuModel}#${parts.day}`,
+      sk: parts.pricePointKey,
+    }),
     pk: (gpuModel: string, day: string) => `PRICE#${gpuModel}#${day}`,
   },
   latestCapacity: {
@@ -268,7 +367,10 @@ export const ledgerKeys = {
     key: (day: string, observationKey: string): TableKey => ({ pk: `CAPACITY#${day}`, sk: observationKey }),
   },
   collectorRun: {
-    key: (parts: { collector: string; startedAt: string; runId: string }): TableKey => ({ pk: `RUN#${parts.collector}`, sk: `${parts.startedAt}#${parts.runId}` }),
+    key: (parts: { collector: string; startedAt: string; runId: string }): TableKey => ({
+      pk: `RUN#${parts.collector}`,
+      sk: `${parts.startedAt}#${parts.runId}`,
+    }),
     pk: (collector: string) => `RUN#${collector}`,
   },
   collectorRunByTime: {
@@ -284,9 +386,16 @@ export const ledgerKeys = {
     range: (month: string, from: string, to: string) => ({ pk: anomalyMonthPk(month), from: `${from}#`, to: `${to}#~` }),
   },
   usageMinute: {
-    key: (minuteMs: number, dimensionsKey: string): TableKey => ({ pk: usageDayPk(dayOf(minuteMs)), sk: `${minuteSk(minuteMs)}#${dimensionsKey}` }),
+    key: (minuteMs: number, dimensionsKey: string): TableKey => ({
+      pk: usageDayPk(dayOf(minuteMs)),
+      sk: `${minuteSk(minuteMs)}#${dimensionsKey}`,
+    }),
     /** The rollups of the minutes [fromMs, lastMs] of the day that `dayMs` falls in. */
-    range: (dayMs: number, fromMs: number, lastMs: number) => ({ pk: usageDayPk(dayOf(dayMs)), from: minuteSk(fromMs), to: `${minuteSk(lastMs)}#~` }),
+    range: (dayMs: number, fromMs: number, lastMs: number) => ({
+      pk: usageDayPk(dayOf(dayMs)),
+      from: minuteSk(fromMs),
+      to: `${minuteSk(lastMs)}#~`,
+    }),
   },
   usageEvent: {
     key: (requestId: string): TableKey => ({ pk: `USAGEREQ#${requestId}`, sk: 'REQ' }),
@@ -356,9 +465,16 @@ export const ledgerKeys = {
     scopeKindPrefix: (scopeKind: string) => `${scopeKind}#`,
   },
   economicsRowByScope: {
-    key: (parts: { period: string; scopeKind: string; scope: string; startMs: number }): Gsi1Key => ({ gsi1pk: economicsScopePk(parts), gsi1sk: epochKey(parts.startMs) }),
+    key: (parts: { period: string; scopeKind: string; scope: string; startMs: number }): Gsi1Key => ({
+      gsi1pk: economicsScopePk(parts),
+      gsi1sk: epochKey(parts.startMs),
+    }),
     /** One scope's rows that start in [fromMs, lastMs]. */
-    range: (parts: { period: string; scopeKind: string; scope: string }, fromMs: number, lastMs: number) => ({ pk: economicsScopePk(parts), from: epochKey(fromMs), to: epochKey(lastMs) }),
+    range: (parts: { period: string; scopeKind: string; scope: string }, fromMs: number, lastMs: number) => ({
+      pk: economicsScopePk(parts),
+      from: epochKey(fromMs),
+      to: epochKey(lastMs),
+    }),
   },
   poolObservation: {
     key: (date: string, pool: string): TableKey => ({ pk: observationsPk(date), sk: `POOL#${pool}` }),
@@ -371,7 +487,10 @@ export const ledgerKeys = {
     skPrefix: 'GPU#',
   },
   workloadObservation: {
-    key: (date: string, workload: { kind: string; scope: string }): TableKey => ({ pk: observationsPk(date), sk: `WORKLOAD#${workload.kind}#${workload.scope}` }),
+    key: (date: string, workload: { kind: string; scope: string }): TableKey => ({
+      pk: observationsPk(date),
+      sk: `WORKLOAD#${workload.kind}#${workload.scope}`,
+    }),
     skPrefix: 'WORKLOAD#',
   },
   analysisRun: {

@@ -39,7 +39,12 @@ export class DynamoTokenStore implements TokenStore {
 
   async listTokens(): Promise<StoredToken[]> {
     const out: StoredToken[] = [];
-    const query = { TableName: this.tableName, IndexName: 'gsi1', KeyConditionExpression: 'gsi1pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.tokenByCreation.pk } };
+    const query = {
+      TableName: this.tableName,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :pk',
+      ExpressionAttributeValues: { ':pk': ledgerKeys.tokenByCreation.pk },
+    };
     for await (const item of queryAll(this.db, query)) out.push(fromItem(item));
     return out;
   }

@@ -31,7 +31,13 @@ const batchKey = ledgerKeys.usageBatch.key;
 
 type Item = Record<string, unknown>;
 
-function rollupToItem(rollup: UsageMinute, key: { pk: string; sk: string }, version: number, owners: Set<string>, retentionDays: number): Item {
+function rollupToItem(
+  rollup: UsageMinute,
+  key: { pk: string; sk: string },
+  version: number,
+  owners: Set<string>,
+  retentionDays: number,
+): Item {
   const t = rollup.totals;
   return {
     ...key,
@@ -124,7 +130,8 @@ function claimItem(owner: string, event: PricedUsageEvent, now: number): Item {
 
 /** A claim as read back: from a condition failure (raw attribute values) or a plain read. */
 function claimOutcome(owner: string, stored: { owner?: unknown; cost?: unknown; pricedAs?: unknown }): ClaimOutcome {
-  const text = (v: unknown) => (typeof v === 'string' ? v : typeof (v as { S?: unknown } | undefined)?.S === 'string' ? ((v as { S: string }).S) : undefined);
+  const text = (v: unknown) =>
+    typeof v === 'string' ? v : typeof (v as { S?: unknown } | undefined)?.S === 'string' ? (v as { S: string }).S : undefined;
   if (text(stored.owner) !== owner) return { outcome: 'taken' };
   const cost = text(stored.cost);
   return { outcome: 'mine', cost: cost === undefined ? null : parseDecimal(cost), pricedAs: text(stored.pricedAs) ?? null };
@@ -207,7 +214,9 @@ export class DynamoUsageStore implements UsageStore {
         if (!isConditionalCheckFailure(error)) throw error;
         const old = (error as { Item?: Record<string, unknown> }).Item;
         if (old) return claimOutcome(owner, old);
-        const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: usageClaimKey(event.requestId), ConsistentRead: true }));
+        const { Item } = await this.db.send(
+          new GetCommand({ TableName: this.tableName, Key: usageClaimKey(event.requestId), ConsistentRead: true }),
+        );
         return Item ? claimOutcome(owner, Item) : { outcome: 'taken' };
       }
     });
@@ -225,14 +234,24 @@ export class DynamoUsageStore implements UsageStore {
    */
   async applyRollups(owner: string, rollups: readonly UsageMinute[]): Promise<RollupWrite[]> {
     const keyed = rollups.map((rollup) => ({ rollup, key: usageRollupKey(rollup.minute, dimensionsKey(rollup.dims)) }));
-    const current = await readItems(this.db, this.tableName, keyed.map((k) => k.key));
+    const current = await readItems(
+      this.db,
+      this.tableName,
+      keyed.map((k) => k.key),
+    );
     return mapWithConcurrency(keyed, ROLLUP_CONCURRENCY, ({ rollup, key }) =>
       applyOnce(this.db, this.tableName, {
         key,
         known: knownItem(current, key),
         applier: owner,
         build: (existing, version, owners) =>
-          rollupToItem(existing ? { ...rollup, totals: mergeTotalsInto(rollupFromItem(existing).totals, rollup.totals) } : rollup, key, version, owners, this.retentionDays),
+          rollupToItem(
+            existing ? { ...rollup, totals: mergeTotalsInto(rollupFromItem(existing).totals, rollup.totals) } : rollup,
+            key,
+            version,
+            owners,
+            this.retentionDays,
+          ),
         onWrite: () => void (this.writeRequests += 1),
         describe: `usage rollup ${key.sk}`,
       }),
@@ -259,7 +278,11 @@ export class DynamoUsageStore implements UsageStore {
 
   async storedModelPrices(): Promise<ModelPrice[]> {
     const out: ModelPrice[] = [];
-    for await (const item of this.query({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': ledgerKeys.modelPrice.pk } })) out.push(priceFromItem(item));
+    for await (const item of this.query({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': ledgerKeys.modelPrice.pk },
+    }))
+      out.push(priceFromItem(item));
     return out;
   }
 

@@ -59,15 +59,18 @@ function send<T>(client: BigQuery, reqOpts: Record<string, unknown>): Promise<T>
 }
 
 function checkPage(body: unknown, operation: string): BigQueryPage {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw malformedReply('gcp', operation, 'the reply is not a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw malformedReply('gcp', operation, 'the reply is not a JSON object');
   const reply = body as Record<string, unknown>;
   const jobReference = reply.jobReference as { jobId?: unknown; location?: unknown } | undefined;
   if (typeof jobReference?.jobId !== 'string') throw malformedReply('gcp', operation, 'jobReference.jobId is missing', 'jobReference');
   if (typeof reply.jobComplete !== 'boolean') throw malformedReply('gcp', operation, 'jobComplete is missing', 'jobComplete');
   const rows = reply.rows ?? [];
   if (!Array.isArray(rows)) throw malformedReply('gcp', operation, 'rows is not a list', 'rows');
-  if (rows.length > 0 && !Array.isArray((reply.schema as BigQuerySchema | undefined)?.fields)) throw malformedReply('gcp', operation, 'schema is missing', 'schema');
-  if (reply.pageToken !== undefined && typeof reply.pageToken !== 'string') throw malformedReply('gcp', operation, 'pageToken is not a string', 'pageToken');
+  if (rows.length > 0 && !Array.isArray((reply.schema as BigQuerySchema | undefined)?.fields))
+    throw malformedReply('gcp', operation, 'schema is missing', 'schema');
+  if (reply.pageToken !== undefined && typeof reply.pageToken !== 'string')
+    throw malformedReply('gcp', operation, 'pageToken is not a string', 'pageToken');
   return {
     schema: reply.schema as BigQuerySchema | undefined,
     rows: rows as BigQueryRow[],
@@ -87,9 +90,17 @@ function checkPage(body: unknown, operation: string): BigQueryPage {
  * `query` dereferences a null job when the reply is not JSON (a crash, not an error), and `getQueryResults`
  * forwards its own options (skipParsing, autoPaginate) to the API as query-string parameters.
  */
-export async function* fetchBigQueryPages(client: BigQuery, query: BigQueryQuery, options: RetryOptions = {}): AsyncGenerator<BigQueryPage> {
+export async function* fetchBigQueryPages(
+  client: BigQuery,
+  query: BigQueryQuery,
+  options: RetryOptions = {},
+): AsyncGenerator<BigQueryPage> {
   const requestId = randomUUID();
-  const queryParameters = Object.entries(query.params ?? {}).map(([name, p]) => ({ name, parameterType: { type: p.type }, parameterValue: { value: p.value } }));
+  const queryParameters = Object.entries(query.params ?? {}).map(([name, p]) => ({
+    name,
+    parameterType: { type: p.type },
+    parameterValue: { value: p.value },
+  }));
   const insert = 'BigQuery.jobs.query';
   let page = await callWithRetry({ provider: 'gcp', operation: insert, classify: classifyBigQueryError, ...options }, async () =>
     checkPage(

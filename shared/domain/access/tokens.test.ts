@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { authenticate, createToken, generateTokenSecret, grants, hashToken, keyIdOf, tokenMatches, type StoredToken, type TokenStore } from './tokens.js';
+import {
+  authenticate,
+  createToken,
+  generateTokenSecret,
+  grants,
+  hashToken,
+  keyIdOf,
+  tokenMatches,
+  type StoredToken,
+  type TokenStore,
+} from './tokens.js';
 
 function memoryStore(): TokenStore & { items: Map<string, StoredToken> } {
   const items = new Map<string, StoredToken>();
@@ -23,7 +33,13 @@ describe('tokens', () => {
     const { token, stored } = await createToken(store, { name: 'ci', scopes: ['ingest', 'ingest'], now: new Date('2026-11-20T00:00:00Z') });
     expect(token).toMatch(/^cl_[A-Za-z0-9_-]{43}$/);
     expect(JSON.stringify([...store.items.values()])).not.toContain(token);
-    expect(stored).toEqual({ keyId: keyIdOf(token), name: 'ci', scopes: ['ingest'], hash: hashToken(token), createdAt: '2026-11-20T00:00:00.000Z' });
+    expect(stored).toEqual({
+      keyId: keyIdOf(token),
+      name: 'ci',
+      scopes: ['ingest'],
+      hash: hashToken(token),
+      createdAt: '2026-11-20T00:00:00.000Z',
+    });
     expect(tokenMatches(token, stored)).toBe(true);
     expect(tokenMatches(`${token}x`, stored)).toBe(false);
   });

@@ -51,7 +51,10 @@ export function grants(token: Pick<StoredToken, 'scopes'>, needed: Scope): boole
   return token.scopes.includes(needed) || token.scopes.includes('admin');
 }
 
-export async function createToken(store: TokenStore, input: { name: string; scopes: Scope[]; secret?: string; now: Date }): Promise<{ token: string; stored: StoredToken }> {
+export async function createToken(
+  store: TokenStore,
+  input: { name: string; scopes: Scope[]; secret?: string; now: Date },
+): Promise<{ token: string; stored: StoredToken }> {
   const token = input.secret ?? generateTokenSecret();
   const stored: StoredToken = {
     keyId: keyIdOf(token),
@@ -66,7 +69,11 @@ export async function createToken(store: TokenStore, input: { name: string; scop
 
 export type Authentication = { ok: true; token: StoredToken } | { ok: false; reason: 'missing' | 'unknown' | 'revoked' | 'scope' };
 
-export async function authenticate(store: Pick<TokenStore, 'getToken'>, bearer: string | undefined, needed: Scope): Promise<Authentication> {
+export async function authenticate(
+  store: Pick<TokenStore, 'getToken'>,
+  bearer: string | undefined,
+  needed: Scope,
+): Promise<Authentication> {
   if (!bearer) return { ok: false, reason: 'missing' };
   const stored = await store.getToken(keyIdOf(bearer));
   if (!stored || !tokenMatches(bearer, stored)) return { ok: false, reason: 'unknown' };

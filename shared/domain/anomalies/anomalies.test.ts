@@ -41,7 +41,10 @@ function record(i: number, cost: number, columns: Partial<FocusRecord> = {}, day
   };
 }
 
-function spendAnomalies(records: Iterable<FocusRecord>, options: { date?: string; excluded?: Set<string>; feedback?: Map<string, AnomalyVerdict> } = {}): AnomalyView[] {
+function spendAnomalies(
+  records: Iterable<FocusRecord>,
+  options: { date?: string; excluded?: Set<string>; feedback?: Map<string, AnomalyVerdict> } = {},
+): AnomalyView[] {
   const fold = new SpendSeriesFold(anomalyWindow(options.date ?? DATE), { teamTag: 'team', excluded: options.excluded ?? new Set() });
   for (const r of records) fold.add(r);
   return fold.anomalies(thresholds, options.feedback);
@@ -50,10 +53,12 @@ function spendAnomalies(records: Iterable<FocusRecord>, options: { date?: string
 /** One series (service `name`): `value(i)` dollars on every day of the window. */
 function* serviceSeries(value: (i: number) => number, name = 'Amazon SageMaker', date = DATE): Generator<FocusRecord> {
   const days = anomalyWindow(date).days;
-  for (let i = 0; i < WINDOW_DAYS; i++) yield record(i, value(i), { ServiceName: name, ResourceId: 'endpoint-1', Tags: { team: 'research' } }, days);
+  for (let i = 0; i < WINDOW_DAYS; i++)
+    yield record(i, value(i), { ServiceName: name, ResourceId: 'endpoint-1', Tags: { team: 'research' } }, days);
 }
 
-const find = (anomalies: AnomalyView[], dimension: string, key: string) => anomalies.find((a) => a.dimension === dimension && a.key === key);
+const find = (anomalies: AnomalyView[], dimension: string, key: string) =>
+  anomalies.find((a) => a.dimension === dimension && a.key === key);
 
 describe('seasonalBaseline', () => {
   it('takes the median of the same weekday and the MAD of every weekday’s residuals', () => {
@@ -96,7 +101,13 @@ describe('spend anomalies', () => {
       yield record(i, target ? 550 : 600 + wobble(i), { ...east, ResourceId: 'i-train' });
       yield record(i, target ? 900 : 400, { ...west, ResourceId: 'i-serve' });
       if (target) yield record(i, 150, { ...west, ResourceId: 'i-new' });
-      yield record(i, 4000, { ServiceName: S3, RegionId: 'us-east-1', x_UsageType: 'TimedStorage-ByteHrs', ResourceId: 'logs', Tags: { team: 'data' } });
+      yield record(i, 4000, {
+        ServiceName: S3,
+        RegionId: 'us-east-1',
+        x_UsageType: 'TimedStorage-ByteHrs',
+        ResourceId: 'logs',
+        Tags: { team: 'data' },
+      });
     }
   }
 
@@ -158,13 +169,19 @@ describe('spend anomalies', () => {
   it('does not raise a change under the dollar floor, and raises it above', () => {
     // $100 ± 1: +$40 is 40% and a score of 27, but under $50.
     expect(spendAnomalies(serviceSeries((i) => (i === 56 ? 140 : 100 + wobble(i, 1))))).toEqual([]);
-    expect(find(spendAnomalies(serviceSeries((i) => (i === 56 ? 160 : 100 + wobble(i, 1)))), 'service', 'Amazon SageMaker')).toMatchObject({ delta: '60', deltaPercent: 60 });
+    expect(find(spendAnomalies(serviceSeries((i) => (i === 56 ? 160 : 100 + wobble(i, 1)))), 'service', 'Amazon SageMaker')).toMatchObject({
+      delta: '60',
+      deltaPercent: 60,
+    });
   });
 
   it('does not raise a change under the percent floor, and raises it above', () => {
     // $1,000 ± 10: +$190 is a score of 12.8 and over $50, but 19%.
     expect(spendAnomalies(serviceSeries((i) => (i === 56 ? 1190 : 1000 + wobble(i))))).toEqual([]);
-    expect(find(spendAnomalies(serviceSeries((i) => (i === 56 ? 1210 : 1000 + wobble(i)))), 'service', 'Amazon SageMaker')).toMatchObject({ delta: '210', deltaPercent: 21 });
+    expect(find(spendAnomalies(serviceSeries((i) => (i === 56 ? 1210 : 1000 + wobble(i)))), 'service', 'Amazon SageMaker')).toMatchObject({
+      delta: '210',
+      deltaPercent: 21,
+    });
   });
 
   it('does not raise a weekday that is always high (Mondays at 2×), but raises the same amount on a Tuesday', () => {
@@ -174,7 +191,11 @@ describe('spend anomalies', () => {
     };
     expect(spendAnomalies(serviceSeries(mondaysDouble(DATE)))).toEqual([]);
     const tuesday = '2026-11-17';
-    const raised = find(spendAnomalies(serviceSeries(mondaysDouble(tuesday), 'Amazon SageMaker', tuesday), { date: tuesday }), 'service', 'Amazon SageMaker');
+    const raised = find(
+      spendAnomalies(serviceSeries(mondaysDouble(tuesday), 'Amazon SageMaker', tuesday), { date: tuesday }),
+      'service',
+      'Amazon SageMaker',
+    );
     expect(raised).toMatchObject({ date: tuesday, expected: 1000, actual: 2000, delta: '1000' });
   });
 
@@ -205,19 +226,40 @@ describe('spend anomalies', () => {
     const spikes = [28, 35, 42, 49];
     const records = () => serviceSeries((i) => (i === 56 ? 1500 : spikes.includes(i) ? 3000 : 1000));
     const marked = (verdict: AnomalyVerdict) =>
-      excludedSeriesDays(spikes.map((i) => ({ kind: 'spend', dimension: 'service', key: 'Amazon SageMaker', metric: 'EffectiveCost', currency: 'USD', date: window.days[i]!, feedback: verdict })));
+      excludedSeriesDays(
+        spikes.map((i) => ({
+          kind: 'spend',
+          dimension: 'service',
+          key: 'Amazon SageMaker',
+          metric: 'EffectiveCost',
+          currency: 'USD',
+          date: window.days[i]!,
+          feedback: verdict,
+        })),
+      );
     // Kept, the Monday median is (1,000 + 3,000) / 2 = 2,000: the day is below it.
     expect(spendAnomalies(records(), { excluded: marked('expected') })).toEqual([]);
     expect(spendAnomalies(records())).toEqual([]);
     // Left out, the median of the four remaining Mondays is 1,000 and every residual is 0: scale $10, score 50.
     const raised = spendAnomalies(records(), { excluded: marked('unexpected') });
     expect(raised.map((a) => `${a.dimension}:${a.key}`)).toEqual(['service:Amazon SageMaker']);
-    expect(raised[0]).toMatchObject({ expected: 1000, delta: '500', score: 50, contributions: expect.arrayContaining([{ dimension: 'resource', key: 'endpoint-1', delta: '500' }]) });
+    expect(raised[0]).toMatchObject({
+      expected: 1000,
+      delta: '500',
+      score: 50,
+      contributions: expect.arrayContaining([{ dimension: 'resource', key: 'endpoint-1', delta: '500' }]),
+    });
   });
 
   it('carries the feedback given on the anomaly', () => {
-    const id = anomalyIdOf({ kind: 'spend', dimension: 'service', key: 'Amazon SageMaker', metric: 'EffectiveCost', currency: 'USD' }, DATE);
-    const anomalies = spendAnomalies(serviceSeries((i) => (i === 56 ? 300 : 100)), { feedback: new Map([[id, 'expected']]) });
+    const id = anomalyIdOf(
+      { kind: 'spend', dimension: 'service', key: 'Amazon SageMaker', metric: 'EffectiveCost', currency: 'USD' },
+      DATE,
+    );
+    const anomalies = spendAnomalies(
+      serviceSeries((i) => (i === 56 ? 300 : 100)),
+      { feedback: new Map([[id, 'expected']]) },
+    );
     expect(find(anomalies, 'service', 'Amazon SageMaker')).toMatchObject({ anomalyId: id, feedback: 'expected' });
   });
 
@@ -263,7 +305,13 @@ describe('usage drift', () => {
       const triage = i === 56 ? targetTokensPerRequest : 1000 + wobble(i);
       yield day(i, { workflow: 'support-triage', model: 'gpt-4o', team: 'support' }, 10_000, triage, 200);
       // A stable workflow beside it.
-      yield day(i, { workflow: 'nightly-summary', model: 'claude-sonnet-4-5', team: 'data' }, 1_000, i === 56 ? 500 : 500 + wobble(i, 5), 10);
+      yield day(
+        i,
+        { workflow: 'nightly-summary', model: 'claude-sonnet-4-5', team: 'data' },
+        1_000,
+        i === 56 ? 500 : 500 + wobble(i, 5),
+        10,
+      );
     }
   }
 
@@ -289,7 +337,12 @@ describe('usage drift', () => {
       team: 'support',
     });
     // $0.02 against $0.01 a request × 10,000 requests.
-    expect(anomalies.find((a) => a.dimension === 'workflow' && a.metric === 'costPerRequest')).toMatchObject({ actual: 0.02, expected: 0.01, delta: '100', score: 67.45 });
+    expect(anomalies.find((a) => a.dimension === 'workflow' && a.metric === 'costPerRequest')).toMatchObject({
+      actual: 0.02,
+      expected: 0.01,
+      delta: '100',
+      score: 67.45,
+    });
   });
 
   it('raises nothing on stable series', () => {
@@ -297,8 +350,20 @@ describe('usage drift', () => {
   });
 
   it('does not price the drift of unpriced usage, and then applies no dollar floor', () => {
-    const unpriced = [...scenario(2000)].map((r) => ({ ...r, totals: { ...r.totals, cost: 0n, unpricedRequests: r.totals.requests, unpricedInputTokens: r.totals.inputTokens, unpricedOutputTokens: r.totals.outputTokens } }));
+    const unpriced = [...scenario(2000)].map((r) => ({
+      ...r,
+      totals: {
+        ...r.totals,
+        cost: 0n,
+        unpricedRequests: r.totals.requests,
+        unpricedInputTokens: r.totals.inputTokens,
+        unpricedOutputTokens: r.totals.outputTokens,
+      },
+    }));
     const anomalies = drift(unpriced);
-    expect(anomalies.map((a) => `${a.dimension}:${a.metric}:${a.delta}`).sort()).toEqual(['model:tokensPerRequest:0', 'workflow:tokensPerRequest:0']);
+    expect(anomalies.map((a) => `${a.dimension}:${a.metric}:${a.delta}`).sort()).toEqual([
+      'model:tokensPerRequest:0',
+      'workflow:tokensPerRequest:0',
+    ]);
   });
 });

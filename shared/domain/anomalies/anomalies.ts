@@ -80,8 +80,16 @@ export interface AnomalyThresholds {
 }
 
 /** The settings the detection reads, by their configuration names. */
-export function anomalyThresholds(settings: { LEDGER_ANOMALY_MIN_DOLLARS: number; LEDGER_ANOMALY_MIN_PERCENT: number; LEDGER_ANOMALY_MIN_SCORE: number }): AnomalyThresholds {
-  return { minDollars: settings.LEDGER_ANOMALY_MIN_DOLLARS, minPercent: settings.LEDGER_ANOMALY_MIN_PERCENT, minScore: settings.LEDGER_ANOMALY_MIN_SCORE };
+export function anomalyThresholds(settings: {
+  LEDGER_ANOMALY_MIN_DOLLARS: number;
+  LEDGER_ANOMALY_MIN_PERCENT: number;
+  LEDGER_ANOMALY_MIN_SCORE: number;
+}): AnomalyThresholds {
+  return {
+    minDollars: settings.LEDGER_ANOMALY_MIN_DOLLARS,
+    minPercent: settings.LEDGER_ANOMALY_MIN_PERCENT,
+    minScore: settings.LEDGER_ANOMALY_MIN_SCORE,
+  };
 }
 
 /** What a series is; with the day, what an anomaly is. */
@@ -97,7 +105,10 @@ const identityText = (s: SeriesIdentity) => JSON.stringify([s.kind, s.dimension,
 
 /** Stable id of an anomaly: a digest of the series (kind, dimension, key, metric, currency) and the day. */
 export function anomalyIdOf(series: SeriesIdentity, date: string): string {
-  return createHash('sha256').update(`${identityText(series)}@${date}`).digest('hex').slice(0, 24);
+  return createHash('sha256')
+    .update(`${identityText(series)}@${date}`)
+    .digest('hex')
+    .slice(0, 24);
 }
 
 export const ANOMALY_ID_PATTERN = /^[0-9a-f]{24}$/;
@@ -105,7 +116,9 @@ export const ANOMALY_ID_PATTERN = /^[0-9a-f]{24}$/;
 const seriesDayKey = (series: SeriesIdentity, date: string) => `${identityText(series)}@${date}`;
 
 /** The (series, day) pairs that later runs leave out of the baselines: anomalies marked `unexpected`. */
-export function excludedSeriesDays(stored: Iterable<Pick<AnomalyView, 'kind' | 'dimension' | 'key' | 'metric' | 'currency' | 'date' | 'feedback'>>): Set<string> {
+export function excludedSeriesDays(
+  stored: Iterable<Pick<AnomalyView, 'kind' | 'dimension' | 'key' | 'metric' | 'currency' | 'date' | 'feedback'>>,
+): Set<string> {
   const out = new Set<string>();
   for (const a of stored) if (a.feedback === 'unexpected') out.add(seriesDayKey(a, a.date));
   return out;
@@ -169,7 +182,12 @@ export function seasonalBaseline(values: readonly (number | null)[], resolution:
       const m = median(days);
       for (const v of days) residuals.push(v - m);
     }
-    return { method: 'same-weekday-median', expected, scale: robustScale(residuals, expected, resolution), days: sameWeekday.sort((a, b) => a - b) };
+    return {
+      method: 'same-weekday-median',
+      expected,
+      scale: robustScale(residuals, expected, resolution),
+      days: sameWeekday.sort((a, b) => a - b),
+    };
   }
   const trailing: number[] = [];
   for (let i = TARGET - YOUNG_SERIES_DAYS; i < TARGET; i++) if (observed(i)) trailing.push(i);
@@ -191,13 +209,20 @@ export function seasonalBaseline(values: readonly (number | null)[], resolution:
   return {
     method: 'trailing-median-weekday-factor',
     expected,
-    scale: robustScale(trailingValues.map((v) => v - rawMedian), expected, resolution),
+    scale: robustScale(
+      trailingValues.map((v) => v - rawMedian),
+      expected,
+      resolution,
+    ),
     days: trailing,
   };
 }
 
 /** Whether a change passes the score, the percent floor and (when it has one) the dollar floor. */
-export function passesFloors(change: { actual: number; expected: number; score: number; dollars: number | null }, t: AnomalyThresholds): boolean {
+export function passesFloors(
+  change: { actual: number; expected: number; score: number; dollars: number | null },
+  t: AnomalyThresholds,
+): boolean {
   const difference = change.actual - change.expected;
   if (!(difference > 0)) return false;
   if (change.score < t.minScore) return false;
@@ -209,7 +234,8 @@ const round = (value: number, places: number) => {
   const f = 10 ** places;
   return Math.round(value * f) / f;
 };
-const deltaPercentOf = (actual: number, expected: number) => (expected === 0 ? 100 : round(((actual - expected) / Math.abs(expected)) * 100, 1));
+const deltaPercentOf = (actual: number, expected: number) =>
+  expected === 0 ? 100 : round(((actual - expected) / Math.abs(expected)) * 100, 1);
 const dollarsOf = (value: Decimal) => Number(formatDecimal(value));
 const decimalOfDollars = (value: number) => parseDecimal(value.toFixed(6));
 const cents = (value: Decimal) => formatDecimal(roundDecimal(value, 2));
@@ -323,7 +349,8 @@ export class SpendSeriesFold {
     // Kind and metric are the same for every spend series.
     const id = `${identity.dimension}\u0000${identity.key}\u0000${identity.currency}`;
     let series = this.series.get(id);
-    if (!series) this.series.set(id, (series = { identity, daily: new Array<Decimal>(WINDOW_DAYS).fill(ZERO), firstDay: day, rootCauses: new Map() }));
+    if (!series)
+      this.series.set(id, (series = { identity, daily: new Array<Decimal>(WINDOW_DAYS).fill(ZERO), firstDay: day, rootCauses: new Map() }));
     else if (day < series.firstDay) series.firstDay = day;
     return series;
   }
@@ -332,7 +359,9 @@ export class SpendSeriesFold {
     const { identity, daily } = series;
     const { days, date } = this.window;
     const values = daily.map((amount, i) =>
-      i < TARGET && (i < series.firstDay || this.recordsPerDay[i] === 0 || this.options.excluded.has(seriesDayKey(identity, days[i]!))) ? null : dollarsOf(amount),
+      i < TARGET && (i < series.firstDay || this.recordsPerDay[i] === 0 || this.options.excluded.has(seriesDayKey(identity, days[i]!)))
+        ? null
+        : dollarsOf(amount),
     );
     const baseline = seasonalBaseline(values, 0.01);
     if (!baseline) return null;
@@ -451,7 +480,14 @@ export class UsageDriftFold {
       const id = `${dimension}\u0000${key}`;
       let series = this.series.get(id);
       if (!series) {
-        const daily = Array.from({ length: WINDOW_DAYS }, () => ({ requests: 0, tokens: 0, retries: 0, pricedRequests: 0, pricedTokens: 0, cost: ZERO }));
+        const daily = Array.from({ length: WINDOW_DAYS }, () => ({
+          requests: 0,
+          tokens: 0,
+          retries: 0,
+          pricedRequests: 0,
+          pricedTokens: 0,
+          cost: ZERO,
+        }));
         this.series.set(id, (series = { dimension, key, daily, teams: new Set() }));
       }
       const day = series.daily[i]!;
@@ -476,10 +512,17 @@ export class UsageDriftFold {
     return out.sort((a, b) => b.score - a.score || a.anomalyId.localeCompare(b.anomalyId));
   }
 
-  private evaluate(series: UsageSeries, metric: DriftMetric, thresholds: AnomalyThresholds, feedback: ReadonlyMap<string, AnomalyVerdict>): AnomalyView | null {
+  private evaluate(
+    series: UsageSeries,
+    metric: DriftMetric,
+    thresholds: AnomalyThresholds,
+    feedback: ReadonlyMap<string, AnomalyVerdict>,
+  ): AnomalyView | null {
     const identity: SeriesIdentity = { kind: 'drift', dimension: series.dimension, key: series.key, metric, currency: USAGE_CURRENCY };
     const { days, date } = this.window;
-    const values = series.daily.map((day, i) => (i < TARGET && this.options.excluded.has(seriesDayKey(identity, days[i]!)) ? null : metricOf(day, metric)));
+    const values = series.daily.map((day, i) =>
+      i < TARGET && this.options.excluded.has(seriesDayKey(identity, days[i]!)) ? null : metricOf(day, metric),
+    );
     const actual = values[TARGET];
     if (actual === null || actual === undefined) return null;
     const baseline = seasonalBaseline(values, driftResolution[metric]);

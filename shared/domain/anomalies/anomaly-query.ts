@@ -30,7 +30,8 @@ export function resolveAnomalyQuery(input: AnomalyQueryInput, nowMs: number): { 
   const from = input.from ?? dayOf(toMs - DEFAULT_ANOMALY_WINDOW_DAYS * DAY_MS);
   const fromMs = Date.parse(`${from}T00:00:00Z`);
   if (fromMs >= toMs) throw badRequest('from: must be before to', { path: 'from' });
-  if ((toMs - fromMs) / DAY_MS > MAX_ANOMALY_WINDOW_DAYS) throw badRequest(`from: the window may span at most ${MAX_ANOMALY_WINDOW_DAYS} days`, { path: 'from' });
+  if ((toMs - fromMs) / DAY_MS > MAX_ANOMALY_WINDOW_DAYS)
+    throw badRequest(`from: the window may span at most ${MAX_ANOMALY_WINDOW_DAYS} days`, { path: 'from' });
   return { from, to, query: { from, to: dayOf(toMs - DAY_MS), kind: input.kind } };
 }
 
@@ -46,12 +47,21 @@ export const anomalyFeedbackInputSchema = z
 export type AnomalyFeedbackInput = z.infer<typeof anomalyFeedbackInputSchema>;
 
 export const anomalyListSchema = z
-  .object({ from: z.string(), to: z.string(), anomalies: z.array(anomalyViewSchema.extend({ firstDetectedAt: z.string(), detectedAt: z.string() })) })
+  .object({
+    from: z.string(),
+    to: z.string(),
+    anomalies: z.array(anomalyViewSchema.extend({ firstDetectedAt: z.string(), detectedAt: z.string() })),
+  })
   .meta({ id: 'AnomalyList' });
 
 export const anomalyFeedbackResultSchema = z
   .object({
     anomaly: anomalyViewSchema,
-    feedback: z.object({ verdict: z.enum(['expected', 'unexpected']), note: z.string().nullable(), at: z.string(), by: z.string().nullable() }),
+    feedback: z.object({
+      verdict: z.enum(['expected', 'unexpected']),
+      note: z.string().nullable(),
+      at: z.string(),
+      by: z.string().nullable(),
+    }),
   })
   .meta({ id: 'AnomalyFeedbackResult' });

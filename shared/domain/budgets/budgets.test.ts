@@ -100,12 +100,21 @@ describe('daily spend forecast', () => {
 
   it('predicts a flat series flat', () => {
     const model = fitDailySpend(Array(28).fill(100), historyStart);
-    expect(model).toMatchObject({ method: 'seasonal-theil-sen', slope: 0, intercept: 100, weekdayFactors: [1, 1, 1, 1, 1, 1, 1], days: 28 });
+    expect(model).toMatchObject({
+      method: 'seasonal-theil-sen',
+      slope: 0,
+      intercept: 100,
+      weekdayFactors: [1, 1, 1, 1, 1, 1, 1],
+      days: 28,
+    });
     expect(formatDecimal(predictDailySpend(model, '2026-11-30'))).toBe('100');
   });
 
   it('extends a linear series along its line', () => {
-    const model = fitDailySpend(Array.from({ length: 28 }, (_, k) => 10 + 2 * k), historyStart);
+    const model = fitDailySpend(
+      Array.from({ length: 28 }, (_, k) => 10 + 2 * k),
+      historyStart,
+    );
     expect(model).toMatchObject({ slope: 2, intercept: 10, weekdayFactors: [1, 1, 1, 1, 1, 1, 1] });
     // 18 November is day 28: 10 + 2 × 28 = 66; 30 November is day 40: 90.
     expect(formatDecimal(predictDailySpend(model, '2026-11-18'))).toBe('66');
@@ -127,7 +136,14 @@ describe('daily spend forecast', () => {
     // Spend started 10 days ago at 50 a day, one of them 500: 36 of 45 pairwise slopes are 0.
     const series = [...Array(18).fill(0), 50, 50, 50, 500, 50, 50, 50, 50, 50, 50];
     const model = fitDailySpend(series, historyStart);
-    expect(model).toMatchObject({ method: 'theil-sen', firstDay: '2026-11-08', days: 10, slope: 0, intercept: 50, weekdayFactors: [1, 1, 1, 1, 1, 1, 1] });
+    expect(model).toMatchObject({
+      method: 'theil-sen',
+      firstDay: '2026-11-08',
+      days: 10,
+      slope: 0,
+      intercept: 50,
+      weekdayFactors: [1, 1, 1, 1, 1, 1, 1],
+    });
     expect(formatDecimal(predictDailySpend(model, '2026-11-21'))).toBe('50');
   });
 
@@ -150,20 +166,33 @@ describe('daily spend forecast', () => {
 describe('budget status', () => {
   it('flat: 100 a day, 40 so far today, over a 2,500 month', () => {
     // actual = 17 × 100 + 40 = 1,740; forecast = 1,740 + (100 − 40) + 12 × 100 = 3,000
-    const status = computeBudgetStatus(budget(), NOVEMBER, spendFrom(() => 100, 40), NOW);
+    const status = computeBudgetStatus(
+      budget(),
+      NOVEMBER,
+      spendFrom(() => 100, 40),
+      NOW,
+    );
     expect(formatDecimal(status.actual)).toBe('1740');
     expect(formatDecimal(status.forecast)).toBe('3000');
     expect(status.actualPercent).toBe(69.6);
     expect(status.forecastPercent).toBe(120);
     expect(status.crossed).toEqual({ actual: [50], forecast: [100] });
-    expect(budgetBreaches('b1', status).map((b) => b.alertKey)).toEqual(['budget:b1:2026-11-01:actual:50', 'budget:b1:2026-11-01:forecast:100']);
+    expect(budgetBreaches('b1', status).map((b) => b.alertKey)).toEqual([
+      'budget:b1:2026-11-01:actual:50',
+      'budget:b1:2026-11-01:forecast:100',
+    ]);
   });
 
   it('linear: 10 + 2k a day from 21 October (k = 0), 30 so far today', () => {
     const k = (day: string) => daysBetween('2026-10-21', day);
     // 1–17 November are k = 11..27: 17 × 10 + 2 × 323 = 816; actual = 816 + 30 = 846.
     // Today (k = 28) is predicted 66: 36 more. 19–30 November, k = 29..40: 12 × 10 + 2 × 414 = 948.
-    const status = computeBudgetStatus(budget({ amount: '2000' }), NOVEMBER, spendFrom((d) => 10 + 2 * k(d), 30), NOW);
+    const status = computeBudgetStatus(
+      budget({ amount: '2000' }),
+      NOVEMBER,
+      spendFrom((d) => 10 + 2 * k(d), 30),
+      NOW,
+    );
     expect(formatDecimal(status.actual)).toBe('846');
     expect(formatDecimal(status.forecast)).toBe('1830');
     expect(status.actualPercent).toBe(42.3);
@@ -175,7 +204,12 @@ describe('budget status', () => {
     const weekend = (day: string) => [0, 6].includes(new Date(day).getUTCDay());
     // 1–17 November: Sun 30, 5 × 100, 2 × 30, 5 × 100, 2 × 30, Mon–Tue 2 × 100 = 1,350.
     // Today (Wednesday) 100; 19–30 November: Thu–Fri 200, 60, 500, 60, Mon 100 = 920. Forecast 2,370.
-    const status = computeBudgetStatus(budget({ amount: '2370' }), NOVEMBER, spendFrom((d) => (weekend(d) ? 30 : 100), 0), NOW);
+    const status = computeBudgetStatus(
+      budget({ amount: '2370' }),
+      NOVEMBER,
+      spendFrom((d) => (weekend(d) ? 30 : 100), 0),
+      NOW,
+    );
     expect(formatDecimal(status.actual)).toBe('1350');
     expect(formatDecimal(status.forecast)).toBe('2370');
     expect(status.forecastPercent).toBe(100);
@@ -184,7 +218,12 @@ describe('budget status', () => {
   });
 
   it('counts today at what it spent when that is more than predicted', () => {
-    const status = computeBudgetStatus(budget(), NOVEMBER, spendFrom(() => 100, 250), NOW);
+    const status = computeBudgetStatus(
+      budget(),
+      NOVEMBER,
+      spendFrom(() => 100, 250),
+      NOW,
+    );
     // 1,700 + 250 + 12 × 100
     expect(formatDecimal(status.forecast)).toBe('3150');
   });
@@ -196,7 +235,8 @@ describe('budget status', () => {
       { percent: 100, on: 'actual' },
     ];
     const ended = { start: '2026-11-01', end: '2026-11-02' };
-    const status = (spent: string) => computeBudgetStatus(budget({ amount: '300', thresholds }), ended, (d) => (d === '2026-11-01' ? parseDecimal(spent) : 0n), NOW);
+    const status = (spent: string) =>
+      computeBudgetStatus(budget({ amount: '300', thresholds }), ended, (d) => (d === '2026-11-01' ? parseDecimal(spent) : 0n), NOW);
     expect(status('99.899999999999').crossed.actual).toEqual([]);
     expect(status('99.9').crossed.actual).toEqual([33.3]);
     expect(status('239.999999').crossed.actual).toEqual([33.3]);
@@ -209,7 +249,12 @@ describe('budget status', () => {
 
   it('forecasts a period that has not started from the trend alone', () => {
     const december = { start: '2026-12-01', end: '2026-12-08' };
-    const status = computeBudgetStatus(budget({ amount: '1000' }), december, spendFrom(() => 100, 100), NOW);
+    const status = computeBudgetStatus(
+      budget({ amount: '1000' }),
+      december,
+      spendFrom(() => 100, 100),
+      NOW,
+    );
     expect(formatDecimal(status.actual)).toBe('0');
     expect(formatDecimal(status.forecast)).toBe('700');
   });
@@ -217,8 +262,19 @@ describe('budget status', () => {
   it('names the breach budget:<id>:<periodStart>:<kind>:<percent> and describes the scope', () => {
     expect(budgetAlertKey('b1', '2026-11-01', 'forecast', 87.5)).toBe('budget:b1:2026-11-01:forecast:87.5');
     const b = budget({ scope: { provider: 'aws', tag: { key: 'env', value: 'prod' }, team: 'search' } });
-    const view = budgetStatusView(b, computeBudgetStatus(b, NOVEMBER, () => 0n, NOW));
-    expect(view).toMatchObject({ budgetId: 'b1', scope: { provider: 'aws', team: 'search', 'tag:env': 'prod' }, team: 'search', periodStart: '2026-11-01', periodEnd: '2026-12-01', actual: '0', forecast: '0' });
+    const view = budgetStatusView(
+      b,
+      computeBudgetStatus(b, NOVEMBER, () => 0n, NOW),
+    );
+    expect(view).toMatchObject({
+      budgetId: 'b1',
+      scope: { provider: 'aws', team: 'search', 'tag:env': 'prod' },
+      team: 'search',
+      periodStart: '2026-11-01',
+      periodEnd: '2026-12-01',
+      actual: '0',
+      forecast: '0',
+    });
   });
 });
 
@@ -233,7 +289,9 @@ describe('scope matching', () => {
 
   it('matches cost records on every given field', () => {
     expect(costRecordMatches({}, record, 'team')).toBe(true);
-    expect(costRecordMatches({ provider: 'aws', account: '444455556666', service: 'Amazon Elastic Compute Cloud - Compute' }, record, 'team')).toBe(true);
+    expect(
+      costRecordMatches({ provider: 'aws', account: '444455556666', service: 'Amazon Elastic Compute Cloud - Compute' }, record, 'team'),
+    ).toBe(true);
     expect(costRecordMatches({ account: '111122223333' }, record, 'team')).toBe(true);
     expect(costRecordMatches({ provider: 'gcp' }, record, 'team')).toBe(false);
     expect(costRecordMatches({ tag: { key: 'env', value: 'prod' }, team: 'search' }, record, 'team')).toBe(true);
@@ -282,12 +340,24 @@ describe('budget input', () => {
     expect(issues({ ...base, amount: '0' })).toEqual(['amount: must be more than 0']);
     expect(issues({ ...base, currency: 'EUR' })).toEqual(["currency: only 'USD' is supported"]);
     expect(issues({ ...base, period: 'yearly' })[0]).toMatch(/^period: must be 'daily'/);
-    expect(issues({ ...base, period: { custom: { start: '2026-11-10', end: '2026-11-10' } } })).toEqual(['period.custom.end: must be after start']);
-    expect(issues({ ...base, period: { custom: { start: '2026-11-31', end: '2026-12-10' } } })).toEqual(['period.custom.start: must be a date, YYYY-MM-DD']);
+    expect(issues({ ...base, period: { custom: { start: '2026-11-10', end: '2026-11-10' } } })).toEqual([
+      'period.custom.end: must be after start',
+    ]);
+    expect(issues({ ...base, period: { custom: { start: '2026-11-31', end: '2026-12-10' } } })).toEqual([
+      'period.custom.start: must be a date, YYYY-MM-DD',
+    ]);
     expect(issues({ ...base, scope: { provider: 'ibm' } })).toEqual(["scope.provider: must be 'aws', 'azure' or 'gcp'"]);
     expect(issues({ ...base, scope: { teams: 'a' } })[0]).toMatch(/^scope: Unrecognized key/);
     expect(issues({ ...base, scope: { provider: 'aws', model: 'gpt-4o' } })[0]).toMatch(/^scope.model: cannot be combined with provider/);
-    expect(issues({ ...base, thresholds: [{ percent: 80, on: 'actual' }, { percent: 80, on: 'actual' }] })).toEqual(['thresholds.1: repeats 80% on actual']);
+    expect(
+      issues({
+        ...base,
+        thresholds: [
+          { percent: 80, on: 'actual' },
+          { percent: 80, on: 'actual' },
+        ],
+      }),
+    ).toEqual(['thresholds.1: repeats 80% on actual']);
     expect(issues({ ...base, thresholds: [{ percent: 0, on: 'actual' }] })).toEqual(['thresholds.0.percent: must be more than 0']);
     expect(issues({ ...base, thresholds: [{ percent: 50, on: 'budgeted' }] })).toEqual(["thresholds.0.on: must be 'actual' or 'forecast'"]);
     expect(issues({ ...base, name: '' })).toEqual(['name: must not be empty']);

@@ -40,11 +40,15 @@ export const LATE_COST_DAYS = 3;
 export const MAX_CUSTOM_PERIOD_DAYS = 400;
 
 const isoDay = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
-const scopeText = (max: number) => z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const scopeText = (max: number) =>
+  z.string({ message: 'must be a string' }).min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
 export const budgetScopeSchema = z
   .object({
-    provider: z.enum(['aws', 'azure', 'gcp'], { message: "must be 'aws', 'azure' or 'gcp'" }).optional().describe('cloud provider of the cost records'),
+    provider: z
+      .enum(['aws', 'azure', 'gcp'], { message: "must be 'aws', 'azure' or 'gcp'" })
+      .optional()
+      .describe('cloud provider of the cost records'),
     account: scopeText(256).optional().describe('FOCUS SubAccountId or BillingAccountId'),
     service: scopeText(256).optional().describe('FOCUS ServiceName, e.g. "Amazon Elastic Compute Cloud - Compute"'),
     tag: z
@@ -52,7 +56,9 @@ export const budgetScopeSchema = z
       .strict()
       .optional()
       .describe('a FOCUS Tags key and value'),
-    team: scopeText(256).optional().describe('the team: cost records whose team tag (LEDGER_TEAM_TAG) has this value, plus the priced LLM usage of the team'),
+    team: scopeText(256)
+      .optional()
+      .describe('the team: cost records whose team tag (LEDGER_TEAM_TAG) has this value, plus the priced LLM usage of the team'),
     workflow: scopeText(256).optional().describe('LLM usage of this gen_ai.workflow.name (cloud cost records carry no workflow)'),
     model: scopeText(256).optional().describe('LLM usage of this model, as reported (cloud cost records carry no model)'),
   })
@@ -78,7 +84,8 @@ const customPeriodSchema = z
       .superRefine((span, ctx) => {
         const days = (Date.parse(span.end) - Date.parse(span.start)) / DAY_MS;
         if (!(days > 0)) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must be after start' });
-        else if (days > MAX_CUSTOM_PERIOD_DAYS) ctx.addIssue({ code: 'custom', path: ['end'], message: `the period may span at most ${MAX_CUSTOM_PERIOD_DAYS} days` });
+        else if (days > MAX_CUSTOM_PERIOD_DAYS)
+          ctx.addIssue({ code: 'custom', path: ['end'], message: `the period may span at most ${MAX_CUSTOM_PERIOD_DAYS} days` });
       }),
   })
   .strict();
@@ -148,7 +155,9 @@ export const budgetInputSchema = z
     amount: amountSchema.describe('the budget per period, an exact decimal string'),
     currency: z.literal('USD', { message: "only 'USD' is supported" }).default('USD'),
     period: budgetPeriodSchema,
-    thresholds: thresholdsSchema.default(() => defaultBudgetThresholds.map((t) => ({ ...t }))).describe('percent of the amount; default 50/80/100 on actual and 100 on forecast'),
+    thresholds: thresholdsSchema
+      .default(() => defaultBudgetThresholds.map((t) => ({ ...t })))
+      .describe('percent of the amount; default 50/80/100 on actual and 100 on forecast'),
   })
   .strict()
   .meta({ id: 'BudgetInput' });
@@ -158,17 +167,19 @@ export const budgetIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be
 export const budgetPathSchema = z.object({ id: budgetIdSchema.describe('the budget id') });
 
 /** A stored budget, as the API answers it. */
-export const budgetViewSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  scope: budgetScopeSchema,
-  amount: z.string().describe('exact decimal string'),
-  currency: z.literal('USD'),
-  period: budgetPeriodSchema,
-  thresholds: z.array(budgetThresholdSchema),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-}).meta({ id: 'Budget' });
+export const budgetViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    scope: budgetScopeSchema,
+    amount: z.string().describe('exact decimal string'),
+    currency: z.literal('USD'),
+    period: budgetPeriodSchema,
+    thresholds: z.array(budgetThresholdSchema),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Budget' });
 export type Budget = z.infer<typeof budgetViewSchema>;
 
 export function budgetFromInput(id: string, input: BudgetInput, createdAt: string, updatedAt: string): Budget {
@@ -207,7 +218,11 @@ export function settlingPeriods(period: BudgetPeriod, nowMs: number): PeriodSpan
   if (typeof period !== 'string') return [];
   const oldestEnd = addDays(dayOf(nowMs), -LATE_COST_DAYS);
   const out: PeriodSpan[] = [];
-  for (let span = budgetPeriodAt(period, dayStartMs(budgetPeriodAt(period, nowMs).start) - DAY_MS); span.end > oldestEnd; span = budgetPeriodAt(period, dayStartMs(span.start) - DAY_MS)) {
+  for (
+    let span = budgetPeriodAt(period, dayStartMs(budgetPeriodAt(period, nowMs).start) - DAY_MS);
+    span.end > oldestEnd;
+    span = budgetPeriodAt(period, dayStartMs(span.start) - DAY_MS)
+  ) {
     out.push(span);
   }
   return out;
@@ -230,7 +245,10 @@ export function spendDaysFor(span: PeriodSpan, nowMs: number): string[] {
 
 // ---------------------------------------------------------------------------------------------- matching
 
-const providerByFocusName = Object.fromEntries(Object.entries(focusProviderNames).map(([provider, name]) => [name, provider])) as Record<FocusProviderName, CloudProvider>;
+const providerByFocusName = Object.fromEntries(Object.entries(focusProviderNames).map(([provider, name]) => [name, provider])) as Record<
+  FocusProviderName,
+  CloudProvider
+>;
 
 /** Which sources the scope can match: cloud costs carry no workflow or model; LLM usage carries no cloud billing columns. */
 export function scopeSources(scope: BudgetScope): { costs: boolean; usage: boolean } {
@@ -381,7 +399,9 @@ export function computeBudgetStatus(
     }
   }
   const crossedOn = (value: Decimal, kind: ThresholdKind) =>
-    [...new Set(budget.thresholds.filter((t) => t.on === kind && reaches(value, amount, t.percent)).map((t) => t.percent))].sort((a, b) => a - b);
+    [...new Set(budget.thresholds.filter((t) => t.on === kind && reaches(value, amount, t.percent)).map((t) => t.percent))].sort(
+      (a, b) => a - b,
+    );
   return {
     span,
     actual,
@@ -436,5 +456,7 @@ export interface BudgetBreach {
 
 /** The thresholds of the given kinds that the status has crossed, as breaches. */
 export function budgetBreaches(budgetId: string, status: BudgetStatus, kinds: readonly ThresholdKind[] = thresholdKinds): BudgetBreach[] {
-  return kinds.flatMap((kind) => status.crossed[kind].map((percent) => ({ alertKey: budgetAlertKey(budgetId, status.span.start, kind, percent), kind, percent })));
+  return kinds.flatMap((kind) =>
+    status.crossed[kind].map((percent) => ({ alertKey: budgetAlertKey(budgetId, status.span.start, kind, percent), kind, percent })),
+  );
 }

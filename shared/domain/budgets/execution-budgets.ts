@@ -91,7 +91,10 @@ export const executionBudgetInputSchema = z
       })
       .default({})
       .describe('who the budget is meant for (informational; list budgets by it)'),
-    per: z.enum(budgetCountingModes).default('budget').describe('budget: one set of counters; conversation: counters per gen_ai.conversation.id'),
+    per: z
+      .enum(budgetCountingModes)
+      .default('budget')
+      .describe('budget: one set of counters; conversation: counters per gen_ai.conversation.id'),
     ceilings: ceilingsSchema.describe('at least one of cost (USD decimal string), tokens, modelCalls, retries'),
     window: z.enum(budgetWindowKinds).describe('UTC hour, day, ISO week (from Monday), month, or the whole lifetime'),
     reservationTtlSeconds: z
@@ -144,7 +147,7 @@ export const executionBudgetListQuerySchema = z.strictObject({
 });
 
 export const executionBudgetStatusQuerySchema = z.strictObject({
-  conversationId: conversationIdSchema.optional().describe('which conversation\'s counters, for budgets that count per conversation'),
+  conversationId: conversationIdSchema.optional().describe("which conversation's counters, for budgets that count per conversation"),
 });
 
 // ---------------------------------------------------------------------------------------------------------
@@ -157,7 +160,6 @@ export interface BudgetWindow {
   /** Epoch ms of the first instant after it; null for lifetime. */
   end: number | null;
 }
-
 
 /** The UTC window of `kind` that contains `nowMs`. Weeks are ISO weeks, starting Monday 00:00 UTC. */
 export function budgetWindowAt(kind: BudgetWindowKind, nowMs: number): BudgetWindow {
@@ -313,7 +315,9 @@ export function reservationTtlMs(budget: Pick<ExecutionBudgetDefinition, 'reserv
 const costText = z.string().describe('USD, exact decimal string');
 const count = z.number().int();
 
-export const budgetAmountsViewSchema = z.object({ cost: costText, tokens: count, modelCalls: count, retries: count }).meta({ id: 'ExecutionBudgetAmounts' });
+export const budgetAmountsViewSchema = z
+  .object({ cost: costText, tokens: count, modelCalls: count, retries: count })
+  .meta({ id: 'ExecutionBudgetAmounts' });
 export type BudgetAmountsView = z.infer<typeof budgetAmountsViewSchema>;
 
 export const budgetRemainingViewSchema = z
@@ -365,7 +369,7 @@ export const reserveResultSchema = z
     remaining: budgetRemainingViewSchema.describe('per ceiling what is left after this answer; null where no ceiling'),
     deniedBy: z.array(z.enum(budgetDimensions)).describe('the ceilings the estimate would overshoot; empty on allow'),
     replayed: z.boolean().describe('true when this requestId was reserved before: the same reservation, counted once'),
-    status: z.enum(reservationStatuses).nullable().describe('the reservation\'s state now; null on deny'),
+    status: z.enum(reservationStatuses).nullable().describe("the reservation's state now; null on deny"),
     window: budgetWindowViewSchema,
     conversationId: z.string().nullable(),
   })
@@ -388,7 +392,12 @@ export const settleResultSchema = z
 export type SettleResult = z.infer<typeof settleResultSchema>;
 
 export function budgetAmountsView(amounts: BudgetAmounts): BudgetAmountsView {
-  return { cost: formatDecimal(amounts.cost), tokens: Number(amounts.tokens), modelCalls: Number(amounts.modelCalls), retries: Number(amounts.retries) };
+  return {
+    cost: formatDecimal(amounts.cost),
+    tokens: Number(amounts.tokens),
+    modelCalls: Number(amounts.modelCalls),
+    retries: Number(amounts.retries),
+  };
 }
 
 export function budgetRemainingView(remaining: BudgetRemaining): BudgetRemainingView {

@@ -220,7 +220,10 @@ export interface Money {
 
 export class CurrencyMismatchError extends Error {
   override name = 'CurrencyMismatchError';
-  constructor(readonly expected: string, readonly actual: string) {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
     super(`Cannot combine ${actual} with ${expected}`);
   }
 }

@@ -5,15 +5,30 @@ import { focusRecord } from '../../../test/support/focus.js';
 describe('summarizeCosts', () => {
   it('sums exactly per group and currency, largest effective cost first', async () => {
     const records = [
-      ...Array.from({ length: 1000 }, () => focusRecord({ BilledCost: '0.1', EffectiveCost: '0.07', ListCost: '0.2', Tags: { team: 'research' } })),
-      focusRecord({ ServiceName: 'Amazon S3', BilledCost: '1320.4812', EffectiveCost: '1320.4812', ListCost: '1320.4812', Tags: { team: 'platform' } }),
+      ...Array.from({ length: 1000 }, () =>
+        focusRecord({ BilledCost: '0.1', EffectiveCost: '0.07', ListCost: '0.2', Tags: { team: 'research' } }),
+      ),
+      focusRecord({
+        ServiceName: 'Amazon S3',
+        BilledCost: '1320.4812',
+        EffectiveCost: '1320.4812',
+        ListCost: '1320.4812',
+        Tags: { team: 'platform' },
+      }),
       focusRecord({ ServiceName: 'Amazon S3', BilledCost: '-0.0012', EffectiveCost: '-0.0012', ListCost: '0' }),
       focusRecord({ ServiceName: 'Virtual Machines', BillingCurrency: 'EUR', BilledCost: '5', EffectiveCost: '4', ListCost: '6' }),
     ];
     const byService = await summarizeCosts(records, { from: '2026-11-01', to: '2026-11-30', groupBy: 'ServiceName' });
     expect(byService.groups).toEqual([
       { key: 'Amazon S3', currency: 'USD', billedCost: '1320.48', effectiveCost: '1320.48', listCost: '1320.4812', records: 2 },
-      { key: 'Amazon Elastic Compute Cloud - Compute', currency: 'USD', billedCost: '100', effectiveCost: '70', listCost: '200', records: 1000 },
+      {
+        key: 'Amazon Elastic Compute Cloud - Compute',
+        currency: 'USD',
+        billedCost: '100',
+        effectiveCost: '70',
+        listCost: '200',
+        records: 1000,
+      },
       { key: 'Virtual Machines', currency: 'EUR', billedCost: '5', effectiveCost: '4', listCost: '6', records: 1 },
     ]);
     expect(byService.totals).toEqual([
@@ -42,7 +57,9 @@ describe('FOCUS CSV', () => {
   it('writes one header and one row per record, quoting and defusing formulas', () => {
     const header = focusCsvHeader().trim().split(',');
     expect(header.slice(0, 3)).toEqual(['BilledCost', 'BillingAccountId', 'BillingAccountName']);
-    const row = focusCsvRow(focusRecord({ BilledCost: '-1.5', ChargeDescription: '=HYPERLINK("x")', ResourceName: 'gpu, "a"', Tags: { team: 'ml' } }));
+    const row = focusCsvRow(
+      focusRecord({ BilledCost: '-1.5', ChargeDescription: '=HYPERLINK("x")', ResourceName: 'gpu, "a"', Tags: { team: 'ml' } }),
+    );
     const cells = row.trim();
     expect(cells.startsWith('-1.5,111122223333,,USD,')).toBe(true);
     expect(cells).toContain(`"'=HYPERLINK(""x"")"`);

@@ -9,9 +9,13 @@ const day = z.iso.date({ message: 'must be a date, YYYY-MM-DD' });
 
 export const costGroupBySchema = z
   .string()
-  .regex(/^(ServiceName|ServiceCategory|RegionId|ResourceId|SubAccountId|ProviderName|ChargeCategory|PricingCategory|x_GpuModel|tag:[A-Za-z0-9_.:/=+\-@ ]{1,128})$/, {
-    message: 'must be ServiceName, ServiceCategory, RegionId, ResourceId, SubAccountId, ProviderName, ChargeCategory, PricingCategory, x_GpuModel or tag:<key>',
-  });
+  .regex(
+    /^(ServiceName|ServiceCategory|RegionId|ResourceId|SubAccountId|ProviderName|ChargeCategory|PricingCategory|x_GpuModel|tag:[A-Za-z0-9_.:/=+\-@ ]{1,128})$/,
+    {
+      message:
+        'must be ServiceName, ServiceCategory, RegionId, ResourceId, SubAccountId, ProviderName, ChargeCategory, PricingCategory, x_GpuModel or tag:<key>',
+    },
+  );
 
 export const costQuerySchema = z.object({
   from: day.describe('first charge day (inclusive)'),
@@ -21,7 +25,9 @@ export const costQuerySchema = z.object({
 });
 export type CostQueryInput = z.infer<typeof costQuerySchema>;
 
-export const costExportQuerySchema = costQuerySchema.omit({ groupBy: true }).extend({ format: z.literal('csv', { message: "format: only 'csv' is offered" }).default('csv') });
+export const costExportQuerySchema = costQuerySchema
+  .omit({ groupBy: true })
+  .extend({ format: z.literal('csv', { message: "format: only 'csv' is offered" }).default('csv') });
 
 export const MAX_COST_WINDOW_DAYS = 400;
 
@@ -29,7 +35,8 @@ export function checkCostWindow(query: { from: string; to: string }): void {
   const from = Date.parse(`${query.from}T00:00:00Z`);
   const to = Date.parse(`${query.to}T00:00:00Z`);
   if (from >= to) throw badRequest('from: must be before to', { path: 'from' });
-  if ((to - from) / DAY_MS > MAX_COST_WINDOW_DAYS) throw badRequest(`from: the window may span at most ${MAX_COST_WINDOW_DAYS} days`, { path: 'from' });
+  if ((to - from) / DAY_MS > MAX_COST_WINDOW_DAYS)
+    throw badRequest(`from: the window may span at most ${MAX_COST_WINDOW_DAYS} days`, { path: 'from' });
 }
 
 export interface CostGroup {
@@ -63,7 +70,10 @@ interface Sums {
 }
 
 /** Exact sums per group and currency; groups sorted by effective cost, largest first. */
-export async function summarizeCosts(records: AsyncIterable<FocusRecord> | Iterable<FocusRecord>, query: CostQueryInput): Promise<CostReport> {
+export async function summarizeCosts(
+  records: AsyncIterable<FocusRecord> | Iterable<FocusRecord>,
+  query: CostQueryInput,
+): Promise<CostReport> {
   const groups = new Map<string, { key: string | null; currency: string; sums: Sums }>();
   const totals = new Map<string, Sums>();
   const add = (sums: Sums, r: FocusRecord) => {
@@ -98,7 +108,9 @@ export async function summarizeCosts(records: AsyncIterable<FocusRecord> | Itera
     to: query.to,
     groupBy: query.groupBy,
     groups: [...groups.values()]
-      .sort((a, b) => (b.sums.effective > a.sums.effective ? 1 : b.sums.effective < a.sums.effective ? -1 : (a.key ?? '').localeCompare(b.key ?? '')))
+      .sort((a, b) =>
+        b.sums.effective > a.sums.effective ? 1 : b.sums.effective < a.sums.effective ? -1 : (a.key ?? '').localeCompare(b.key ?? ''),
+      )
       .map((g) => ({ key: g.key, ...shape(g.currency, g.sums) })),
     totals: [...totals].map(([currency, s]) => shape(currency, s)),
   };
@@ -106,13 +118,52 @@ export async function summarizeCosts(records: AsyncIterable<FocusRecord> | Itera
 
 /** FOCUS columns in export order: mandatory, then conditional, then tags and provider extras. */
 export const focusCsvColumns = [
-  'BilledCost', 'BillingAccountId', 'BillingAccountName', 'BillingCurrency', 'BillingPeriodStart', 'BillingPeriodEnd',
-  'ChargeCategory', 'ChargeClass', 'ChargeDescription', 'ChargeFrequency', 'ChargePeriodStart', 'ChargePeriodEnd',
-  'ContractedCost', 'EffectiveCost', 'InvoiceIssuerName', 'ListCost', 'PricingQuantity', 'PricingUnit', 'ProviderName',
-  'PublisherName', 'ServiceCategory', 'ServiceName', 'AvailabilityZone', 'CommitmentDiscountId', 'CommitmentDiscountType',
-  'ConsumedQuantity', 'ConsumedUnit', 'ContractedUnitPrice', 'ListUnitPrice', 'PricingCategory', 'RegionId', 'ResourceId',
-  'ResourceName', 'ResourceType', 'SkuId', 'SkuPriceId', 'SubAccountId', 'SubAccountName', 'Tags',
-  'x_Estimated', 'x_GpuModel', 'x_GpuCount', 'x_InstanceType', 'x_UsageType', 'x_CostType', 'x_PricingModel',
+  'BilledCost',
+  'BillingAccountId',
+  'BillingAccountName',
+  'BillingCurrency',
+  'BillingPeriodStart',
+  'BillingPeriodEnd',
+  'ChargeCategory',
+  'ChargeClass',
+  'ChargeDescription',
+  'ChargeFrequency',
+  'ChargePeriodStart',
+  'ChargePeriodEnd',
+  'ContractedCost',
+  'EffectiveCost',
+  'InvoiceIssuerName',
+  'ListCost',
+  'PricingQuantity',
+  'PricingUnit',
+  'ProviderName',
+  'PublisherName',
+  'ServiceCategory',
+  'ServiceName',
+  'AvailabilityZone',
+  'CommitmentDiscountId',
+  'CommitmentDiscountType',
+  'ConsumedQuantity',
+  'ConsumedUnit',
+  'ContractedUnitPrice',
+  'ListUnitPrice',
+  'PricingCategory',
+  'RegionId',
+  'ResourceId',
+  'ResourceName',
+  'ResourceType',
+  'SkuId',
+  'SkuPriceId',
+  'SubAccountId',
+  'SubAccountName',
+  'Tags',
+  'x_Estimated',
+  'x_GpuModel',
+  'x_GpuCount',
+  'x_InstanceType',
+  'x_UsageType',
+  'x_CostType',
+  'x_PricingModel',
 ] as const;
 
 export function csvCell(value: unknown): string {

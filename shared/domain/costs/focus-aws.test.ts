@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { focusRecordProblems } from './focus.js';
-import { type AwsCostAndUsagePage, awsChargeCategory, awsPricingCategory, normalizeAwsCostPage, normalizeAwsCostPages } from './focus-aws.js';
+import {
+  type AwsCostAndUsagePage,
+  awsChargeCategory,
+  awsPricingCategory,
+  normalizeAwsCostPage,
+  normalizeAwsCostPages,
+} from './focus-aws.js';
 import { ProviderError } from '../providers/provider-errors.js';
 
 const context = { billingAccountId: '111122223333', billingAccountName: 'Example Org' };
@@ -121,7 +127,12 @@ describe('normalizeAwsCostPage', () => {
       },
       context,
     );
-    expect(records[0]!.record).toMatchObject({ SubAccountId: '444455556666', SubAccountName: 'ml-training', Tags: { Environment: 'prod' }, x_Estimated: false });
+    expect(records[0]!.record).toMatchObject({
+      SubAccountId: '444455556666',
+      SubAccountName: 'ml-training',
+      Tags: { Environment: 'prod' },
+      x_Estimated: false,
+    });
     expect(records[1]!.record.Tags).toEqual({});
     expect(records[0]!.key.value).not.toBe(records[1]!.key.value);
 
@@ -131,7 +142,12 @@ describe('normalizeAwsCostPage', () => {
           { Type: 'DIMENSION', Key: 'INSTANCE_TYPE' },
           { Type: 'DIMENSION', Key: 'RECORD_TYPE' },
         ],
-        ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-02' }, Groups: [{ Keys: ['p5.48xlarge', 'RIFee'], Metrics: { UnblendedCost: { Amount: '10', Unit: 'USD' } } }] }],
+        ResultsByTime: [
+          {
+            TimePeriod: { Start: '2026-11-01', End: '2026-11-02' },
+            Groups: [{ Keys: ['p5.48xlarge', 'RIFee'], Metrics: { UnblendedCost: { Amount: '10', Unit: 'USD' } } }],
+          },
+        ],
       },
       context,
     );
@@ -147,7 +163,11 @@ describe('normalizeAwsCostPage', () => {
 
   it('reads an ungrouped Total', () => {
     const records = normalizeAwsCostPage(
-      { ResultsByTime: [{ TimePeriod: { Start: '2026-11-01', End: '2026-11-02' }, Total: { UnblendedCost: { Amount: '12.5', Unit: 'USD' } }, Groups: [] }] },
+      {
+        ResultsByTime: [
+          { TimePeriod: { Start: '2026-11-01', End: '2026-11-02' }, Total: { UnblendedCost: { Amount: '12.5', Unit: 'USD' } }, Groups: [] },
+        ],
+      },
       context,
     );
     expect(records).toHaveLength(1);
@@ -176,9 +196,14 @@ describe('normalizeAwsCostPage', () => {
       expect((error as ProviderError).info.path).toBe('ResultsByTime[0].Groups[0].Metrics.UnblendedCost.Amount');
     }
     expect(() => normalizeAwsCostPage({} as AwsCostAndUsagePage, context)).toThrow(/ResultsByTime is missing/);
-    expect(() => normalizeAwsCostPage({ ...page, GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }] }, context)).toThrow(/Keys do not match/);
+    expect(() => normalizeAwsCostPage({ ...page, GroupDefinitions: [{ Type: 'DIMENSION', Key: 'SERVICE' }] }, context)).toThrow(
+      /Keys do not match/,
+    );
     expect(() =>
-      normalizeAwsCostPage({ ResultsByTime: [{ TimePeriod: { Start: 'x', End: '2026-11-02' }, Total: { UnblendedCost: { Amount: '1', Unit: 'USD' } } }] }, context),
+      normalizeAwsCostPage(
+        { ResultsByTime: [{ TimePeriod: { Start: 'x', End: '2026-11-02' }, Total: { UnblendedCost: { Amount: '1', Unit: 'USD' } } }] },
+        context,
+      ),
     ).toThrow(/TimePeriod/);
   });
 

@@ -58,14 +58,25 @@ export interface AwsCostContext {
 }
 
 const OPERATION = 'CostExplorer.GetCostAndUsage';
-const unset = new Set(['', 'NoRegion', 'NoInstanceType', 'NoResourceId', 'NoUsageType', 'NoAZ', 'NoReservationId', 'NoSavingsPlansArn', 'No Linked Account']);
+const unset = new Set([
+  '',
+  'NoRegion',
+  'NoInstanceType',
+  'NoResourceId',
+  'NoUsageType',
+  'NoAZ',
+  'NoReservationId',
+  'NoSavingsPlansArn',
+  'No Linked Account',
+]);
 
 /** Cost Explorer PURCHASE_TYPE → FOCUS PricingCategory. */
 export function awsPricingCategory(purchaseType: string): PricingCategory {
   const p = purchaseType.toLowerCase();
   if (p.includes('spot')) return 'Dynamic';
   if (p.includes('on demand') || p.includes('on-demand')) return 'Standard';
-  if (p.includes('reserved') || p.includes('savings plan') || p.includes('capacity block') || p.includes('dedicated host reservation')) return 'Committed';
+  if (p.includes('reserved') || p.includes('savings plan') || p.includes('capacity block') || p.includes('dedicated host reservation'))
+    return 'Committed';
   return 'Other';
 }
 
@@ -136,7 +147,9 @@ export function normalizeAwsCostPage(page: AwsCostAndUsagePage, context: AwsCost
     if (groups.length === 0) {
       const total = result.Total ?? {};
       if (Object.keys(total).length > 0) {
-        out.push(keyedFocusRecord('aws', buildRecord([], [], total, result, start, end, context, accountNames, `${path}.Total`, operation)));
+        out.push(
+          keyedFocusRecord('aws', buildRecord([], [], total, result, start, end, context, accountNames, `${path}.Total`, operation)),
+        );
       }
       return;
     }
@@ -146,15 +159,24 @@ export function normalizeAwsCostPage(page: AwsCostAndUsagePage, context: AwsCost
       if (!Array.isArray(keys) || keys.length !== definitions.length) {
         throw malformedReply('aws', operation, `Keys do not match the ${definitions.length} GroupDefinitions`, `${groupPath}.Keys`);
       }
-      if (!group.Metrics || typeof group.Metrics !== 'object') throw malformedReply('aws', operation, 'Metrics is missing', `${groupPath}.Metrics`);
-      out.push(keyedFocusRecord('aws', buildRecord(definitions, keys, group.Metrics, result, start, end, context, accountNames, `${groupPath}.Metrics`, operation)));
+      if (!group.Metrics || typeof group.Metrics !== 'object')
+        throw malformedReply('aws', operation, 'Metrics is missing', `${groupPath}.Metrics`);
+      out.push(
+        keyedFocusRecord(
+          'aws',
+          buildRecord(definitions, keys, group.Metrics, result, start, end, context, accountNames, `${groupPath}.Metrics`, operation),
+        ),
+      );
     });
   });
   return out;
 }
 
 /** Streams records page by page; only one page is held at a time. */
-export async function* normalizeAwsCostPages(pages: AsyncIterable<AwsCostAndUsagePage>, context: AwsCostContext): AsyncGenerator<KeyedFocusRecord> {
+export async function* normalizeAwsCostPages(
+  pages: AsyncIterable<AwsCostAndUsagePage>,
+  context: AwsCostContext,
+): AsyncGenerator<KeyedFocusRecord> {
   let definitions = context.groupDefinitions;
   for await (const page of pages) {
     definitions = page.GroupDefinitions ?? definitions;
@@ -304,6 +326,7 @@ function setCommitment(record: FocusRecord, id: string | null, type: Exclude<Com
 
 function currencyOf(metric: AwsMetricValue, path: string, operation: string): string {
   const unit = metric.Unit;
-  if (typeof unit !== 'string' || !/^[A-Za-z]{3}$/.test(unit)) throw malformedReply('aws', operation, `expected a currency code, got ${JSON.stringify(unit)}`, path);
+  if (typeof unit !== 'string' || !/^[A-Za-z]{3}$/.test(unit))
+    throw malformedReply('aws', operation, `expected a currency code, got ${JSON.stringify(unit)}`, path);
   return unit.toUpperCase();
 }

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { focusRecordProblems, type KeyedFocusRecord } from './focus.js';
-import { type AzureQueryPage, azureChargeCategory, azurePricingCategory, joinAzureCostPages, parseAzureResourceId, readAzureCostRows } from './focus-azure.js';
+import {
+  type AzureQueryPage,
+  azureChargeCategory,
+  azurePricingCategory,
+  joinAzureCostPages,
+  parseAzureResourceId,
+  readAzureCostRows,
+} from './focus-azure.js';
 import { ProviderError } from '../providers/provider-errors.js';
 
 const sub = '00000000-aaaa-bbbb-cccc-000000000001';
@@ -12,7 +19,11 @@ const columns = [
   { name: 'UsageDate', type: 'Number' },
   { name: 'Currency', type: 'String' },
 ];
-const context = { billingAccountId: sub, billingAccountName: 'ML subscription', vmSizes: { [vm.toLowerCase()]: 'Standard_ND96isr_H100_v5' } };
+const context = {
+  billingAccountId: sub,
+  billingAccountName: 'ML subscription',
+  vmSizes: { [vm.toLowerCase()]: 'Standard_ND96isr_H100_v5' },
+};
 
 async function* pages(...list: AzureQueryPage[]) {
   yield* list;
@@ -84,14 +95,25 @@ describe('joinAzureCostPages', () => {
     });
     expect(focusRecordProblems(usage!.record)).toEqual([]);
     // The reservation purchase has no resource; it is billed, and amortized into usage elsewhere.
-    expect(purchase!.record).toMatchObject({ ChargeCategory: 'Purchase', ChargeFrequency: 'Recurring', BilledCost: '49000.5', EffectiveCost: '0', PricingCategory: 'Committed' });
+    expect(purchase!.record).toMatchObject({
+      ChargeCategory: 'Purchase',
+      ChargeFrequency: 'Recurring',
+      BilledCost: '49000.5',
+      EffectiveCost: '0',
+      PricingCategory: 'Committed',
+    });
   });
 
   it('keeps an amortized-only row with zero billed cost (reserved usage)', async () => {
     const actual: AzureQueryPage = { columns, rows: [[0, vm, 'Reservation', 20261102, 'USD']] };
     const amortized: AzureQueryPage = { columns, rows: [[1612.8, vm, 'Reservation', 20261102, 'USD']] };
     const [record] = await collect(joinAzureCostPages(pages(actual), pages(amortized), context));
-    expect(record!.record).toMatchObject({ BilledCost: '0', EffectiveCost: '1612.8', PricingCategory: 'Committed', ChargeCategory: 'Usage' });
+    expect(record!.record).toMatchObject({
+      BilledCost: '0',
+      EffectiveCost: '1612.8',
+      PricingCategory: 'Committed',
+      ChargeCategory: 'Usage',
+    });
   });
 
   it('follows rows across pages and keeps keys stable on a restated day', async () => {
@@ -148,17 +170,30 @@ describe('joinAzureCostPages', () => {
     expect(bad({ columns, rows: [['abc', vm, 'OnDemand', 20261101, 'USD']] })).toThrow(ProviderError);
     expect(bad({ columns, rows: [[1, vm, 'OnDemand', 20261332, 'USD']] })).toThrow(/no such date/);
     expect(bad({ columns: columns.slice(1), rows: [] })).toThrow(/no cost column/);
-    const twice = { columns, rows: [[1, vm, 'OnDemand', 20261101, 'USD'], [2, vm, 'OnDemand', 20261101, 'USD']] };
+    const twice = {
+      columns,
+      rows: [
+        [1, vm, 'OnDemand', 20261101, 'USD'],
+        [2, vm, 'OnDemand', 20261101, 'USD'],
+      ],
+    };
     await expect(collect(joinAzureCostPages(pages(twice), pages(), context))).rejects.toThrow(/twice/);
   });
 });
 
 describe('Azure helpers', () => {
   it('parses resource ids and enumerations', () => {
-    expect(parseAzureResourceId(vm)).toEqual({ subscriptionId: sub, resourceGroup: 'ml-training', type: 'Microsoft.Compute/virtualMachines', name: 'gpu-h100-01' });
-    expect(parseAzureResourceId(`/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/3`).type).toBe(
-      'Microsoft.Compute/virtualMachineScaleSets/virtualMachines',
-    );
+    expect(parseAzureResourceId(vm)).toEqual({
+      subscriptionId: sub,
+      resourceGroup: 'ml-training',
+      type: 'Microsoft.Compute/virtualMachines',
+      name: 'gpu-h100-01',
+    });
+    expect(
+      parseAzureResourceId(
+        `/subscriptions/${sub}/resourceGroups/rg/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/3`,
+      ).type,
+    ).toBe('Microsoft.Compute/virtualMachineScaleSets/virtualMachines');
     expect(azurePricingCategory('Spot')).toBe('Dynamic');
     expect(azurePricingCategory('SavingsPlan')).toBe('Committed');
     expect(azureChargeCategory('Refund')).toBe('Credit');

@@ -98,7 +98,12 @@ const serviceByResourceType: Record<string, string> = {
 };
 
 /** `/subscriptions/<id>/resourceGroups/<rg>/providers/<ns>/<type>/<name>` → its parts. */
-export function parseAzureResourceId(resourceId: string): { subscriptionId: string | null; resourceGroup: string | null; type: string | null; name: string | null } {
+export function parseAzureResourceId(resourceId: string): {
+  subscriptionId: string | null;
+  resourceGroup: string | null;
+  type: string | null;
+  name: string | null;
+} {
   const parts = resourceId.split('/').filter((p) => p !== '');
   const find = (label: string) => {
     const i = parts.findIndex((p) => p.toLowerCase() === label);
@@ -127,16 +132,38 @@ function rowReader(columns: AzureQueryColumn[], costType: AzureCostType, context
     at.set(column.name, i);
   });
   const costAt = costColumns.map((c) => at.get(c)).find((i) => i !== undefined);
-  if (costAt === undefined) throw malformedReply('azure', operation, `no cost column (one of ${costColumns.join(', ')})`, 'properties.columns');
+  if (costAt === undefined)
+    throw malformedReply('azure', operation, `no cost column (one of ${costColumns.join(', ')})`, 'properties.columns');
   const dateAt = at.get('UsageDate') ?? at.get('BillingMonth');
   if (dateAt === undefined) throw malformedReply('azure', operation, 'no UsageDate or BillingMonth column', 'properties.columns');
   const monthly = !at.has('UsageDate');
   const currencyAt = at.get('Currency') ?? at.get('BillingCurrency');
   const handled = new Set([
-    ...costColumns, 'CostUSD', 'PreTaxCostUSD', 'UsageDate', 'BillingMonth', 'Currency', 'BillingCurrency', 'UsageQuantity',
-    'ResourceId', 'ResourceLocation', 'ServiceName', 'MeterCategory', 'MeterId', 'PricingModel', 'ChargeType',
-    'ReservationId', 'BenefitId', 'SubscriptionId', 'SubscriptionName', 'ResourceGroupName', 'ResourceGroup', 'ResourceType',
-    'TagKey', 'TagValue', 'MeterSubCategory',
+    ...costColumns,
+    'CostUSD',
+    'PreTaxCostUSD',
+    'UsageDate',
+    'BillingMonth',
+    'Currency',
+    'BillingCurrency',
+    'UsageQuantity',
+    'ResourceId',
+    'ResourceLocation',
+    'ServiceName',
+    'MeterCategory',
+    'MeterId',
+    'PricingModel',
+    'ChargeType',
+    'ReservationId',
+    'BenefitId',
+    'SubscriptionId',
+    'SubscriptionName',
+    'ResourceGroupName',
+    'ResourceGroup',
+    'ResourceType',
+    'TagKey',
+    'TagValue',
+    'MeterSubCategory',
   ]);
   const extraColumns = [...at.entries()].filter(([name]) => !handled.has(name));
   const text = (row: unknown[], name: string): string | null => {
@@ -148,7 +175,12 @@ function rowReader(columns: AzureQueryColumn[], costType: AzureCostType, context
 
   return (row, rowPath) => {
     if (!Array.isArray(row) || row.length !== columns.length) {
-      throw malformedReply('azure', operation, `row has ${Array.isArray(row) ? row.length : 'no'} values for ${columns.length} columns`, rowPath);
+      throw malformedReply(
+        'azure',
+        operation,
+        `row has ${Array.isArray(row) ? row.length : 'no'} values for ${columns.length} columns`,
+        rowPath,
+      );
     }
     const record = emptyFocusRecord('azure');
     const { start, end } = chargePeriod(row[dateAt], monthly, `${rowPath}[${dateAt}]`, operation);
@@ -161,7 +193,12 @@ function rowReader(columns: AzureQueryColumn[], costType: AzureCostType, context
     record.ChargePeriodEnd = isoSecondUtc(end);
     const currency = currencyAt === undefined ? null : row[currencyAt];
     if (typeof currency !== 'string' || !/^[A-Za-z]{3}$/.test(currency)) {
-      throw malformedReply('azure', operation, `expected a currency code, got ${JSON.stringify(currency)}`, `${rowPath}[${currencyAt ?? '?'}]`);
+      throw malformedReply(
+        'azure',
+        operation,
+        `expected a currency code, got ${JSON.stringify(currency)}`,
+        `${rowPath}[${currencyAt ?? '?'}]`,
+      );
     }
     record.BillingCurrency = currency.toUpperCase();
     const cost = parseDecimal(decimalField(row[costAt], 'azure', operation, `${rowPath}[${costAt}]`));
@@ -209,7 +246,8 @@ function rowReader(columns: AzureQueryColumn[], costType: AzureCostType, context
       // reservation or savings-plan purchase itself.
       record.ChargeCategory = 'Purchase';
     }
-    record.ChargeFrequency = record.ChargeCategory === 'Purchase' ? 'Recurring' : record.ChargeCategory === 'Usage' ? 'Usage-Based' : 'One-Time';
+    record.ChargeFrequency =
+      record.ChargeCategory === 'Purchase' ? 'Recurring' : record.ChargeCategory === 'Usage' ? 'Usage-Based' : 'One-Time';
     const commitmentId = text(row, 'ReservationId') ?? text(row, 'BenefitId');
     if (commitmentId) {
       record.CommitmentDiscountId = commitmentId;
@@ -302,7 +340,11 @@ export async function* joinAzureCostPages(
 }
 
 function duplicate(row: AzureCostRow, costType: AzureCostType, operation: string) {
-  return malformedReply('azure', operation, `the ${costType} query returned the group ${row.record.ResourceId ?? '(no resource)'} of ${row.record.ChargePeriodStart} twice`);
+  return malformedReply(
+    'azure',
+    operation,
+    `the ${costType} query returned the group ${row.record.ResourceId ?? '(no resource)'} of ${row.record.ChargePeriodStart} twice`,
+  );
 }
 
 function finish(record: FocusRecord, billed: bigint, effective: bigint, key: FocusRecordKey): KeyedFocusRecord {
@@ -318,6 +360,9 @@ function finish(record: FocusRecord, billed: bigint, effective: bigint, key: Foc
 /** "ND96isr H100 v5" (a VM meter name) → `Standard_ND96isr_H100_v5`, when that is a known GPU size. */
 function vmSizeFromMeter(meter: string | null): string | null {
   if (!meter) return null;
-  const size = `Standard_${meter.replace(/\s+(Spot|Low Priority)$/i, '').trim().replace(/\s+/g, '_')}`;
+  const size = `Standard_${meter
+    .replace(/\s+(Spot|Low Priority)$/i, '')
+    .trim()
+    .replace(/\s+/g, '_')}`;
   return gpuMachineType('azure', size)?.name ?? null;
 }

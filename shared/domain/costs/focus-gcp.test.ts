@@ -117,8 +117,19 @@ describe('normalizeGcpBillingRow', () => {
   });
 
   it('tells spot, commitment, tax and missing list cost apart', () => {
-    const spot = normalizeGcpBillingRow({ ...row, sku_description: 'Spot Preemptible Nvidia H100 80GB GPU running in Americas', machine_spec: null, cost_at_list: null });
-    expect(spot.record).toMatchObject({ PricingCategory: 'Dynamic', x_GpuModel: 'H100', x_GpuCount: null, ListCost: '1880.9376', x_DerivedColumns: ['ContractedCost', 'ListCost'] });
+    const spot = normalizeGcpBillingRow({
+      ...row,
+      sku_description: 'Spot Preemptible Nvidia H100 80GB GPU running in Americas',
+      machine_spec: null,
+      cost_at_list: null,
+    });
+    expect(spot.record).toMatchObject({
+      PricingCategory: 'Dynamic',
+      x_GpuModel: 'H100',
+      x_GpuCount: null,
+      ListCost: '1880.9376',
+      x_DerivedColumns: ['ContractedCost', 'ListCost'],
+    });
     expect(gcpPricingCategory('Commitment v1: A3 Cores')).toBe('Committed');
     expect(gcpChargeCategory('tax')).toBe('Tax');
     expect(gcpChargeCategory('rounding_error')).toBe('Adjustment');
@@ -163,14 +174,44 @@ describe('BigQuery rows', () => {
     const decode = compileBigQueryRowDecoder({
       fields: [
         { name: 'cost', type: 'FLOAT' },
-        { name: 'service', type: 'RECORD', fields: [{ name: 'id', type: 'STRING' }, { name: 'description', type: 'STRING' }] },
-        { name: 'credits', type: 'RECORD', mode: 'REPEATED', fields: [{ name: 'name', type: 'STRING' }, { name: 'amount', type: 'FLOAT' }] },
+        {
+          name: 'service',
+          type: 'RECORD',
+          fields: [
+            { name: 'id', type: 'STRING' },
+            { name: 'description', type: 'STRING' },
+          ],
+        },
+        {
+          name: 'credits',
+          type: 'RECORD',
+          mode: 'REPEATED',
+          fields: [
+            { name: 'name', type: 'STRING' },
+            { name: 'amount', type: 'FLOAT' },
+          ],
+        },
         { name: 'tags', type: 'STRING', mode: 'REPEATED' },
       ],
     });
     expect(
-      decode({ f: [{ v: '1.2E-7' }, { v: { f: [{ v: '6F81' }, { v: 'Compute Engine' }] } }, { v: [{ v: { f: [{ v: 'CUD' }, { v: '-0.5' }] } }] }, { v: [{ v: 'a' }, { v: 'b' }] }] }, 'rows[0]'),
-    ).toEqual({ cost: '1.2E-7', service: { id: '6F81', description: 'Compute Engine' }, credits: [{ name: 'CUD', amount: '-0.5' }], tags: ['a', 'b'] });
+      decode(
+        {
+          f: [
+            { v: '1.2E-7' },
+            { v: { f: [{ v: '6F81' }, { v: 'Compute Engine' }] } },
+            { v: [{ v: { f: [{ v: 'CUD' }, { v: '-0.5' }] } }] },
+            { v: [{ v: 'a' }, { v: 'b' }] },
+          ],
+        },
+        'rows[0]',
+      ),
+    ).toEqual({
+      cost: '1.2E-7',
+      service: { id: '6F81', description: 'Compute Engine' },
+      credits: [{ name: 'CUD', amount: '-0.5' }],
+      tags: ['a', 'b'],
+    });
     expect(() => decode({ f: [{ v: '1' }] }, 'rows[1]')).toThrow(ProviderError);
     expect(() => compileBigQueryRowDecoder(undefined)).toThrow(/schema/);
   });
@@ -191,7 +232,10 @@ describe('BigQuery rows', () => {
       usage_start_time: '1793404800000000',
       usage_end_time: '1793408400000000',
       project: { id: 'ml-research-prod', name: 'ML research', labels: [] },
-      labels: [{ key: 'workload', value: 'pretrain' }, { key: 'team', value: 'research' }],
+      labels: [
+        { key: 'workload', value: 'pretrain' },
+        { key: 'team', value: 'research' },
+      ],
       system_labels: [{ key: 'compute.googleapis.com/machine_spec', value: 'a3-highgpu-8g' }],
       location: { region: 'us-central1', zone: 'us-central1-a' },
       resource: { name: 'a3-train-01', global_name: '//compute.googleapis.com/projects/1/zones/us-central1-a/instances/2' },
@@ -199,7 +243,10 @@ describe('BigQuery rows', () => {
       cost_at_list: '78.3724',
       currency: 'USD',
       usage: { amount: '28800', unit: 'seconds', amount_in_pricing_units: '8', pricing_unit: 'hour' },
-      credits: [{ name: 'Committed use discount', amount: '-20.1', type: 'COMMITTED_USAGE_DISCOUNT' }, { name: 'Sustained use', amount: '-3.4', type: 'SUSTAINED_USAGE_DISCOUNT' }],
+      credits: [
+        { name: 'Committed use discount', amount: '-20.1', type: 'COMMITTED_USAGE_DISCOUNT' },
+        { name: 'Sustained use', amount: '-3.4', type: 'SUSTAINED_USAGE_DISCOUNT' },
+      ],
       invoice: { month: '202610' },
       cost_type: 'regular',
     });

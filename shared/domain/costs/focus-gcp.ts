@@ -1,4 +1,12 @@
-import { type BigQueryCell, type BigQueryRecord, type BigQueryRow, type BigQuerySchema, type BigQueryValue, bigQueryTimestampMs, compileBigQueryRowDecoder } from './bigquery-rows.js';
+import {
+  type BigQueryCell,
+  type BigQueryRecord,
+  type BigQueryRow,
+  type BigQuerySchema,
+  type BigQueryValue,
+  bigQueryTimestampMs,
+  compileBigQueryRowDecoder,
+} from './bigquery-rows.js';
 import {
   type ChargeCategory,
   type FocusRecord,
@@ -58,10 +66,31 @@ export type GcpBillingGranularity = 'DAY' | 'HOUR';
 
 /** The column list `gcpBillingQuery` selects, in order: the schema the normalizer expects. */
 export const gcpBillingColumns = [
-  'billing_account_id', 'service_id', 'service_description', 'sku_id', 'sku_description', 'charge_period_start',
-  'charge_period_end', 'project_id', 'project_name', 'region', 'zone', 'resource_name', 'resource_global_name',
-  'machine_spec', 'labels_json', 'currency', 'cost_type', 'usage_unit', 'pricing_unit', 'usage_amount',
-  'usage_amount_in_pricing_units', 'cost', 'cost_at_list', 'credits_amount', 'invoice_month',
+  'billing_account_id',
+  'service_id',
+  'service_description',
+  'sku_id',
+  'sku_description',
+  'charge_period_start',
+  'charge_period_end',
+  'project_id',
+  'project_name',
+  'region',
+  'zone',
+  'resource_name',
+  'resource_global_name',
+  'machine_spec',
+  'labels_json',
+  'currency',
+  'cost_type',
+  'usage_unit',
+  'pricing_unit',
+  'usage_amount',
+  'usage_amount_in_pricing_units',
+  'cost',
+  'cost_at_list',
+  'credits_amount',
+  'invoice_month',
 ] as const satisfies ReadonlyArray<keyof GcpBillingRow>;
 
 const gcpBillingColumnTypes: Partial<Record<(typeof gcpBillingColumns)[number], string>> = {
@@ -194,7 +223,8 @@ function decimalOrNull(value: string | null, path: string, operation: string): b
   try {
     return parseDecimal(value);
   } catch (error) {
-    if (error instanceof InvalidDecimalError) throw malformedReply('gcp', operation, `expected a decimal number, got ${JSON.stringify(value)}`, path);
+    if (error instanceof InvalidDecimalError)
+      throw malformedReply('gcp', operation, `expected a decimal number, got ${JSON.stringify(value)}`, path);
     throw error;
   }
 }
@@ -242,7 +272,8 @@ function resourceTypeOf(globalName: string | null): string | null {
 export function normalizeGcpBillingRow(row: GcpBillingRow, context: GcpCostContext = {}, path = 'row'): KeyedFocusRecord {
   const operation = context.operation ?? OPERATION;
   if (!row.billing_account_id) throw malformedReply('gcp', operation, 'billing_account_id is empty', `${path}.billing_account_id`);
-  if (!row.currency || !/^[A-Za-z]{3}$/.test(row.currency)) throw malformedReply('gcp', operation, `expected a currency code, got ${JSON.stringify(row.currency)}`, `${path}.currency`);
+  if (!row.currency || !/^[A-Za-z]{3}$/.test(row.currency))
+    throw malformedReply('gcp', operation, `expected a currency code, got ${JSON.stringify(row.currency)}`, `${path}.currency`);
   const start = timestamp(row.charge_period_start, `${path}.charge_period_start`, operation);
   const end = timestamp(row.charge_period_end, `${path}.charge_period_end`, operation);
   if (end <= start) throw malformedReply('gcp', operation, 'charge period ends before it starts', `${path}.charge_period_end`);
@@ -387,7 +418,10 @@ function billingRowReader(schema: BigQuerySchema | undefined, operation: string)
  * Streams result pages → keyed FOCUS records, one row at a time: a page is read row by row and dropped
  * before the next is pulled, so memory stays flat however many rows the query returns.
  */
-export async function* normalizeGcpBillingPages(pages: AsyncIterable<BigQueryResultPage>, context: GcpCostContext = {}): AsyncGenerator<KeyedFocusRecord> {
+export async function* normalizeGcpBillingPages(
+  pages: AsyncIterable<BigQueryResultPage>,
+  context: GcpCostContext = {},
+): AsyncGenerator<KeyedFocusRecord> {
   const operation = context.operation ?? OPERATION;
   let read: RowReader | undefined;
   let schemaKey = '';
@@ -421,7 +455,8 @@ function billingRowFromRecord(decoded: BigQueryRecord): GcpBillingRow {
  * export's own hourly granularity. For tools that read the export directly; the collector uses the query.
  */
 export function gcpBillingRowFromExport(raw: BigQueryRecord): GcpBillingRow {
-  const record = (value: BigQueryValue | undefined) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {}) as BigQueryRecord;
+  const record = (value: BigQueryValue | undefined) =>
+    (value && typeof value === 'object' && !Array.isArray(value) ? value : {}) as BigQueryRecord;
   const service = record(raw.service);
   const sku = record(raw.sku);
   const project = record(raw.project);
@@ -430,7 +465,9 @@ export function gcpBillingRowFromExport(raw: BigQueryRecord): GcpBillingRow {
   const usage = record(raw.usage);
   const invoice = record(raw.invoice);
   const list = (value: BigQueryValue | undefined) => (Array.isArray(value) ? value : []).map((v) => record(v));
-  const labels = list(raw.labels).map((l) => ({ key: stringOrNull(l.key), value: stringOrNull(l.value) })).sort((a, b) => String(a.key).localeCompare(String(b.key)));
+  const labels = list(raw.labels)
+    .map((l) => ({ key: stringOrNull(l.key), value: stringOrNull(l.value) }))
+    .sort((a, b) => String(a.key).localeCompare(String(b.key)));
   const machineSpec = list(raw.system_labels).find((l) => l.key === 'compute.googleapis.com/machine_spec');
   let credits = 0n;
   for (const credit of list(raw.credits)) {

@@ -47,7 +47,14 @@ describe('focusRecordKey', () => {
 describe('focusRecordProblems', () => {
   it('accepts a valid record and names what is wrong with an invalid one', () => {
     expect(focusRecordProblems(sample())).toEqual([]);
-    const bad = { ...sample(), BilledCost: '1e3', ChargePeriodEnd: '2026-11-01T00:00:00Z', BillingCurrency: 'usd', PricingQuantity: '3', Extra: 1 } as unknown as FocusRecord;
+    const bad = {
+      ...sample(),
+      BilledCost: '1e3',
+      ChargePeriodEnd: '2026-11-01T00:00:00Z',
+      BillingCurrency: 'usd',
+      PricingQuantity: '3',
+      Extra: 1,
+    } as unknown as FocusRecord;
     expect(focusRecordProblems(bad)).toEqual([
       'BilledCost is not a decimal string',
       'ChargePeriodStart is not before ChargePeriodEnd',

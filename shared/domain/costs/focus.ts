@@ -209,12 +209,45 @@ export function focusRecordProblems(record: FocusRecord): string[] {
 
 const focusColumnSet: Record<string, true> = Object.fromEntries(
   [
-    'BilledCost', 'BillingAccountId', 'BillingAccountName', 'BillingCurrency', 'BillingPeriodStart', 'BillingPeriodEnd',
-    'ChargeCategory', 'ChargeClass', 'ChargeDescription', 'ChargePeriodStart', 'ChargePeriodEnd', 'ContractedCost',
-    'EffectiveCost', 'InvoiceIssuerName', 'ListCost', 'PricingQuantity', 'PricingUnit', 'ProviderName', 'PublisherName',
-    'ServiceCategory', 'ServiceName', 'AvailabilityZone', 'ChargeFrequency', 'CommitmentDiscountId', 'CommitmentDiscountType',
-    'ConsumedQuantity', 'ConsumedUnit', 'ContractedUnitPrice', 'ListUnitPrice', 'PricingCategory', 'RegionId', 'ResourceId',
-    'ResourceName', 'ResourceType', 'SkuId', 'SkuPriceId', 'SubAccountId', 'SubAccountName', 'Tags',
+    'BilledCost',
+    'BillingAccountId',
+    'BillingAccountName',
+    'BillingCurrency',
+    'BillingPeriodStart',
+    'BillingPeriodEnd',
+    'ChargeCategory',
+    'ChargeClass',
+    'ChargeDescription',
+    'ChargePeriodStart',
+    'ChargePeriodEnd',
+    'ContractedCost',
+    'EffectiveCost',
+    'InvoiceIssuerName',
+    'ListCost',
+    'PricingQuantity',
+    'PricingUnit',
+    'ProviderName',
+    'PublisherName',
+    'ServiceCategory',
+    'ServiceName',
+    'AvailabilityZone',
+    'ChargeFrequency',
+    'CommitmentDiscountId',
+    'CommitmentDiscountType',
+    'ConsumedQuantity',
+    'ConsumedUnit',
+    'ContractedUnitPrice',
+    'ListUnitPrice',
+    'PricingCategory',
+    'RegionId',
+    'ResourceId',
+    'ResourceName',
+    'ResourceType',
+    'SkuId',
+    'SkuPriceId',
+    'SubAccountId',
+    'SubAccountName',
+    'Tags',
   ].map((c) => [c, true]),
 );
 
@@ -222,7 +255,12 @@ const focusColumnSet: Record<string, true> = Object.fromEntries(
 export function serviceCategoryOf(serviceName: string): ServiceCategory {
   const s = serviceName.toLowerCase();
   if (/sagemaker|bedrock|machine learning|vertex|openai|cognitive|\bai\b|comprehend|rekognition/.test(s)) return 'AI and Machine Learning';
-  if (/elastic compute cloud|\bec2\b|compute engine|virtual machines?|lambda|batch|kubernetes|\beks\b|\baks\b|\bgke\b|container|fargate|cloud run|functions/.test(s)) return 'Compute';
+  if (
+    /elastic compute cloud|\bec2\b|compute engine|virtual machines?|lambda|batch|kubernetes|\beks\b|\baks\b|\bgke\b|container|fargate|cloud run|functions/.test(
+      s,
+    )
+  )
+    return 'Compute';
   if (/storage|\bs3\b|glacier|\bebs\b|elastic file|filestore|blob|disk/.test(s)) return 'Storage';
   if (/dynamodb|\brds\b|database|sql|cosmos|spanner|bigtable|firestore|redis|elasticache/.test(s)) return 'Databases';
   if (/bigquery|athena|redshift|kinesis|glue|dataflow|dataproc|synapse|analytics|emr/.test(s)) return 'Analytics';

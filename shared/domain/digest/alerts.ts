@@ -1,7 +1,32 @@
-import { formatChange, formatConfidence, formatMoney, formatMoneyDelta, formatPercent, lastDayBefore, periodLabel } from '../core/display-format.js';
+import {
+  formatChange,
+  formatConfidence,
+  formatMoney,
+  formatMoneyDelta,
+  formatPercent,
+  lastDayBefore,
+  periodLabel,
+} from '../core/display-format.js';
 import { parseDecimal } from '../core/money.js';
-import { contextBlock, escapeMrkdwn, fieldsBlock, fitBlockKitLimits, headerBlock, sectionBlock, type SlackBlock, type SlackMessage } from './slack-blocks.js';
-import { anomalyChange, anomalySeries, anomalyValue, budgetScopeLabel, topContributions, type AlertEvent, type EmailContent } from './digest-order.js';
+import {
+  contextBlock,
+  escapeMrkdwn,
+  fieldsBlock,
+  fitBlockKitLimits,
+  headerBlock,
+  sectionBlock,
+  type SlackBlock,
+  type SlackMessage,
+} from './slack-blocks.js';
+import {
+  anomalyChange,
+  anomalySeries,
+  anomalyValue,
+  budgetScopeLabel,
+  topContributions,
+  type AlertEvent,
+  type EmailContent,
+} from './digest-order.js';
 import { FONT, dataTable, emailShell, escapeHtml, paragraph, sectionRow } from './html-blocks.js';
 
 // Single alerts
@@ -48,7 +73,10 @@ function alertFacts(alert: AlertEvent): AlertFacts {
           ['First raised', s.firstRaisedAt],
         ],
         details: Object.keys(s.evidence).length
-          ? { title: 'Evidence', lines: Object.entries(s.evidence).map(([key, value]) => `${key}: ${value === null ? 'n/a' : String(value)}`) }
+          ? {
+              title: 'Evidence',
+              lines: Object.entries(s.evidence).map(([key, value]) => `${key}: ${value === null ? 'n/a' : String(value)}`),
+            }
           : null,
         footer: `Signal ${s.signalId} · updated ${s.updatedAt}`,
       };
@@ -84,8 +112,15 @@ function alertFacts(alert: AlertEvent): AlertFacts {
         facts: [
           ['Actual', anomalyValue(a, a.actual)],
           ['Expected', anomalyValue(a, a.expected)],
-          ['Change', a.kind === 'spend' ? `${formatMoneyDelta(a.delta, a.currency)} (${formatChange(a.deltaPercent)})` : formatChange(a.deltaPercent)],
-          ...(a.kind === 'drift' && parseDecimal(a.delta) !== 0n ? ([['Dollar effect', formatMoneyDelta(a.delta, a.currency)]] as Array<[string, string]>) : []),
+          [
+            'Change',
+            a.kind === 'spend'
+              ? `${formatMoneyDelta(a.delta, a.currency)} (${formatChange(a.deltaPercent)})`
+              : formatChange(a.deltaPercent),
+          ],
+          ...(a.kind === 'drift' && parseDecimal(a.delta) !== 0n
+            ? ([['Dollar effect', formatMoneyDelta(a.delta, a.currency)]] as Array<[string, string]>)
+            : []),
           ['Score', a.score.toFixed(1)],
           ['Series', `${anomalySeries(a)} · ${a.kind}`],
           ...(a.team ? ([['Team', a.team]] as Array<[string, string]>) : []),
@@ -104,7 +139,8 @@ export function renderAlertSlack(alert: AlertEvent): SlackMessage {
     sectionBlock(escapeMrkdwn(facts.lead)),
     fieldsBlock(facts.facts.map(([label, value]) => `*${escapeMrkdwn(label)}*\n${escapeMrkdwn(value)}`)),
   ];
-  if (facts.details) blocks.push(sectionBlock(`*${facts.details.title}*\n${facts.details.lines.map((line) => `• ${escapeMrkdwn(line)}`).join('\n')}`));
+  if (facts.details)
+    blocks.push(sectionBlock(`*${facts.details.title}*\n${facts.details.lines.map((line) => `• ${escapeMrkdwn(line)}`).join('\n')}`));
   blocks.push(contextBlock(escapeMrkdwn(facts.footer)));
   return fitBlockKitLimits({ text: alertSubject(alert), blocks });
 }
@@ -122,7 +158,9 @@ ${paragraph(escapeHtml(facts.lead))}
       [{ label: 'Fact' }, { label: 'Value' }],
       facts.facts.map(([label, value]) => [`<strong>${escapeHtml(label)}</strong>`, escapeHtml(value)]),
     )}</td></tr>`,
-    ...(facts.details ? [sectionRow(facts.details.title, '', facts.details.lines.map((line) => paragraph(escapeHtml(line))).join(''))] : []),
+    ...(facts.details
+      ? [sectionRow(facts.details.title, '', facts.details.lines.map((line) => paragraph(escapeHtml(line))).join(''))]
+      : []),
   ];
   const text = [
     subject,

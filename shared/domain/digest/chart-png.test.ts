@@ -1,6 +1,13 @@
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { compactAmount, renderSpendChartPng, spendAxisMaximum, spendChartColors, spendChartPlotArea, type ChartPoint } from './chart-png.js';
+import {
+  compactAmount,
+  renderSpendChartPng,
+  spendAxisMaximum,
+  spendChartColors,
+  spendChartPlotArea,
+  type ChartPoint,
+} from './chart-png.js';
 
 function decode(png: Buffer) {
   const image = pngjs.PNG.sync.read(png);

@@ -41,7 +41,12 @@ export interface PlotArea {
 }
 
 export function spendChartPlotArea(width: number, height: number): PlotArea {
-  return { left: spendChartMargins.left, right: width - spendChartMargins.right, top: spendChartMargins.top, bottom: height - spendChartMargins.bottom };
+  return {
+    left: spendChartMargins.left,
+    right: width - spendChartMargins.right,
+    top: spendChartMargins.top,
+    bottom: height - spendChartMargins.bottom,
+  };
 }
 
 /** Four steps of 1, 2, 2.5 or 5 × 10^k that reach at least `max`: the left axis top. */
@@ -111,7 +116,13 @@ export function renderSpendChartPng(points: readonly ChartPoint[], options: Spen
     canvas.fillRect(center, plot.bottom + 1, 1, 3, spendChartColors.axis);
     canvas.text(center - Math.floor(textWidth(label) / 2), plot.bottom + 8, label, spendChartColors.label);
   }
-  if (points.length === 0) canvas.text(plot.left + Math.floor((plot.right - plot.left - textWidth('NO DATA')) / 2), plot.top + Math.floor(plotHeight / 2), 'NO DATA', spendChartColors.label);
+  if (points.length === 0)
+    canvas.text(
+      plot.left + Math.floor((plot.right - plot.left - textWidth('NO DATA')) / 2),
+      plot.top + Math.floor(plotHeight / 2),
+      'NO DATA',
+      spendChartColors.label,
+    );
 
   // Legend above the plot.
   const legendY = Math.max(4, plot.top - 18);
@@ -168,7 +179,7 @@ class Canvas {
     const sx = x0 < x1 ? 1 : -1;
     const sy = y0 < y1 ? 1 : -1;
     let error = dx + dy;
-    for (let x = x0, y = y0; ; ) {
+    for (let x = x0, y = y0; ;) {
       this.fillRect(x - 1, y - 1, 3, 3, color);
       if (x === x1 && y === y1) break;
       const twice = 2 * error;

@@ -1,8 +1,37 @@
 import { renderSpendChartPng } from './chart-png.js';
 import type { DigestModel } from './digest-model.js';
-import { formatChange, formatConfidence, formatMoney, formatMoneyDelta, formatPercent, formatQuantity, formatRatio, formatUnitPrice, periodLabel } from '../core/display-format.js';
+import {
+  formatChange,
+  formatConfidence,
+  formatMoney,
+  formatMoneyDelta,
+  formatPercent,
+  formatQuantity,
+  formatRatio,
+  formatUnitPrice,
+  periodLabel,
+} from '../core/display-format.js';
 import { parseDecimal } from '../core/money.js';
-import { anomaliesByImpact, anomalySeries, anomalyValue, budgetAtRisk, budgetScopeLabel, budgetState, budgetsByRisk, changeTone, plural, signalsByImpact, signalsTotal, sortedProviders, toneColor, topContributions, unitEconomicsByCost, unitEconomicsScopeLabel, type EmailContent, digestChartContentId } from './digest-order.js';
+import {
+  anomaliesByImpact,
+  anomalySeries,
+  anomalyValue,
+  budgetAtRisk,
+  budgetScopeLabel,
+  budgetState,
+  budgetsByRisk,
+  changeTone,
+  plural,
+  signalsByImpact,
+  signalsTotal,
+  sortedProviders,
+  toneColor,
+  topContributions,
+  unitEconomicsByCost,
+  unitEconomicsScopeLabel,
+  type EmailContent,
+  digestChartContentId,
+} from './digest-order.js';
 import { FONT, coloured, dataTable, emailShell, escapeHtml, paragraph, sectionRow } from './html-blocks.js';
 import { digestSubject, renderDigestText } from './digest-text.js';
 
@@ -41,7 +70,12 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
         'Spend by provider',
         `Compared with ${periodLabel(model.previousFrom, model.previousTo)}`,
         dataTable(
-          [{ label: 'Provider' }, { label: 'Spend', align: 'right' }, { label: 'Previous', align: 'right' }, { label: 'Change', align: 'right' }],
+          [
+            { label: 'Provider' },
+            { label: 'Spend', align: 'right' },
+            { label: 'Previous', align: 'right' },
+            { label: 'Change', align: 'right' },
+          ],
           providers.map((p) => [
             `<strong>${escapeHtml(p.provider)}</strong>`,
             money(p.current),
@@ -87,7 +121,10 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
             unit(r.costPer1kRequests),
             escapeHtml(formatQuantity(r.kwhPerMillionTokens, 2)),
           ]),
-        ) + (sorted.length > shown.length ? paragraph(`<br>${escapeHtml(`and ${plural(sorted.length - shown.length, 'more scope')}, smaller by cost`)}`) : ''),
+        ) +
+          (sorted.length > shown.length
+            ? paragraph(`<br>${escapeHtml(`and ${plural(sorted.length - shown.length, 'more scope')}, smaller by cost`)}`)
+            : ''),
       ),
     );
   }
@@ -96,7 +133,9 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
   rows.push(
     sectionRow(
       'Top signals',
-      signals.length ? `${plural(signals.length, 'open signal')}, ${formatMoney(signalsTotal(signals), model.currency)} a month at stake, largest first` : '',
+      signals.length
+        ? `${plural(signals.length, 'open signal')}, ${formatMoney(signalsTotal(signals), model.currency)} a month at stake, largest first`
+        : '',
       signals.length
         ? dataTable(
             [{ label: '#' }, { label: 'Signal' }, { label: 'Impact / month', align: 'right' }, { label: 'Confidence', align: 'right' }],
@@ -108,7 +147,10 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
                 `<strong>${money(s.monthlyImpact)}</strong>`,
                 escapeHtml(formatConfidence(s.confidence)),
               ]),
-          ) + (signals.length > HTML_ROWS.signals ? paragraph(`<br>and ${escapeHtml(plural(signals.length - HTML_ROWS.signals, 'more signal'))}`) : '')
+          ) +
+            (signals.length > HTML_ROWS.signals
+              ? paragraph(`<br>and ${escapeHtml(plural(signals.length - HTML_ROWS.signals, 'more signal'))}`)
+              : '')
         : paragraph('No open signals.'),
     ),
   );
@@ -151,16 +193,34 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
       anomalies.length ? `${plural(anomalies.length, 'anomaly', 'anomalies')}, largest dollar effect first` : '',
       anomalies.length
         ? dataTable(
-            [{ label: 'Series' }, { label: 'Day' }, { label: 'Actual', align: 'right' }, { label: 'Expected', align: 'right' }, { label: 'Change', align: 'right' }, { label: 'Root cause' }],
-            anomalies.slice(0, HTML_ROWS.anomalies).map((a) => [
-              `<strong>${escapeHtml(anomalySeries(a))}</strong><br><span style="color:#667085;font-size:12px;">${escapeHtml(a.metric)} · score ${escapeHtml(a.score.toFixed(1))}${a.feedback ? ` · marked ${escapeHtml(a.feedback)}` : ''}</span>`,
-              escapeHtml(a.date),
-              escapeHtml(anomalyValue(a, a.actual)),
-              escapeHtml(anomalyValue(a, a.expected)),
-              coloured(a.kind === 'spend' || parseDecimal(a.delta) !== 0n ? `${formatMoneyDelta(a.delta, a.currency)} (${formatChange(a.deltaPercent)})` : formatChange(a.deltaPercent), changeTone(a.deltaPercent), true),
-              topContributions(a, 3).map(escapeHtml).join('<br>') || '—',
-            ]),
-          ) + (anomalies.length > HTML_ROWS.anomalies ? paragraph(`<br>and ${escapeHtml(plural(anomalies.length - HTML_ROWS.anomalies, 'more anomaly', 'more anomalies'))}`) : '')
+            [
+              { label: 'Series' },
+              { label: 'Day' },
+              { label: 'Actual', align: 'right' },
+              { label: 'Expected', align: 'right' },
+              { label: 'Change', align: 'right' },
+              { label: 'Root cause' },
+            ],
+            anomalies
+              .slice(0, HTML_ROWS.anomalies)
+              .map((a) => [
+                `<strong>${escapeHtml(anomalySeries(a))}</strong><br><span style="color:#667085;font-size:12px;">${escapeHtml(a.metric)} · score ${escapeHtml(a.score.toFixed(1))}${a.feedback ? ` · marked ${escapeHtml(a.feedback)}` : ''}</span>`,
+                escapeHtml(a.date),
+                escapeHtml(anomalyValue(a, a.actual)),
+                escapeHtml(anomalyValue(a, a.expected)),
+                coloured(
+                  a.kind === 'spend' || parseDecimal(a.delta) !== 0n
+                    ? `${formatMoneyDelta(a.delta, a.currency)} (${formatChange(a.deltaPercent)})`
+                    : formatChange(a.deltaPercent),
+                  changeTone(a.deltaPercent),
+                  true,
+                ),
+                topContributions(a, 3).map(escapeHtml).join('<br>') || '—',
+              ]),
+          ) +
+            (anomalies.length > HTML_ROWS.anomalies
+              ? paragraph(`<br>and ${escapeHtml(plural(anomalies.length - HTML_ROWS.anomalies, 'more anomaly', 'more anomalies'))}`)
+              : '')
         : paragraph('No anomalies.'),
     ),
   );
@@ -192,7 +252,12 @@ export function renderDigestEmail(model: DigestModel): EmailContent {
     html: renderDigestHtml(model, { chartSrc: `cid:${digestChartContentId}` }),
     text: renderDigestText(model),
     inlineImages: [
-      { contentId: digestChartContentId, filename: `spend-${model.date}.png`, contentType: 'image/png', content: renderSpendChartPng(model.chart, { currency: model.currency }) },
+      {
+        contentId: digestChartContentId,
+        filename: `spend-${model.date}.png`,
+        contentType: 'image/png',
+        content: renderSpendChartPng(model.chart, { currency: model.currency }),
+      },
     ],
   };
 }

@@ -26,7 +26,12 @@ export interface EmailContent {
 
 /** The details of the events an alert is rendered from (events/analysis.ts defines them on these views). */
 export type SignalRaisedDetail = SignalView & { alertKey: string };
-export type BudgetBreachedDetail = BudgetStatusView & { alertKey: string; kind: 'actual' | 'forecast'; thresholdPercent: number; at: string };
+export type BudgetBreachedDetail = BudgetStatusView & {
+  alertKey: string;
+  kind: 'actual' | 'forecast';
+  thresholdPercent: number;
+  at: string;
+};
 export type AnomalyDetectedDetail = AnomalyView & { alertKey: string; at: string };
 
 /** A single alert as the bus carries it. */
@@ -78,7 +83,8 @@ export function anomaliesByImpact(anomalies: readonly AnomalyView[]): AnomalyVie
 /** The fleet row first, then the largest cost. */
 export function unitEconomicsByCost(rows: readonly UnitEconomicsRow[]): UnitEconomicsRow[] {
   return [...rows].sort(
-    (a, b) => Number(b.scopeKind === 'fleet') - Number(a.scopeKind === 'fleet') || compareDecimal(parseDecimal(b.cost), parseDecimal(a.cost)),
+    (a, b) =>
+      Number(b.scopeKind === 'fleet') - Number(a.scopeKind === 'fleet') || compareDecimal(parseDecimal(b.cost), parseDecimal(a.cost)),
   );
 }
 
@@ -130,7 +136,9 @@ export function signalsTotal(signals: readonly SignalView[]): bigint {
 }
 
 export function sortedProviders(model: DigestModel) {
-  return [...model.spendByProvider].sort((a, b) => compareDecimal(parseDecimal(b.current), parseDecimal(a.current)) || a.provider.localeCompare(b.provider));
+  return [...model.spendByProvider].sort(
+    (a, b) => compareDecimal(parseDecimal(b.current), parseDecimal(a.current)) || a.provider.localeCompare(b.provider),
+  );
 }
 
 export function fleetRow(model: DigestModel): UnitEconomicsRow | undefined {

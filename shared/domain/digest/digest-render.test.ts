@@ -1,13 +1,37 @@
 import pngjs from 'pngjs';
 import { describe, expect, it } from 'vitest';
-import { anomalyDetectedDetail, anomalyView, budgetBreachedDetail, budgetStatusView, digestModel, signalRaisedDetail, signalView, unitEconomicsRow } from '../../../test/support/digest.js';
-import { alertSubject, digestChartContentId, digestSubject, renderAlertEmail, renderAlertSlack, renderDigestEmail, renderDigestHtml, renderDigestSlack, renderDigestText } from './digest-render.js';
+import {
+  anomalyDetectedDetail,
+  anomalyView,
+  budgetBreachedDetail,
+  budgetStatusView,
+  digestModel,
+  signalRaisedDetail,
+  signalView,
+  unitEconomicsRow,
+} from '../../../test/support/digest.js';
+import {
+  alertSubject,
+  digestChartContentId,
+  digestSubject,
+  renderAlertEmail,
+  renderAlertSlack,
+  renderDigestEmail,
+  renderDigestHtml,
+  renderDigestSlack,
+  renderDigestText,
+} from './digest-render.js';
 import { blockKitLimits, type SlackBlock, type SlackMessage } from './slack-blocks.js';
 
 /** The cells (tags stripped) of the HTML table row whose first cell reads `first`. */
 function htmlRow(html: string, first: string): string[] {
   for (const row of html.match(/<tr[^>]*>.*?<\/tr>/gs) ?? []) {
-    const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/gs)].map((m) => m[1]!.replace(/<br>/g, ' ').replace(/<[^>]+>/g, '').trim());
+    const cells = [...row.matchAll(/<td[^>]*>(.*?)<\/td>/gs)].map((m) =>
+      m[1]!
+        .replace(/<br>/g, ' ')
+        .replace(/<[^>]+>/g, '')
+        .trim(),
+    );
     if (cells[0] === first) return cells;
   }
   throw new Error(`no row starting with ${first}`);
@@ -59,7 +83,12 @@ describe('digest text', () => {
 
   it('stays short however much there is', () => {
     const many = digestModel({
-      spendByProvider: Array.from({ length: 9 }, (_, i) => ({ provider: `p${i}`, current: String(100 + i), previous: '100', changePercent: i })),
+      spendByProvider: Array.from({ length: 9 }, (_, i) => ({
+        provider: `p${i}`,
+        current: String(100 + i),
+        previous: '100',
+        changePercent: i,
+      })),
       signals: Array.from({ length: 40 }, (_, i) => signalView({ signalId: `s${i}`, monthlyImpact: String(i) })),
       budgets: Array.from({ length: 12 }, (_, i) => budgetStatusView({ budgetId: `b${i}`, name: `b${i}` })),
       anomalies: Array.from({ length: 12 }, (_, i) => anomalyView({ anomalyId: `a${i}` })),
@@ -73,7 +102,17 @@ describe('digest text', () => {
   });
 
   it('leaves out the fleet measures it does not have', () => {
-    const apiOnly = digestModel({ unitEconomics: [unitEconomicsRow({ paidGpuHours: 0, effectiveGpuHours: 0, effectiveUtilization: null, idleCost: '0', costPerEffectiveGpuHour: null })] });
+    const apiOnly = digestModel({
+      unitEconomics: [
+        unitEconomicsRow({
+          paidGpuHours: 0,
+          effectiveGpuHours: 0,
+          effectiveUtilization: null,
+          idleCost: '0',
+          costPerEffectiveGpuHour: null,
+        }),
+      ],
+    });
     expect(renderDigestText(apiOnly)).toContain('\nFleet: $4.00 per million tokens\n');
     const gpuOnly = digestModel({ unitEconomics: [unitEconomicsRow({ tokens: 0, costPerMillionTokens: null })] });
     expect(renderDigestText(gpuOnly)).toContain('\nFleet: $6.25 per effective GPU-hour, 40.0% effective utilization, idle cost $288.00\n');
@@ -81,13 +120,21 @@ describe('digest text', () => {
 
   it('says how much of the idle cost sat on GPUs held idle with their memory in use', () => {
     // 48 of 192 paid GPU-hours idle-held: $480 × 48/192 = $120 of the $288 idle cost
-    const held = digestModel({ unitEconomics: [unitEconomicsRow({ tokens: 0, costPerMillionTokens: null, idleHeldGpuHours: 48, idleHeldCost: '120' })] });
+    const held = digestModel({
+      unitEconomics: [unitEconomicsRow({ tokens: 0, costPerMillionTokens: null, idleHeldGpuHours: 48, idleHeldCost: '120' })],
+    });
     expect(renderDigestText(held)).toContain('idle cost $288.00 ($120.00 of it on GPUs held idle with memory in use)\n');
     expect(htmlRow(renderDigestHtml(held, { chartSrc: 'x.png' }), 'Fleet')).toContain('$120.00');
   });
 
   it('says when there is nothing to say', () => {
-    const quiet = digestModel({ signals: [], budgets: [], anomalies: [], failedScopes: [], totals: { current: '10', previous: '0', changePercent: null } });
+    const quiet = digestModel({
+      signals: [],
+      budgets: [],
+      anomalies: [],
+      failedScopes: [],
+      totals: { current: '10', previous: '0', changePercent: null },
+    });
     const text = renderDigestText(quiet);
     expect(text).toContain('Total spend: $10.00, new vs $0.00');
     expect(text).toContain('Signals: none open.');
@@ -99,7 +146,9 @@ describe('digest text', () => {
 
 describe('digest subject', () => {
   it('leads with spend, the money at stake and the budgets at risk', () => {
-    expect(digestSubject(digestModel())).toBe('Compute Ledger digest 2026-11-20: $12,345.67 spend (▲ 12.3%), 4 signals worth $15,192.25/month, 2 budgets at risk');
+    expect(digestSubject(digestModel())).toBe(
+      'Compute Ledger digest 2026-11-20: $12,345.67 spend (▲ 12.3%), 4 signals worth $15,192.25/month, 2 budgets at risk',
+    );
   });
 });
 
@@ -121,8 +170,32 @@ describe('digest HTML', () => {
   });
 
   it('has the unit-economics table with every measure, the fleet first and then by cost', () => {
-    expect(htmlRow(html, 'Fleet')).toEqual(['Fleet', '$480.00', '192', '76.8', '40.0%', '$288.00', '$0.00', '$6.25', '$4.00', '$1.20', '0.8']);
-    expect(htmlRow(html, 'model gpt-4.1-mini')).toEqual(['model gpt-4.1-mini', '$12.50', '0', '0', 'n/a', '$0.00', '$0.00', 'n/a', '$0.50', '$0.25', 'n/a']);
+    expect(htmlRow(html, 'Fleet')).toEqual([
+      'Fleet',
+      '$480.00',
+      '192',
+      '76.8',
+      '40.0%',
+      '$288.00',
+      '$0.00',
+      '$6.25',
+      '$4.00',
+      '$1.20',
+      '0.8',
+    ]);
+    expect(htmlRow(html, 'model gpt-4.1-mini')).toEqual([
+      'model gpt-4.1-mini',
+      '$12.50',
+      '0',
+      '0',
+      'n/a',
+      '$0.00',
+      '$0.00',
+      'n/a',
+      '$0.50',
+      '$0.25',
+      'n/a',
+    ]);
     const order = ['Fleet', 'pool gpu-a', 'team search', 'model gpt-4.1-mini'].map((label) => html.indexOf(`>${label}<`));
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
@@ -131,7 +204,14 @@ describe('digest HTML', () => {
     const titles = ['Move pool gpu-a', 'Consolidate pool gpu-a', 'Commit pool gpu-c', 'Renegotiate A100'].map((t) => html.indexOf(t));
     expect(titles).toEqual([...titles].sort((a, b) => a - b));
     expect(htmlRow(html, '1').slice(2)).toEqual(['$9,120.50', '60%']);
-    expect(htmlRow(html, 'Search team GPUs team search')).toEqual(['Search team GPUs team search', '2026-11-01 to 2026-11-30', '$9,200.00 of $10,000.00', '92.0%', '118.0%', 'Forecast over']);
+    expect(htmlRow(html, 'Search team GPUs team search')).toEqual([
+      'Search team GPUs team search',
+      '2026-11-01 to 2026-11-30',
+      '$9,200.00 of $10,000.00',
+      '92.0%',
+      '118.0%',
+      'Forecast over',
+    ]);
     expect(htmlRow(html, 'AWS EC2 provider aws · service Amazon EC2').at(-1)).toBe('Watch');
     expect(htmlRow(html, 'Platform API models team platform · model gpt-4.1-mini').at(-1)).toBe('On track');
     expect(htmlRow(html, 'service Amazon EC2 daily cost · score 6.2')).toEqual([
@@ -146,7 +226,9 @@ describe('digest HTML', () => {
   });
 
   it('escapes what the data says', () => {
-    const hostile = renderDigestHtml(digestModel({ signals: [signalView({ title: '<script>alert(1)</script> & "co"' })] }), { chartSrc: 'x.png' });
+    const hostile = renderDigestHtml(digestModel({ signals: [signalView({ title: '<script>alert(1)</script> & "co"' })] }), {
+      chartSrc: 'x.png',
+    });
     expect(hostile).not.toContain('<script>');
     expect(hostile).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;co&quot;');
   });
@@ -171,8 +253,14 @@ describe('digest Slack', () => {
   it('has a header, the total, providers as fields, the unit-economics table, the top signal first, budgets, anomalies and failures', () => {
     const message = renderDigestSlack(digestModel());
     expect(message.text).toBe(digestSubject(digestModel()));
-    expect(message.blocks[0]).toEqual({ type: 'header', text: { type: 'plain_text', text: 'Compute Ledger digest · 2026-11-20', emoji: true } });
-    expect(message.blocks[1]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*Total spend $12,345.67*  ▲ 12.3% vs $10,990.00 (2026-11-19)' } });
+    expect(message.blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'Compute Ledger digest · 2026-11-20', emoji: true },
+    });
+    expect(message.blocks[1]).toEqual({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '*Total spend $12,345.67*  ▲ 12.3% vs $10,990.00 (2026-11-19)' },
+    });
     expect(message.blocks[2]).toEqual({
       type: 'section',
       fields: [
@@ -190,7 +278,9 @@ describe('digest Slack', () => {
       'pool gpu-a          $400.00  40.0%    $240.00        $6.25    $4.00     $1.20',
     ]);
     const signals = texts.filter((t) => /^\*\d+\. /.test(t));
-    expect(signals[0]).toBe('*1. Move pool gpu-a to gcp us-central1 spot*  ·  *$9,120.50/month*  ·  60% confidence\nThe same H100 costs 31% less after interruption risk.');
+    expect(signals[0]).toBe(
+      '*1. Move pool gpu-a to gcp us-central1 spot*  ·  *$9,120.50/month*  ·  60% confidence\nThe same H100 costs 31% less after interruption risk.',
+    );
     expect(signals.map((t) => t.match(/\*\$([\d,.]+)\/month\*/)![1])).toEqual(['9,120.50', '4,321.00', '1,500.00', '250.75']);
     expect(texts).toContain(
       '*Budgets at risk* · 2 of 3\n• *Search team GPUs* (team search): 92.0% spent, forecast *118.0%* of $10,000.00 by 2026-11-30\n• *AWS EC2* (provider aws · service Amazon EC2): 85.0% spent, forecast *95.0%* of $20,000.00 by 2026-11-30',
@@ -205,7 +295,12 @@ describe('digest Slack', () => {
   it('stays within Block Kit limits for a very large digest', () => {
     const long = 'x'.repeat(4000);
     const huge = digestModel({
-      spendByProvider: Array.from({ length: 40 }, (_, i) => ({ provider: `provider-${i}-${long}`, current: '1', previous: '1', changePercent: 0 })),
+      spendByProvider: Array.from({ length: 40 }, (_, i) => ({
+        provider: `provider-${i}-${long}`,
+        current: '1',
+        previous: '1',
+        changePercent: 0,
+      })),
       unitEconomics: Array.from({ length: 300 }, (_, i) => unitEconomicsRow({ scopeKind: 'host', scope: `host-${i}-${long}` })),
       signals: Array.from({ length: 60 }, (_, i) => signalView({ signalId: `s${i}`, title: `t${i} ${long}`, summary: long })),
       budgets: Array.from({ length: 30 }, (_, i) => budgetStatusView({ budgetId: `b${i}`, name: `b${i} ${long}` })),
@@ -238,7 +333,9 @@ describe('single alerts', () => {
       '*Team*\nsearch',
       '*First raised*\n2026-11-18T06:00:00.000Z',
     ]);
-    expect(sections(message)).toContain('*Evidence*\n• paidGpuHours: 5760\n• effectiveGpuHours: 2188.8\n• idlePercent: 62\n• pricePerGpuHour: 2.50');
+    expect(sections(message)).toContain(
+      '*Evidence*\n• paidGpuHours: 5760\n• effectiveGpuHours: 2188.8\n• idlePercent: 62\n• pricePerGpuHour: 2.50',
+    );
     expectWithinBlockKitLimits(message);
     const email = renderAlertEmail(alert);
     expect(email.subject).toBe(alertSubject(alert));
@@ -249,7 +346,9 @@ describe('single alerts', () => {
       '',
       'Impact: $4,321.00/month',
     ]);
-    expect(email.html).toContain('<h1 style="margin:4px 0 8px;font-size:20px;color:#101828;">Signal: Consolidate pool gpu-a: 62% of paid GPU-hours idle ($4,321.00/month)</h1>');
+    expect(email.html).toContain(
+      '<h1 style="margin:4px 0 8px;font-size:20px;color:#101828;">Signal: Consolidate pool gpu-a: 62% of paid GPU-hours idle ($4,321.00/month)</h1>',
+    );
     expect(email.inlineImages).toEqual([]);
   });
 
@@ -274,7 +373,17 @@ describe('single alerts', () => {
     expect(renderAlertEmail(spend).text).toContain('Root cause:\n  - region us-east-1 +$1,000.00\n  - usageType p5.48xlarge +$200.00\n');
     const drift = {
       name: 'anomaly.detected',
-      detail: anomalyDetectedDetail({ kind: 'drift', dimension: 'workflow', key: 'support-bot', metric: 'tokens per request', actual: 1850, expected: 1200, delta: '0', deltaPercent: 54.2, contributions: [] }),
+      detail: anomalyDetectedDetail({
+        kind: 'drift',
+        dimension: 'workflow',
+        key: 'support-bot',
+        metric: 'tokens per request',
+        actual: 1850,
+        expected: 1200,
+        delta: '0',
+        deltaPercent: 54.2,
+        contributions: [],
+      }),
     } as const;
     expect(alertSubject(drift)).toBe('Anomaly: workflow support-bot tokens per request on 2026-11-20: 1,850 vs expected 1,200 (▲ 54.2%)');
     expectWithinBlockKitLimits(renderAlertSlack(drift));

@@ -1,7 +1,40 @@
 import type { DigestModel } from './digest-model.js';
-import { formatChange, formatConfidence, formatMoney, formatPercent, formatRatio, formatUnitPrice, lastDayBefore, periodLabel } from '../core/display-format.js';
-import { contextBlock, dividerBlock, escapeMrkdwn, fieldsBlock, fitBlockKitLimits, headerBlock, sectionBlock, type SlackBlock, type SlackMessage } from './slack-blocks.js';
-import { anomaliesByImpact, anomalyChange, anomalySeries, budgetAtRisk, budgetScopeLabel, budgetsByRisk, plural, signalsByImpact, signalsTotal, sortedProviders, topContributions, unitEconomicsByCost, unitEconomicsScopeLabel } from './digest-order.js';
+import {
+  formatChange,
+  formatConfidence,
+  formatMoney,
+  formatPercent,
+  formatRatio,
+  formatUnitPrice,
+  lastDayBefore,
+  periodLabel,
+} from '../core/display-format.js';
+import {
+  contextBlock,
+  dividerBlock,
+  escapeMrkdwn,
+  fieldsBlock,
+  fitBlockKitLimits,
+  headerBlock,
+  sectionBlock,
+  type SlackBlock,
+  type SlackMessage,
+} from './slack-blocks.js';
+import {
+  anomaliesByImpact,
+  anomalyChange,
+  anomalySeries,
+  budgetAtRisk,
+  budgetScopeLabel,
+  budgetsByRisk,
+  plural,
+  signalsByImpact,
+  signalsTotal,
+  sortedProviders,
+  topContributions,
+  unitEconomicsByCost,
+  unitEconomicsScopeLabel,
+} from './digest-order.js';
 import { digestSubject } from './digest-text.js';
 
 // Digest: Slack
@@ -35,7 +68,11 @@ export function renderDigestSlack(model: DigestModel): SlackMessage {
   );
   const providers = sortedProviders(model);
   if (providers.length) {
-    blocks.push(fieldsBlock(providers.slice(0, 10).map((p) => `*${escapeMrkdwn(p.provider)}*\n${money(p.current)}  ${formatChange(p.changePercent)}`)));
+    blocks.push(
+      fieldsBlock(
+        providers.slice(0, 10).map((p) => `*${escapeMrkdwn(p.provider)}*\n${money(p.current)}  ${formatChange(p.changePercent)}`),
+      ),
+    );
   }
 
   if (model.unitEconomics.length) {
@@ -66,7 +103,9 @@ export function renderDigestSlack(model: DigestModel): SlackMessage {
   blocks.push(dividerBlock);
   blocks.push(
     sectionBlock(
-      signals.length ? `*Top signals* · ${plural(signals.length, 'open signal')}, *${money(signalsTotal(signals))}/month* at stake` : '*Signals* · none open',
+      signals.length
+        ? `*Top signals* · ${plural(signals.length, 'open signal')}, *${money(signalsTotal(signals))}/month* at stake`
+        : '*Signals* · none open',
     ),
   );
   for (const [i, s] of signals.slice(0, SLACK_ROWS.signals).entries()) {
@@ -76,7 +115,8 @@ export function renderDigestSlack(model: DigestModel): SlackMessage {
       ),
     );
   }
-  if (signals.length > SLACK_ROWS.signals) blocks.push(contextBlock(`and ${plural(signals.length - SLACK_ROWS.signals, 'more signal')} in the email digest`));
+  if (signals.length > SLACK_ROWS.signals)
+    blocks.push(contextBlock(`and ${plural(signals.length - SLACK_ROWS.signals, 'more signal')} in the email digest`));
 
   const atRisk = budgetsByRisk(model.budgets).filter(budgetAtRisk);
   blocks.push(dividerBlock);
@@ -103,17 +143,24 @@ export function renderDigestSlack(model: DigestModel): SlackMessage {
         `${cause.length ? `; ${escapeMrkdwn(cause.join(', '))}` : ''}${a.feedback === 'expected' ? ' _(marked expected)_' : ''}`
       );
     });
-    if (anomalies.length > SLACK_ROWS.anomalies) lines.push(`and ${plural(anomalies.length - SLACK_ROWS.anomalies, 'more anomaly', 'more anomalies')}`);
+    if (anomalies.length > SLACK_ROWS.anomalies)
+      lines.push(`and ${plural(anomalies.length - SLACK_ROWS.anomalies, 'more anomaly', 'more anomalies')}`);
     blocks.push(sectionBlock(`*Anomalies* · ${anomalies.length}\n${lines.join('\n')}`));
   } else {
     blocks.push(sectionBlock('*Anomalies* · none'));
   }
 
   if (model.failedScopes.length) {
-    const lines = model.failedScopes.slice(0, SLACK_ROWS.failedScopes).map((f) => `• \`${escapeMrkdwn(f.scope)}\`: ${escapeMrkdwn(f.error)}`);
+    const lines = model.failedScopes
+      .slice(0, SLACK_ROWS.failedScopes)
+      .map((f) => `• \`${escapeMrkdwn(f.scope)}\`: ${escapeMrkdwn(f.error)}`);
     if (model.failedScopes.length > SLACK_ROWS.failedScopes) lines.push(`and ${model.failedScopes.length - SLACK_ROWS.failedScopes} more`);
     blocks.push(sectionBlock(`:warning: *Failed scopes* · ${model.failedScopes.length}\n${lines.join('\n')}`));
   }
-  blocks.push(contextBlock(`Generated ${escapeMrkdwn(model.generatedAt)} · amounts in ${escapeMrkdwn(model.currency)} · the email digest has the chart and every row`));
+  blocks.push(
+    contextBlock(
+      `Generated ${escapeMrkdwn(model.generatedAt)} · amounts in ${escapeMrkdwn(model.currency)} · the email digest has the chart and every row`,
+    ),
+  );
   return fitBlockKitLimits({ text: digestSubject(model), blocks });
 }

@@ -1,7 +1,28 @@
 import type { DigestModel } from './digest-model.js';
-import { formatChange, formatConfidence, formatMoney, formatPercent, formatRatio, formatUnitPrice, lastDayBefore, periodLabel } from '../core/display-format.js';
+import {
+  formatChange,
+  formatConfidence,
+  formatMoney,
+  formatPercent,
+  formatRatio,
+  formatUnitPrice,
+  lastDayBefore,
+  periodLabel,
+} from '../core/display-format.js';
 import { parseDecimal } from '../core/money.js';
-import { anomaliesByImpact, anomalyChange, anomalySeries, budgetAtRisk, budgetsByRisk, fleetRow, plural, signalsByImpact, signalsTotal, sortedProviders, topContributions } from './digest-order.js';
+import {
+  anomaliesByImpact,
+  anomalyChange,
+  anomalySeries,
+  budgetAtRisk,
+  budgetsByRisk,
+  fleetRow,
+  plural,
+  signalsByImpact,
+  signalsTotal,
+  sortedProviders,
+  topContributions,
+} from './digest-order.js';
 
 // Digest: subject and plain text
 
@@ -21,7 +42,9 @@ const TEXT_LIMIT = 3;
 export function renderDigestText(model: DigestModel): string {
   const money = (amount: string | bigint) => formatMoney(amount, model.currency);
   const lines: string[] = [];
-  lines.push(`Compute Ledger digest for ${periodLabel(model.from, model.to)} (compared with ${periodLabel(model.previousFrom, model.previousTo)})`);
+  lines.push(
+    `Compute Ledger digest for ${periodLabel(model.from, model.to)} (compared with ${periodLabel(model.previousFrom, model.previousTo)})`,
+  );
   lines.push(`Total spend: ${money(model.totals.current)}, ${formatChange(model.totals.changePercent)} vs ${money(model.totals.previous)}`);
 
   const providers = sortedProviders(model);
@@ -29,7 +52,9 @@ export function renderDigestText(model: DigestModel): string {
     lines.push('By provider:');
     const width = Math.max(...providers.map((p) => p.provider.length));
     for (const p of providers.slice(0, 5)) {
-      lines.push(`  ${p.provider.padEnd(width)}  ${money(p.current).padStart(14)}  ${formatChange(p.changePercent).padEnd(9)} (was ${money(p.previous)})`);
+      lines.push(
+        `  ${p.provider.padEnd(width)}  ${money(p.current).padStart(14)}  ${formatChange(p.changePercent).padEnd(9)} (was ${money(p.previous)})`,
+      );
     }
     if (providers.length > 5) lines.push(`  and ${plural(providers.length - 5, 'more provider')}`);
   }
@@ -38,9 +63,13 @@ export function renderDigestText(model: DigestModel): string {
   if (fleet) {
     // Only the measures the fleet has: no GPUs measured, or no tokens served, leaves theirs out.
     const parts = [
-      fleet.costPerEffectiveGpuHour !== null ? `${formatUnitPrice(fleet.costPerEffectiveGpuHour, model.currency)} per effective GPU-hour` : null,
+      fleet.costPerEffectiveGpuHour !== null
+        ? `${formatUnitPrice(fleet.costPerEffectiveGpuHour, model.currency)} per effective GPU-hour`
+        : null,
       fleet.effectiveUtilization !== null ? `${formatRatio(fleet.effectiveUtilization)} effective utilization` : null,
-      fleet.paidGpuHours > 0 ? `idle cost ${money(fleet.idleCost)}${parseDecimal(fleet.idleHeldCost) > 0n ? ` (${money(fleet.idleHeldCost)} of it on GPUs held idle with memory in use)` : ''}` : null,
+      fleet.paidGpuHours > 0
+        ? `idle cost ${money(fleet.idleCost)}${parseDecimal(fleet.idleHeldCost) > 0n ? ` (${money(fleet.idleHeldCost)} of it on GPUs held idle with memory in use)` : ''}`
+        : null,
       fleet.costPerMillionTokens !== null ? `${formatUnitPrice(fleet.costPerMillionTokens, model.currency)} per million tokens` : null,
     ].filter((part) => part !== null);
     if (parts.length) lines.push(`Fleet: ${parts.join(', ')}`);

@@ -29,7 +29,10 @@ export function dataTable(columns: Column[], rows: string[][]): string {
     .map(
       (row, i) =>
         `<tr style="background:${i % 2 ? '#f9fafb' : '#ffffff'};">${row
-          .map((cell, j) => `<td align="${columns[j]?.align ?? 'left'}" style="padding:6px 8px;border-bottom:1px solid #eaecf0;font-size:13px;vertical-align:top;">${cell}</td>`)
+          .map(
+            (cell, j) =>
+              `<td align="${columns[j]?.align ?? 'left'}" style="padding:6px 8px;border-bottom:1px solid #eaecf0;font-size:13px;vertical-align:top;">${cell}</td>`,
+          )
           .join('')}</tr>`,
     )
     .join('');

@@ -15,7 +15,9 @@ describe('Block Kit limits', () => {
   });
 
   it('cuts headers to 150 characters', () => {
-    const [header] = fitBlockKitLimits({ text: 'x', blocks: [headerBlock('h'.repeat(300))] }).blocks as [Extract<SlackBlock, { type: 'header' }>];
+    const [header] = fitBlockKitLimits({ text: 'x', blocks: [headerBlock('h'.repeat(300))] }).blocks as [
+      Extract<SlackBlock, { type: 'header' }>,
+    ];
     expect(header.text.text).toHaveLength(150);
   });
 
@@ -28,6 +30,9 @@ describe('Block Kit limits', () => {
   it('keeps at most 50 blocks and says how many were left out', () => {
     const { blocks } = fitBlockKitLimits({ text: 'x', blocks: Array.from({ length: 70 }, (_, i) => sectionBlock(`block ${i}`)) });
     expect(blocks).toHaveLength(50);
-    expect(blocks[49]).toEqual({ type: 'context', elements: [{ type: 'mrkdwn', text: '21 more blocks were left out; the email has everything.' }] });
+    expect(blocks[49]).toEqual({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: '21 more blocks were left out; the email has everything.' }],
+    });
   });
 });

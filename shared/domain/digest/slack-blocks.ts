@@ -79,7 +79,11 @@ export function fitBlockKitLimits(message: SlackMessage): SlackMessage {
       case 'section': {
         const fields = block.fields?.map((field) => ({ ...field, text: truncateText(field.text, blockKitLimits.fieldText) }));
         const text = block.text && { ...block.text, text: truncateText(block.text.text, blockKitLimits.sectionText) };
-        blocks.push({ type: 'section', ...(text ? { text } : {}), ...(fields?.length ? { fields: fields.slice(0, blockKitLimits.fields) } : {}) });
+        blocks.push({
+          type: 'section',
+          ...(text ? { text } : {}),
+          ...(fields?.length ? { fields: fields.slice(0, blockKitLimits.fields) } : {}),
+        });
         for (let i = blockKitLimits.fields; fields && i < fields.length; i += blockKitLimits.fields) {
           blocks.push({ type: 'section', fields: fields.slice(i, i + blockKitLimits.fields) });
         }
@@ -88,7 +92,9 @@ export function fitBlockKitLimits(message: SlackMessage): SlackMessage {
       case 'context':
         blocks.push({
           type: 'context',
-          elements: block.elements.slice(0, blockKitLimits.contextElements).map((element) => ({ ...element, text: truncateText(element.text, blockKitLimits.contextText) })),
+          elements: block.elements
+            .slice(0, blockKitLimits.contextElements)
+            .map((element) => ({ ...element, text: truncateText(element.text, blockKitLimits.contextText) })),
         });
         break;
       case 'divider':
@@ -98,6 +104,9 @@ export function fitBlockKitLimits(message: SlackMessage): SlackMessage {
   const kept =
     blocks.length <= blockKitLimits.blocks
       ? blocks
-      : [...blocks.slice(0, blockKitLimits.blocks - 1), contextBlock(`${blocks.length - blockKitLimits.blocks + 1} more blocks were left out; the email has everything.`)];
+      : [
+          ...blocks.slice(0, blockKitLimits.blocks - 1),
+          contextBlock(`${blocks.length - blockKitLimits.blocks + 1} more blocks were left out; the email has everything.`),
+        ];
   return { text: truncateText(message.text, blockKitLimits.messageText), blocks: kept };
 }

@@ -32,8 +32,18 @@ const unitEconomicsWindowFields = {
   scope: z.string().min(1).max(512).optional(),
 };
 
-function checkEconomicsWindow(q: { period: 'hour' | 'day'; from?: string | undefined; to?: string | undefined; scope?: string | undefined; scopeKind?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (q.scope && !q.scopeKind) ctx.addIssue({ code: 'custom', path: ['scope'], message: `scope needs scopeKind (${unitEconomicsScopeKinds.join(', ')})` });
+function checkEconomicsWindow(
+  q: {
+    period: 'hour' | 'day';
+    from?: string | undefined;
+    to?: string | undefined;
+    scope?: string | undefined;
+    scopeKind?: string | undefined;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  if (q.scope && !q.scopeKind)
+    ctx.addIssue({ code: 'custom', path: ['scope'], message: `scope needs scopeKind (${unitEconomicsScopeKinds.join(', ')})` });
   if (q.from && q.to && q.from >= q.to) ctx.addIssue({ code: 'custom', path: ['to'], message: 'to must be after from' });
   const maxDays = q.period === 'hour' ? MAX_HOURLY_WINDOW_DAYS : MAX_ECONOMICS_WINDOW_DAYS;
   if (q.from && q.to && (Date.parse(q.to) - Date.parse(q.from)) / DAY_MS > maxDays) {
@@ -76,7 +86,8 @@ type RowKey = Pick<z.infer<typeof unitEconomicsRowSchema>, 'start' | 'scopeKind'
  */
 export function economicsPage<Row extends RowKey>(rows: Row[], query: UnitEconomicsQuery): { rows: Row[]; nextCursor: string | null } {
   const key = (r: RowKey): [string, string, string] => [r.start, r.scopeKind, r.scope];
-  const compare = (a: [string, string, string], b: [string, string, string]) => a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]);
+  const compare = (a: [string, string, string], b: [string, string, string]) =>
+    a[0].localeCompare(b[0]) || a[1].localeCompare(b[1]) || a[2].localeCompare(b[2]);
   const after = query.cursor;
   const wanted = rows
     .filter((r) => (query.scopeKind ? true : !ASKED_FOR_ONLY.has(r.scopeKind)))
@@ -107,7 +118,9 @@ export const analysisRunSchema = z
     startedAt: z.string(),
     finishedAt: z.string(),
     status: z.enum(['ok', 'partial', 'failed']),
-    pools: z.array(z.object({ pool: z.string(), status: z.enum(['ok', 'failed']), hostHours: z.number().optional(), error: z.string().optional() })),
+    pools: z.array(
+      z.object({ pool: z.string(), status: z.enum(['ok', 'failed']), hostHours: z.number().optional(), error: z.string().optional() }),
+    ),
     steps: z.array(z.object({ step: z.string(), status: z.enum(['ok', 'failed']), error: z.string().optional() })),
   })
   .meta({ id: 'AnalysisRun' });

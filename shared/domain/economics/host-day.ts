@@ -14,7 +14,18 @@ export interface HostDay {
   requests: number;
   models: Map<string, { tokens: number; requests: number }>;
   gpus: Set<string>;
-  hours: Map<number, { observed: number; effective: number; idleHeld: number; energyKwh: number; tokens: number; requests: number; models: Map<string, { tokens: number; requests: number }> }>;
+  hours: Map<
+    number,
+    {
+      observed: number;
+      effective: number;
+      idleHeld: number;
+      energyKwh: number;
+      tokens: number;
+      requests: number;
+      models: Map<string, { tokens: number; requests: number }>;
+    }
+  >;
 }
 
 export interface ResourceDay {
@@ -43,16 +54,39 @@ export interface HostDayTotals {
 }
 
 /** What a pool's host-days add up to, for its observation. */
-export type PoolFacts = Map<string, { categories: Set<string>; teams: Set<string>; days: Map<number, { paid: number; effective: number }>; cost: Decimal; paid: number; effective: number; hosts: Set<string>; gpus: Set<string> }>;
+export type PoolFacts = Map<
+  string,
+  {
+    categories: Set<string>;
+    teams: Set<string>;
+    days: Map<number, { paid: number; effective: number }>;
+    cost: Decimal;
+    paid: number;
+    effective: number;
+    hosts: Set<string>;
+    gpus: Set<string>;
+  }
+>;
 
 /** The rows being summed, and the accumulator of one row (made on first use). */
-export type RowBook = Map<string, { kind: UnitEconomicsScopeKind; scope: string; period: 'hour' | 'day'; start: number; acc: RowAccumulator }>;
+export type RowBook = Map<
+  string,
+  { kind: UnitEconomicsScopeKind; scope: string; period: 'hour' | 'day'; start: number; acc: RowAccumulator }
+>;
 export type RowOf = (kind: UnitEconomicsScopeKind, scope: string, period: 'hour' | 'day', start: number) => RowAccumulator;
-
 
 /** A pool's facts for its observation: pricing categories, teams, daily utilization, cost, hosts and GPUs. */
 export function notePoolFacts(poolFacts: PoolFacts, { hd, hostId, day, rd }: HostDayCost, t: HostDayTotals): void {
-  const facts = poolFacts.get(t.pool) ?? { categories: new Set(), teams: new Set(), days: new Map(), cost: ZERO, paid: 0, effective: 0, hosts: new Set(), gpus: new Set() };
+  const facts = poolFacts.get(t.pool) ?? {
+    categories: new Set(),
+    teams: new Set(),
+    days: new Map(),
+    cost: ZERO,
+    paid: 0,
+    effective: 0,
+    hosts: new Set(),
+    gpus: new Set(),
+  };
   poolFacts.set(t.pool, facts);
   for (const c of rd?.pricingCategories ?? []) facts.categories.add(c);
   if (t.team) facts.teams.add(t.team);
@@ -88,7 +122,11 @@ export function addModelRows(row: RowOf, hd: HostDay, t: HostDayTotals): void {
   }
 }
 
-export function addServed(models: Map<string, { tokens: number; requests: number }>, model: string, served: { tokens: number; requests: number }): void {
+export function addServed(
+  models: Map<string, { tokens: number; requests: number }>,
+  model: string,
+  served: { tokens: number; requests: number },
+): void {
   const previous = models.get(model) ?? { tokens: 0, requests: 0 };
   models.set(model, { tokens: previous.tokens + served.tokens, requests: previous.requests + served.requests });
 }

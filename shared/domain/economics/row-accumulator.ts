@@ -55,10 +55,7 @@ export interface HostShare {
   observed: boolean;
 }
 
-export function addHostShare(
-  acc: RowAccumulator,
-  share: HostShare,
-): void {
+export function addHostShare(acc: RowAccumulator, share: HostShare): void {
   acc.cost += share.cost;
   acc.gpuCost += share.cost;
   acc.idleCost += share.idle;
@@ -77,7 +74,9 @@ export function addHostShare(
 }
 
 /** Keep the MAX_POD_ROWS costliest pod rows of each period; sum the others into one `(other pods)` row. */
-export function foldSmallPods(rows: Map<string, { kind: UnitEconomicsScopeKind; scope: string; period: 'hour' | 'day'; start: number; acc: RowAccumulator }>): void {
+export function foldSmallPods(
+  rows: Map<string, { kind: UnitEconomicsScopeKind; scope: string; period: 'hour' | 'day'; start: number; acc: RowAccumulator }>,
+): void {
   const byPeriod = new Map<string, [string, RowAccumulator][]>();
   for (const [key, r] of rows) {
     if (r.kind !== 'pod') continue;
@@ -102,7 +101,13 @@ export function foldSmallPods(rows: Map<string, { kind: UnitEconomicsScopeKind; 
       other.effective += acc.effective;
       other.idleHeld += acc.idleHeld;
     }
-    rows.set(`pod\u0000${OTHER_PODS}\u0000${period}\u0000${start}`, { kind: 'pod', scope: OTHER_PODS, period, start: Number(start), acc: other });
+    rows.set(`pod\u0000${OTHER_PODS}\u0000${period}\u0000${start}`, {
+      kind: 'pod',
+      scope: OTHER_PODS,
+      period,
+      start: Number(start),
+      acc: other,
+    });
   }
 }
 

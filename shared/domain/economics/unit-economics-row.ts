@@ -4,7 +4,18 @@ import { z } from 'zod';
  * One row of unit economics: what a scope cost and what it did in one hour or one day. Amounts are exact decimal
  * strings; a ratio whose denominator is zero is null, never Infinity.
  */
-export const unitEconomicsScopeKinds = ['fleet', 'pool', 'host', 'team', 'workflow', 'model', 'namespace', 'pod', 'job', 'unallocated'] as const;
+export const unitEconomicsScopeKinds = [
+  'fleet',
+  'pool',
+  'host',
+  'team',
+  'workflow',
+  'model',
+  'namespace',
+  'pod',
+  'job',
+  'unallocated',
+] as const;
 export type UnitEconomicsScopeKind = (typeof unitEconomicsScopeKinds)[number];
 
 const money = z.string().regex(/^-?\d+(\.\d+)?$/, 'a decimal string');

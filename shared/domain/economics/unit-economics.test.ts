@@ -18,7 +18,13 @@ function hostHour(hour: number, overrides: Partial<HostHour> = {}): HostHour {
     instanceType: 'p5.48xlarge',
     provider: 'aws',
     region: 'us-east-1',
-    gpus: Array.from({ length: 8 }, (_, i) => ({ uuid: `GPU-${i}`, model: 'H100', observedGpuHours: 1, effectiveGpuHours: 0.4, smActive: 0.4 })),
+    gpus: Array.from({ length: 8 }, (_, i) => ({
+      uuid: `GPU-${i}`,
+      model: 'H100',
+      observedGpuHours: 1,
+      effectiveGpuHours: 0.4,
+      smActive: 0.4,
+    })),
     observedGpuHours: 8,
     effectiveGpuHours: 3.2,
     energyKwh: 8 * 0.7,
@@ -45,7 +51,9 @@ function scenario() {
       Tags: { team: 'search' },
     }),
   );
-  fold.addCost(focusRecord({ ServiceName: 'Amazon Simple Storage Service', ServiceCategory: 'Storage', EffectiveCost: '10', BilledCost: '10' }));
+  fold.addCost(
+    focusRecord({ ServiceName: 'Amazon Simple Storage Service', ServiceCategory: 'Storage', EffectiveCost: '10', BilledCost: '10' }),
+  );
   fold.addUsage(usageMinute(DAY + 5 * HOUR, { model: 'claude-sonnet-4', team: 'search', workflow: 'triage' }, 1_000_000, 1000, '5'));
   return fold.result();
 }
@@ -114,7 +122,15 @@ describe('unit economics', () => {
     const fold = new UnitEconomicsFold({ from: DAY, to: DAY + 24 * HOUR }, { teamTag: 'team' });
     for (let h = 0; h < 12; h++) fold.addHostHour(hostHour(DAY + h * HOUR));
     fold.addHostHour(hostHour(DAY, { hostId: 'lab-box', instanceId: null, pool: 'lab' }));
-    fold.addCost(focusRecord({ ResourceId: 'i-0a1b2c3d4e5f60001', EffectiveCost: '1320.48', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8 }));
+    fold.addCost(
+      focusRecord({
+        ResourceId: 'i-0a1b2c3d4e5f60001',
+        EffectiveCost: '1320.48',
+        ConsumedQuantity: '24',
+        ConsumedUnit: 'Hrs',
+        x_GpuCount: 8,
+      }),
+    );
     const { rows, pools } = fold.result();
     const host = rows.find((r) => r.scopeKind === 'host' && r.scope === 'gpu-host-1')!;
     expect(host.paidGpuHours).toBe(192);
@@ -124,7 +140,17 @@ describe('unit economics', () => {
     expect(lab.cost).toBe('0');
     expect(lab.paidGpuHours).toBe(8);
     const pool = pools.find((p) => p.pool === 'inference-a')!;
-    expect(pool).toMatchObject({ provider: 'aws', region: 'us-east-1', gpuModel: 'H100', pricingCategory: 'Standard', hosts: 1, gpus: 8, paidGpuHours: 192, cost: '1320.48', costPerPaidGpuHour: '6.8775' });
+    expect(pool).toMatchObject({
+      provider: 'aws',
+      region: 'us-east-1',
+      gpuModel: 'H100',
+      pricingCategory: 'Standard',
+      hosts: 1,
+      gpus: 8,
+      paidGpuHours: 192,
+      cost: '1320.48',
+      costPerPaidGpuHour: '6.8775',
+    });
     expect(pool.dailyEffectiveUtilization).toEqual([0.2]);
   });
 
@@ -153,7 +179,12 @@ describe('unit economics', () => {
   it('joins Azure and Google Cloud resource ids on their last segment', () => {
     const fold = new UnitEconomicsFold({ from: DAY, to: DAY + 24 * HOUR }, { teamTag: 'team' });
     fold.addHostHour(hostHour(DAY, { hostId: 'az-1', instanceId: 'gpu-vm-01' }));
-    fold.addCost(focusRecord({ ResourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/GPU-VM-01', EffectiveCost: '24' }));
+    fold.addCost(
+      focusRecord({
+        ResourceId: '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/GPU-VM-01',
+        EffectiveCost: '24',
+      }),
+    );
     const { rows } = fold.result();
     expect(rows.find((r) => r.scopeKind === 'host' && r.scope === 'az-1')!.cost).toBe('24');
     expect(rows.some((r) => r.scopeKind === 'unallocated')).toBe(false);

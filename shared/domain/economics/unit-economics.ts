@@ -1,4 +1,15 @@
-import { addModelRows, addServed, notePoolFacts, type HostDay, type HostDayCost, type HostDayTotals, type PoolFacts, type ResourceDay, type RowBook, type RowOf } from './host-day.js';
+import {
+  addModelRows,
+  addServed,
+  notePoolFacts,
+  type HostDay,
+  type HostDayCost,
+  type HostDayTotals,
+  type PoolFacts,
+  type ResourceDay,
+  type RowBook,
+  type RowOf,
+} from './host-day.js';
 import { RowAccumulator, addHostShare, foldSmallPods, idleCost, idleHeldCost, money, moneyPer } from './row-accumulator.js';
 import { JobEpochs, WorkloadDays, WorkloadObservationFold, workloadCost, workloadScopes } from './workload-costs.js';
 import type { GpuObservation, PoolObservation, WorkloadObservation } from './fleet-observations.js';
@@ -83,8 +94,21 @@ export class UnitEconomicsFold {
   private readonly hosts = new Map<string, HostInfo>();
   private readonly resources = new Map<string, Map<number, ResourceDay>>();
   /** Records not (yet) known to belong to a host are kept per resource-day above; records without ResourceId here. */
-  private readonly orphanCosts = new Map<string, { day: number; provider: string; service: string; team: string | null; cost: Decimal; pieces: { start: number; end: number; cost: Decimal }[] }>();
-  private readonly resourceMeta = new Map<string, { provider: string; service: string; pieces: Map<number, { start: number; end: number; cost: Decimal }[]> }>();
+  private readonly orphanCosts = new Map<
+    string,
+    {
+      day: number;
+      provider: string;
+      service: string;
+      team: string | null;
+      cost: Decimal;
+      pieces: { start: number; end: number; cost: Decimal }[];
+    }
+  >();
+  private readonly resourceMeta = new Map<
+    string,
+    { provider: string; service: string; pieces: Map<number, { start: number; end: number; cost: Decimal }[]> }
+  >();
   private readonly gpus = new Map<string, GpuAggregate>();
   private readonly usage = new Map<string, RowAccumulator>();
   private readonly usageHours = new Map<string, RowAccumulator>();
@@ -120,7 +144,19 @@ export class UnitEconomicsFold {
     const key = `${h.hostId}\u0000${day}`;
     let hd = this.hostDays.get(key);
     if (!hd) {
-      hd = { hostId: h.hostId, day, observed: 0, effective: 0, idleHeld: 0, energyKwh: 0, tokens: 0, requests: 0, models: new Map(), gpus: new Set(), hours: new Map() };
+      hd = {
+        hostId: h.hostId,
+        day,
+        observed: 0,
+        effective: 0,
+        idleHeld: 0,
+        energyKwh: 0,
+        tokens: 0,
+        requests: 0,
+        models: new Map(),
+        gpus: new Set(),
+        hours: new Map(),
+      };
       this.hostDays.set(key, hd);
     }
     let tokens = 0;
@@ -143,11 +179,23 @@ export class UnitEconomicsFold {
     if (this.window.hours && h.hour >= this.window.hours.from && h.hour < this.window.hours.to) {
       const models = new Map<string, { tokens: number; requests: number }>();
       for (const [model, served] of Object.entries(h.inference)) addServed(models, model, served);
-      hd.hours.set(h.hour, { observed: h.observedGpuHours, effective: h.effectiveGpuHours, idleHeld: h.idleHeldGpuHours ?? 0, energyKwh: h.energyKwh, tokens, requests, models });
+      hd.hours.set(h.hour, {
+        observed: h.observedGpuHours,
+        effective: h.effectiveGpuHours,
+        idleHeld: h.idleHeldGpuHours ?? 0,
+        energyKwh: h.energyKwh,
+        tokens,
+        requests,
+        models,
+      });
     }
     for (const g of h.gpus) {
       let agg = this.gpus.get(g.uuid);
-      if (!agg) this.gpus.set(g.uuid, (agg = { pool: h.pool ?? NO_POOL, hostId: h.hostId, model: catalogModel(g.model), observed: 0, smWeighted: 0, smObserved: 0 }));
+      if (!agg)
+        this.gpus.set(
+          g.uuid,
+          (agg = { pool: h.pool ?? NO_POOL, hostId: h.hostId, model: catalogModel(g.model), observed: 0, smWeighted: 0, smObserved: 0 }),
+        );
       agg.observed += g.observedGpuHours;
       if (g.smActive !== null) {
         agg.smWeighted += g.smActive * g.observedGpuHours;
@@ -177,14 +225,16 @@ export class UnitEconomicsFold {
         let days = this.resources.get(resource);
         if (!days) this.resources.set(resource, (days = new Map()));
         let rd = days.get(day);
-        if (!rd) days.set(day, (rd = { cost: ZERO, billedInstanceHours: 0, gpusPerInstance: null, team: null, pricingCategories: new Set() }));
+        if (!rd)
+          days.set(day, (rd = { cost: ZERO, billedInstanceHours: 0, gpusPerInstance: null, team: null, pricingCategories: new Set() }));
         rd.cost += cost;
         if (hours !== null) rd.billedInstanceHours += (hours * share) / duration;
         if (record.x_GpuCount) rd.gpusPerInstance = record.x_GpuCount;
         if (team) rd.team = team;
         if (record.PricingCategory && record.ChargeCategory === 'Usage') rd.pricingCategories.add(record.PricingCategory);
         let meta = this.resourceMeta.get(resource);
-        if (!meta) this.resourceMeta.set(resource, (meta = { provider: record.ProviderName, service: record.ServiceName, pieces: new Map() }));
+        if (!meta)
+          this.resourceMeta.set(resource, (meta = { provider: record.ProviderName, service: record.ServiceName, pieces: new Map() }));
         const list = meta.pieces.get(day) ?? [];
         list.push(piece);
         meta.pieces.set(day, list);
@@ -210,7 +260,12 @@ export class UnitEconomicsFold {
       ['fleet', '*'],
     ];
     for (const [kind, scope] of targets) {
-      for (const [map, start] of inHours ? ([[this.usage, day], [this.usageHours, hour]] as const) : ([[this.usage, day]] as const)) {
+      for (const [map, start] of inHours
+        ? ([
+            [this.usage, day],
+            [this.usageHours, hour],
+          ] as const)
+        : ([[this.usage, day]] as const)) {
         const key = `${kind}\u0000${scope}\u0000${start}`;
         let acc = map.get(key);
         if (!acc) map.set(key, (acc = new RowAccumulator()));
@@ -230,9 +285,19 @@ export class UnitEconomicsFold {
     entry.cost += cost;
   }
 
-  private addOrphan(key: string, day: number, record: FocusRecord, team: string | null, piece: { start: number; end: number; cost: Decimal }): void {
+  private addOrphan(
+    key: string,
+    day: number,
+    record: FocusRecord,
+    team: string | null,
+    piece: { start: number; end: number; cost: Decimal },
+  ): void {
     let orphan = this.orphanCosts.get(key);
-    if (!orphan) this.orphanCosts.set(key, (orphan = { day, provider: record.ProviderName, service: record.ServiceName, team, cost: ZERO, pieces: [] }));
+    if (!orphan)
+      this.orphanCosts.set(
+        key,
+        (orphan = { day, provider: record.ProviderName, service: record.ServiceName, team, cost: ZERO, pieces: [] }),
+      );
     orphan.cost += piece.cost;
     orphan.pieces.push(piece);
   }
@@ -254,7 +319,13 @@ export class UnitEconomicsFold {
 
     const out: UnitEconomicsRow[] = [];
     for (const r of rows.values()) out.push(this.finish(r.kind, r.scope, r.period, r.start, r.acc));
-    out.sort((a, b) => a.period.localeCompare(b.period) || a.start.localeCompare(b.start) || kindOrder(a.scopeKind) - kindOrder(b.scopeKind) || compareCostDesc(a, b));
+    out.sort(
+      (a, b) =>
+        a.period.localeCompare(b.period) ||
+        a.start.localeCompare(b.start) ||
+        kindOrder(a.scopeKind) - kindOrder(b.scopeKind) ||
+        compareCostDesc(a, b),
+    );
 
     return {
       rows: out,
@@ -278,7 +349,8 @@ export class UnitEconomicsFold {
 
     // Host-days: measured, with or without billing.
     const hostDayCost = new Map<string, HostDayCost>();
-    for (const hd of this.hostDays.values()) hostDayCost.set(`${hd.hostId}\u0000${hd.day}`, { rd: undefined, hd, hostId: hd.hostId, day: hd.day });
+    for (const hd of this.hostDays.values())
+      hostDayCost.set(`${hd.hostId}\u0000${hd.day}`, { rd: undefined, hd, hostId: hd.hostId, day: hd.day });
     let joinedRecords = 0;
     let allocatedCost = ZERO;
     let unallocatedCost = ZERO;
@@ -316,7 +388,8 @@ export class UnitEconomicsFold {
     for (const entry of hostDayCost.values()) {
       const t = this.hostDayTotals(entry);
       notePoolFacts(poolFacts, entry, t);
-      for (const [kind, scope] of t.scopes) addHostShare(row(kind, scope, 'day', entry.day), { ...t.share, observed: entry.hd !== undefined });
+      for (const [kind, scope] of t.scopes)
+        addHostShare(row(kind, scope, 'day', entry.day), { ...t.share, observed: entry.hd !== undefined });
       if (entry.hd) {
         this.addWorkloadRows(row, entry, t, workloadObservations);
         addModelRows(row, entry.hd, t);
@@ -340,7 +413,12 @@ export class UnitEconomicsFold {
     const cost = rd?.cost ?? ZERO;
     const idleHeld = hd?.idleHeld ?? 0;
     const team = rd?.team ?? null;
-    const scopes: [UnitEconomicsScopeKind, string][] = [['host', hostId], ['pool', host.pool], ['fleet', '*'], ...(team ? ([['team', team]] as [UnitEconomicsScopeKind, string][]) : [])];
+    const scopes: [UnitEconomicsScopeKind, string][] = [
+      ['host', hostId],
+      ['pool', host.pool],
+      ['fleet', '*'],
+      ...(team ? ([['team', team]] as [UnitEconomicsScopeKind, string][]) : []),
+    ];
     return {
       pool: host.pool,
       team,
@@ -426,7 +504,10 @@ export class UnitEconomicsFold {
   /** Priced API usage: by workflow, model, team and for the fleet. */
   private addApiUsage(row: RowOf): void {
     // API usage.
-    for (const [map, period] of [[this.usage, 'day'], [this.usageHours, 'hour']] as const) {
+    for (const [map, period] of [
+      [this.usage, 'day'],
+      [this.usageHours, 'hour'],
+    ] as const) {
       for (const [key, u] of map) {
         const [kind, scope, start] = key.split('\u0000') as [UnitEconomicsScopeKind, string, string];
         const acc = row(kind, scope, period, Number(start));
@@ -461,7 +542,13 @@ export class UnitEconomicsFold {
     }
   }
 
-  private finish(kind: UnitEconomicsScopeKind, scope: string, period: 'hour' | 'day', start: number, acc: RowAccumulator): UnitEconomicsRow {
+  private finish(
+    kind: UnitEconomicsScopeKind,
+    scope: string,
+    period: 'hour' | 'day',
+    start: number,
+    acc: RowAccumulator,
+  ): UnitEconomicsRow {
     const tokenCost = acc.gpuCost + acc.apiCost;
     return {
       scopeKind: kind,
@@ -588,4 +675,3 @@ function compareCostDesc(a: UnitEconomicsRow, b: UnitEconomicsRow): number {
   const d = parseDecimal(b.cost) - parseDecimal(a.cost);
   return d > 0n ? 1 : d < 0n ? -1 : a.scope.localeCompare(b.scope);
 }
-

@@ -25,7 +25,19 @@ function hostHour(h: number): HostHour {
         effectiveGpuHours: 0.9,
         smActive: 0.9,
         idleHeldGpuHours: 0,
-        workloads: [{ namespace: 'train', pod: 'llama-ft-0', container: 'trainer', job: 'ft-42', observedGpuHours: 1, effectiveGpuHours: 0.9, idleHeldGpuHours: 0, epochMin: epoch, epochMax: epoch }],
+        workloads: [
+          {
+            namespace: 'train',
+            pod: 'llama-ft-0',
+            container: 'trainer',
+            job: 'ft-42',
+            observedGpuHours: 1,
+            effectiveGpuHours: 0.9,
+            idleHeldGpuHours: 0,
+            epochMin: epoch,
+            epochMax: epoch,
+          },
+        ],
       };
     }
     if (i < 6) {
@@ -61,16 +73,31 @@ function hostHour(h: number): HostHour {
 function scenario() {
   const fold = new UnitEconomicsFold({ from: DAY, to: DAY + 24 * HOUR }, { teamTag: 'team' });
   for (let h = 0; h < 24; h++) fold.addHostHour(hostHour(h));
-  fold.addCost(focusRecord({ ResourceId: 'i-0a1b2c3d4e5f60001', EffectiveCost: '1320.48', BilledCost: '1320.48', ConsumedQuantity: '24', ConsumedUnit: 'Hrs', x_GpuCount: 8, Tags: { team: 'ml' } }));
+  fold.addCost(
+    focusRecord({
+      ResourceId: 'i-0a1b2c3d4e5f60001',
+      EffectiveCost: '1320.48',
+      BilledCost: '1320.48',
+      ConsumedQuantity: '24',
+      ConsumedUnit: 'Hrs',
+      x_GpuCount: 8,
+      Tags: { team: 'ml' },
+    }),
+  );
   return fold.result();
 }
 
-const rowOf = (rows: ReturnType<typeof scenario>['rows'], kind: string, scope: string) => rows.find((r) => r.period === 'day' && r.scopeKind === kind && r.scope === scope)!;
+const rowOf = (rows: ReturnType<typeof scenario>['rows'], kind: string, scope: string) =>
+  rows.find((r) => r.period === 'day' && r.scopeKind === kind && r.scope === scope)!;
 
 describe('workload unit economics', () => {
   it('a pod, its namespace and its job take the host cost by the GPU-hours they used, to the cent', () => {
     const { rows } = scenario();
-    for (const [kind, scope] of [['pod', 'train/llama-ft-0'], ['namespace', 'train'], ['job', 'ft-42']] as const) {
+    for (const [kind, scope] of [
+      ['pod', 'train/llama-ft-0'],
+      ['namespace', 'train'],
+      ['job', 'ft-42'],
+    ] as const) {
       const r = rowOf(rows, kind, scope);
       // 96 of 192 paid GPU-hours: 1320.48 × 96/192 = 660.24; idle 660.24 × (1 − 86.4/96) = 66.024
       expect([r.paidGpuHours, r.effectiveGpuHours, r.cost, r.idleCost, r.idleHeldCost]).toEqual([96, 86.4, '660.24', '66.024', '0']);
@@ -87,7 +114,13 @@ describe('workload unit economics', () => {
     const { rows } = scenario();
     const notebook = rowOf(rows, 'pod', 'research/notebook-ana');
     // 48 GPU-hours × $6.8775 = 330.12, all of it idle and idle-held
-    expect([notebook.paidGpuHours, notebook.cost, notebook.idleCost, notebook.idleHeldGpuHours, notebook.idleHeldCost]).toEqual([48, '330.12', '330.12', 48, '330.12']);
+    expect([notebook.paidGpuHours, notebook.cost, notebook.idleCost, notebook.idleHeldGpuHours, notebook.idleHeldCost]).toEqual([
+      48,
+      '330.12',
+      '330.12',
+      48,
+      '330.12',
+    ]);
     const host = rowOf(rows, 'host', 'gpu-host-1');
     // 72 idle-held of 192 paid: 1320.48 × 72/192 = 495.18; idle 1320.48 × (1 − 86.4/192) = 726.264
     expect([host.idleHeldGpuHours, host.idleHeldCost, host.idleCost]).toEqual([72, '495.18', '726.264']);
@@ -125,7 +158,15 @@ describe('workload unit economics', () => {
       observedGpuHours: (i + 1) / 60,
       effectiveGpuHours: 0,
       smActive: 0,
-      workloads: [{ namespace: 'ns', pod: `pod-${String(i).padStart(2, '0')}`, observedGpuHours: (i + 1) / 60, effectiveGpuHours: 0, idleHeldGpuHours: 0 }],
+      workloads: [
+        {
+          namespace: 'ns',
+          pod: `pod-${String(i).padStart(2, '0')}`,
+          observedGpuHours: (i + 1) / 60,
+          effectiveGpuHours: 0,
+          idleHeldGpuHours: 0,
+        },
+      ],
     }));
     fold.addHostHour({ ...hostHour(0), gpus, observedGpuHours: 30.5, effectiveGpuHours: 0, idleHeldGpuHours: 0 });
     fold.addCost(focusRecord({ ResourceId: 'i-0a1b2c3d4e5f60001', EffectiveCost: '610', BilledCost: '610' }));

@@ -41,7 +41,16 @@ export class WorkloadDays {
     let entry = entries.get(key);
     if (!entry) {
       const { namespace, pod, container, job } = identity;
-      entry = { identity: { namespace, pod, container, job }, unattributed, observed: 0, effective: 0, idleHeld: 0, gpus: new Set(), firstHour: hour, lastHour: hour };
+      entry = {
+        identity: { namespace, pod, container, job },
+        unattributed,
+        observed: 0,
+        effective: 0,
+        idleHeld: 0,
+        gpus: new Set(),
+        firstHour: hour,
+        lastHour: hour,
+      };
       entries.set(key, entry);
     }
     entry.firstHour = Math.min(entry.firstHour, hour);

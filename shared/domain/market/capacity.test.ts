@@ -46,7 +46,9 @@ describe('capacityReservationObservations', () => {
   it('refuses impossible counts', () => {
     const item = { CapacityReservationId: 'cr-1', InstanceType: 'p5.48xlarge', TotalInstanceCount: 1, AvailableInstanceCount: 2 };
     expect(() => capacityReservationObservations([item], { region: 'us-east-1', observedAt })).toThrow(ProviderError);
-    expect(() => capacityReservationObservations([{ ...item, TotalInstanceCount: -1 }], { region: 'us-east-1', observedAt })).toThrow(/count/);
+    expect(() => capacityReservationObservations([{ ...item, TotalInstanceCount: -1 }], { region: 'us-east-1', observedAt })).toThrow(
+      /count/,
+    );
   });
 });
 
@@ -62,7 +64,9 @@ describe('spotPlacementScoreObservations', () => {
       score: 3,
       targetCapacityUnit: 'units',
     });
-    expect(() => spotPlacementScoreObservations([{ Region: 'us-east-1', Score: 11 }], { instanceTypes: [], targetCapacity: 1, observedAt })).toThrow(/score/);
+    expect(() =>
+      spotPlacementScoreObservations([{ Region: 'us-east-1', Score: 11 }], { instanceTypes: [], targetCapacity: 1, observedAt }),
+    ).toThrow(/score/);
   });
 });
 
@@ -78,13 +82,20 @@ describe('gpuQuotaObservations', () => {
     );
     expect(quotas).toHaveLength(2);
     // 384 vCPUs: two p5.48xlarge (192 each), four p4d.24xlarge (96 each).
-    expect(quotas[0]).toMatchObject({ family: 'P', purchase: 'on-demand', limitVcpus: 384, key: `aws#quota#us-east-1#L-417A185B#${observedAt}` });
+    expect(quotas[0]).toMatchObject({
+      family: 'P',
+      purchase: 'on-demand',
+      limitVcpus: 384,
+      key: `aws#quota#us-east-1#L-417A185B#${observedAt}`,
+    });
     expect(quotas[0]!.maxInstances['p5.48xlarge']).toBe(2);
     expect(quotas[0]!.maxInstances['p4d.24xlarge']).toBe(4);
     expect(quotas[0]!.maxInstances['g5.xlarge']).toBeUndefined();
     // 96 vCPUs: one g5.24xlarge (96), twenty-four g6.xlarge (4).
     expect(quotas[1]!.maxInstances['g5.24xlarge']).toBe(1);
     expect(quotas[1]!.maxInstances['g6.xlarge']).toBe(24);
-    expect(() => gpuQuotaObservations([{ QuotaCode: 'L-417A185B', Value: Number.NaN }], { region: 'us-east-1', observedAt })).toThrow(ProviderError);
+    expect(() => gpuQuotaObservations([{ QuotaCode: 'L-417A185B', Value: Number.NaN }], { region: 'us-east-1', observedAt })).toThrow(
+      ProviderError,
+    );
   });
 });

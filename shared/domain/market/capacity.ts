@@ -87,7 +87,8 @@ function isoOrNull(value: unknown): string | null {
 
 function count(value: unknown, operation: string, path: string): number {
   const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw malformedReply('aws', operation, `expected a count, got ${JSON.stringify(value)}`, path);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+    throw malformedReply('aws', operation, `expected a count, got ${JSON.stringify(value)}`, path);
   return n;
 }
 
@@ -104,11 +105,15 @@ export interface Ec2CapacityReservation {
 }
 
 /** DescribeCapacityReservations items → observations (every instance type; GPU fields null for non-GPU types). */
-export function capacityReservationObservations(items: Ec2CapacityReservation[], context: { region: string; observedAt: string }): CapacityReservationObservation[] {
+export function capacityReservationObservations(
+  items: Ec2CapacityReservation[],
+  context: { region: string; observedAt: string },
+): CapacityReservationObservation[] {
   const operation = 'EC2.DescribeCapacityReservations';
   return items.map((item, i) => {
     const path = `CapacityReservations[${i}]`;
-    if (!item.CapacityReservationId) throw malformedReply('aws', operation, 'CapacityReservationId is missing', `${path}.CapacityReservationId`);
+    if (!item.CapacityReservationId)
+      throw malformedReply('aws', operation, 'CapacityReservationId is missing', `${path}.CapacityReservationId`);
     if (!item.InstanceType) throw malformedReply('aws', operation, 'InstanceType is missing', `${path}.InstanceType`);
     const total = count(item.TotalInstanceCount, operation, `${path}.TotalInstanceCount`);
     const available = count(item.AvailableInstanceCount, operation, `${path}.AvailableInstanceCount`);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { gcpMoneyAmount, pricePointFromAzureRetailItem, pricePointsFromAwsPriceList, pricePointsFromGcpSku, spotPricePointsFromEc2 } from './price-points.js';
+import {
+  gcpMoneyAmount,
+  pricePointFromAzureRetailItem,
+  pricePointsFromAwsPriceList,
+  pricePointsFromGcpSku,
+  spotPricePointsFromEc2,
+} from './price-points.js';
 import { formatDecimal } from '../core/money.js';
 import { ProviderError } from '../providers/provider-errors.js';
 
@@ -7,8 +13,20 @@ describe('spotPricePointsFromEc2', () => {
   it('reads spot prices of GPU instance types, per GPU', () => {
     const points = spotPricePointsFromEc2(
       [
-        { Timestamp: new Date('2026-11-20T04:32:53.000Z'), ProductDescription: 'Linux/UNIX (Amazon VPC)', InstanceType: 'p5.48xlarge', SpotPrice: '23.670000', AvailabilityZone: 'us-east-1a' },
-        { Timestamp: '2026-11-20T04:00:00.000Z', ProductDescription: 'Linux/UNIX', InstanceType: 'm7i.large', SpotPrice: '0.04', AvailabilityZone: 'us-east-1a' },
+        {
+          Timestamp: new Date('2026-11-20T04:32:53.000Z'),
+          ProductDescription: 'Linux/UNIX (Amazon VPC)',
+          InstanceType: 'p5.48xlarge',
+          SpotPrice: '23.670000',
+          AvailabilityZone: 'us-east-1a',
+        },
+        {
+          Timestamp: '2026-11-20T04:00:00.000Z',
+          ProductDescription: 'Linux/UNIX',
+          InstanceType: 'm7i.large',
+          SpotPrice: '0.04',
+          AvailabilityZone: 'us-east-1a',
+        },
       ],
       { region: 'us-east-1' },
     );
@@ -36,9 +54,19 @@ describe('spotPricePointsFromEc2', () => {
   });
 
   it('refuses malformed items', () => {
-    expect(() => spotPricePointsFromEc2([{ InstanceType: 'p5.48xlarge', SpotPrice: 'x', AvailabilityZone: 'a', Timestamp: '2026-11-20T00:00:00Z' }], { region: 'r' })).toThrow(ProviderError);
-    expect(() => spotPricePointsFromEc2([{ InstanceType: 'p5.48xlarge', SpotPrice: '-1', AvailabilityZone: 'a', Timestamp: '2026-11-20T00:00:00Z' }], { region: 'r' })).toThrow(/non-negative/);
-    expect(() => spotPricePointsFromEc2([{ InstanceType: 'p5.48xlarge', SpotPrice: '1', AvailabilityZone: 'a', Timestamp: 'soon' }], { region: 'r' })).toThrow(/Timestamp/);
+    expect(() =>
+      spotPricePointsFromEc2([{ InstanceType: 'p5.48xlarge', SpotPrice: 'x', AvailabilityZone: 'a', Timestamp: '2026-11-20T00:00:00Z' }], {
+        region: 'r',
+      }),
+    ).toThrow(ProviderError);
+    expect(() =>
+      spotPricePointsFromEc2([{ InstanceType: 'p5.48xlarge', SpotPrice: '-1', AvailabilityZone: 'a', Timestamp: '2026-11-20T00:00:00Z' }], {
+        region: 'r',
+      }),
+    ).toThrow(/non-negative/);
+    expect(() =>
+      spotPricePointsFromEc2([{ InstanceType: 'p5.48xlarge', SpotPrice: '1', AvailabilityZone: 'a', Timestamp: 'soon' }], { region: 'r' }),
+    ).toThrow(/Timestamp/);
   });
 });
 
@@ -46,14 +74,28 @@ const priceListEntry = JSON.stringify({
   product: {
     productFamily: 'Compute Instance',
     sku: 'ABC123',
-    attributes: { instanceType: 'p5.48xlarge', regionCode: 'us-east-1', operatingSystem: 'Linux', tenancy: 'Shared', preInstalledSw: 'NA', capacitystatus: 'Used', gpu: '8' },
+    attributes: {
+      instanceType: 'p5.48xlarge',
+      regionCode: 'us-east-1',
+      operatingSystem: 'Linux',
+      tenancy: 'Shared',
+      preInstalledSw: 'NA',
+      capacitystatus: 'Used',
+      gpu: '8',
+    },
   },
   serviceCode: 'AmazonEC2',
   terms: {
     OnDemand: {
       'ABC123.JRTCKXETXF': {
         effectiveDate: '2025-06-01T00:00:00Z',
-        priceDimensions: { 'ABC123.JRTCKXETXF.6YS6EN2CT7': { unit: 'Hrs', pricePerUnit: { USD: '55.0400000000' }, description: '$55.04 per On Demand Linux p5.48xlarge Instance Hour' } },
+        priceDimensions: {
+          'ABC123.JRTCKXETXF.6YS6EN2CT7': {
+            unit: 'Hrs',
+            pricePerUnit: { USD: '55.0400000000' },
+            description: '$55.04 per On Demand Linux p5.48xlarge Instance Hour',
+          },
+        },
         termAttributes: {},
       },
     },
@@ -83,7 +125,13 @@ describe('pricePointsFromAwsPriceList', () => {
       source: 'pricing:GetProducts',
     });
     // 175200 / 8760 = 20, plus 20 an hour = 40; per GPU 5.
-    expect(reserved).toMatchObject({ pricingCategory: 'reserved', term: '1yr', variant: 'standard/Partial Upfront', pricePerHour: '40', pricePerGpuHour: '5' });
+    expect(reserved).toMatchObject({
+      pricingCategory: 'reserved',
+      term: '1yr',
+      variant: 'standard/Partial Upfront',
+      pricePerHour: '40',
+      pricePerGpuHour: '5',
+    });
   });
 
   it('skips what is not Linux, shared tenancy or a GPU type', () => {
@@ -123,7 +171,9 @@ describe('pricePointFromAzureRetailItem', () => {
       gpuModel: 'H100',
       gpuCount: 8,
     });
-    expect(pricePointFromAzureRetailItem({ ...base, skuName: 'ND96isr H100 v5 Spot', meterName: 'ND96isr H100 v5 Spot', retailPrice: 39.328 })).toMatchObject({
+    expect(
+      pricePointFromAzureRetailItem({ ...base, skuName: 'ND96isr H100 v5 Spot', meterName: 'ND96isr H100 v5 Spot', retailPrice: 39.328 }),
+    ).toMatchObject({
       pricingCategory: 'spot',
       pricePerHour: '39.328',
       pricePerGpuHour: '4.916',
@@ -154,7 +204,12 @@ describe('pricePointsFromGcpSku', () => {
     serviceRegions: ['us-central1', 'us-east4'],
     pricingInfo: [
       {
-        pricingExpression: { usageUnit: 'h', baseUnit: 's', baseUnitConversionFactor: 3600, tieredRates: [{ startUsageAmount: 0, unitPrice: { currencyCode: 'USD', units: '9', nanos: 796550000 } }] },
+        pricingExpression: {
+          usageUnit: 'h',
+          baseUnit: 's',
+          baseUnitConversionFactor: 3600,
+          tieredRates: [{ startUsageAmount: 0, unitPrice: { currencyCode: 'USD', units: '9', nanos: 796550000 } }],
+        },
         effectiveTime: '2026-11-01T00:00:00Z',
       },
     ],
@@ -180,11 +235,23 @@ describe('pricePointsFromGcpSku', () => {
       pricingInfo: [{ ...sku.pricingInfo[0]!, effectiveTime: { seconds: '1793491200', nanos: 0 } }],
     });
     expect(spot[0]).toMatchObject({ pricingCategory: 'spot', observedAt: '2026-11-01T00:00:00.000Z' });
-    const commit = pricePointsFromGcpSku({ ...sku, description: 'Commitment v1: Nvidia H100 80GB GPU running in Americas for 1 Year', category: { ...sku.category, usageType: 'Commit1Yr' } });
+    const commit = pricePointsFromGcpSku({
+      ...sku,
+      description: 'Commitment v1: Nvidia H100 80GB GPU running in Americas for 1 Year',
+      category: { ...sku.category, usageType: 'Commit1Yr' },
+    });
     expect(commit[0]).toMatchObject({ pricingCategory: 'reserved', term: '1yr' });
     const perSecond = pricePointsFromGcpSku({
       ...sku,
-      pricingInfo: [{ ...sku.pricingInfo[0]!, pricingExpression: { usageUnit: 's', tieredRates: [{ startUsageAmount: 0, unitPrice: { currencyCode: 'USD', units: '0', nanos: 2721 } }] } }],
+      pricingInfo: [
+        {
+          ...sku.pricingInfo[0]!,
+          pricingExpression: {
+            usageUnit: 's',
+            tieredRates: [{ startUsageAmount: 0, unitPrice: { currencyCode: 'USD', units: '0', nanos: 2721 } }],
+          },
+        },
+      ],
     });
     // 0.000002721 $/s × 3600 = 0.0097956 $/h
     expect(perSecond[0]!.pricePerHour).toBe('0.0097956');

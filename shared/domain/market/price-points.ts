@@ -150,12 +150,15 @@ export function pricePointsFromAwsPriceList(entry: unknown, index = 0): GpuPrice
   const path = `PriceList[${index}]`;
   let item: AwsPriceListItem;
   try {
-    item = (typeof entry === 'string' ? JSON.parse(entry) : typeof entry === 'object' && entry !== null ? entry : JSON.parse(String(entry))) as AwsPriceListItem;
+    item = (
+      typeof entry === 'string' ? JSON.parse(entry) : typeof entry === 'object' && entry !== null ? entry : JSON.parse(String(entry))
+    ) as AwsPriceListItem;
   } catch (error) {
     throw malformedReply('aws', operation, 'a PriceList entry is not JSON', path, error);
   }
   const attributes = item?.product?.attributes;
-  if (!attributes || typeof attributes !== 'object') throw malformedReply('aws', operation, 'product.attributes is missing', `${path}.product.attributes`);
+  if (!attributes || typeof attributes !== 'object')
+    throw malformedReply('aws', operation, 'product.attributes is missing', `${path}.product.attributes`);
   if (attributes.operatingSystem !== 'Linux' || attributes.tenancy !== 'Shared') return [];
   if ((attributes.preInstalledSw ?? 'NA') !== 'NA' || (attributes.capacitystatus ?? 'Used') !== 'Used') return [];
   const type = gpuMachineType('aws', attributes.instanceType);
@@ -180,7 +183,9 @@ export function pricePointsFromAwsPriceList(entry: unknown, index = 0): GpuPrice
     const [currency, amount] = firstPrice(hourly[1], operation, `${termPath}.priceDimensions.${hourly[0]}`);
     const observedAt = isoTime(term.effectiveDate);
     if (!observedAt) throw malformedReply('aws', operation, 'effectiveDate is unreadable', `${termPath}.effectiveDate`);
-    out.push(pricePoint({ ...base, pricingCategory: 'on-demand', term: null, variant: 'Linux', pricePerHour: amount, currency, observedAt }));
+    out.push(
+      pricePoint({ ...base, pricingCategory: 'on-demand', term: null, variant: 'Linux', pricePerHour: amount, currency, observedAt }),
+    );
   }
   for (const [termKey, term] of Object.entries(item.terms?.Reserved ?? {})) {
     const termPath = `${path}.terms.Reserved.${termKey}`;
@@ -198,7 +203,17 @@ export function pricePointsFromAwsPriceList(entry: unknown, index = 0): GpuPrice
     const observedAt = isoTime(term.effectiveDate);
     if (!observedAt) throw malformedReply('aws', operation, 'effectiveDate is unreadable', `${termPath}.effectiveDate`);
     const variant = `${term.termAttributes?.OfferingClass ?? 'standard'}/${term.termAttributes?.PurchaseOption ?? 'No Upfront'}`;
-    out.push(pricePoint({ ...base, pricingCategory: 'reserved', term: length as CommitmentTerm, variant, pricePerHour: hourly, currency, observedAt }));
+    out.push(
+      pricePoint({
+        ...base,
+        pricingCategory: 'reserved',
+        term: length as CommitmentTerm,
+        variant,
+        pricePerHour: hourly,
+        currency,
+        observedAt,
+      }),
+    );
   }
   return out;
 }
@@ -248,7 +263,8 @@ export function pricePointFromAzureRetailItem(item: AzureRetailPriceItem, index 
   if (!type) return null;
   if (!item.armRegionName) throw malformedReply('azure', operation, 'armRegionName is missing', `${path}.armRegionName`);
   const currency = item.currencyCode;
-  if (!currency || !/^[A-Z]{3}$/.test(currency)) throw malformedReply('azure', operation, `expected a currency code, got ${JSON.stringify(currency)}`, `${path}.currencyCode`);
+  if (!currency || !/^[A-Z]{3}$/.test(currency))
+    throw malformedReply('azure', operation, `expected a currency code, got ${JSON.stringify(currency)}`, `${path}.currencyCode`);
   const observedAt = isoTime(item.effectiveStartDate);
   if (!observedAt) throw malformedReply('azure', operation, 'effectiveStartDate is unreadable', `${path}.effectiveStartDate`);
   const amount = price(item.retailPrice ?? item.unitPrice, 'azure', operation, `${path}.retailPrice`);
@@ -257,7 +273,13 @@ export function pricePointFromAzureRetailItem(item: AzureRetailPriceItem, index 
   let perHour = amount;
   if (item.type === 'Reservation') {
     const years = /^(\d+)\s+years?$/i.exec(item.reservationTerm ?? '')?.[1];
-    if (years !== '1' && years !== '3') throw malformedReply('azure', operation, `unknown reservationTerm ${JSON.stringify(item.reservationTerm)}`, `${path}.reservationTerm`);
+    if (years !== '1' && years !== '3')
+      throw malformedReply(
+        'azure',
+        operation,
+        `unknown reservationTerm ${JSON.stringify(item.reservationTerm)}`,
+        `${path}.reservationTerm`,
+      );
     category = 'reserved';
     term = years === '1' ? '1yr' : '3yr';
     perHour = divideDecimalByInteger(amount, Number(years) * HOURS_PER_YEAR);
@@ -343,11 +365,18 @@ export function pricePointsFromGcpSku(sku: GcpSku, index = 0): GpuPricePoint[] {
   if (!expression) throw malformedReply('gcp', operation, 'pricingInfo.pricingExpression is missing', `${path}.pricingInfo`);
   const rates = expression.tieredRates ?? [];
   const rateAt = rates.findIndex((r) => (r.startUsageAmount ?? 0) === 0);
-  if (rateAt < 0) throw malformedReply('gcp', operation, 'no tiered rate starting at 0', `${path}.pricingInfo.pricingExpression.tieredRates`);
+  if (rateAt < 0)
+    throw malformedReply('gcp', operation, 'no tiered rate starting at 0', `${path}.pricingInfo.pricingExpression.tieredRates`);
   const rate = rates[rateAt]!;
   const perUsageUnit = gcpMoneyAmount(rate.unitPrice, `${path}.pricingInfo.pricingExpression.tieredRates[${rateAt}].unitPrice`);
   const unitHours = hoursPerUnit[expression.usageUnit ?? ''];
-  if (unitHours === undefined) throw malformedReply('gcp', operation, `unknown usageUnit ${JSON.stringify(expression.usageUnit)}`, `${path}.pricingInfo.pricingExpression.usageUnit`);
+  if (unitHours === undefined)
+    throw malformedReply(
+      'gcp',
+      operation,
+      `unknown usageUnit ${JSON.stringify(expression.usageUnit)}`,
+      `${path}.pricingInfo.pricingExpression.usageUnit`,
+    );
   // Price per hour = price per usage unit × usage units per hour.
   const perHour = unitHours >= 1 ? divideDecimalByInteger(perUsageUnit, unitHours) : perUsageUnit * BigInt(Math.round(1 / unitHours));
   const observedAt = isoTime(info?.effectiveTime);

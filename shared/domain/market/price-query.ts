@@ -12,7 +12,12 @@ export const priceQuerySchema = z.object({
   gpuModel: z.enum(gpuModels).optional(),
   provider: z.enum(['aws', 'azure', 'gcp']).optional(),
   pricingCategory: z.enum(['on-demand', 'spot', 'reserved', 'capacity-block']).optional(),
-  region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1 or eastus').optional(),
+  region: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1 or eastus')
+    .optional(),
   view: z.enum(['latest', 'history']).default('latest'),
   from: isoTime.optional().describe('history: start of the window (default 7 days before to)'),
   to: isoTime.optional().describe('history: end of the window (default now)'),
@@ -25,7 +30,8 @@ export function priceHistoryWindow(query: PriceQuery, now: number): { from: numb
   const to = query.to ? Date.parse(query.to) : now;
   const from = query.from ? Date.parse(query.from) : to - 7 * DAY_MS;
   if (from >= to) throw badRequest('from: must be before to', { path: 'from' });
-  if (to - from > MAX_PRICE_HISTORY_DAYS * DAY_MS) throw badRequest(`from: the window may span at most ${MAX_PRICE_HISTORY_DAYS} days`, { path: 'from' });
+  if (to - from > MAX_PRICE_HISTORY_DAYS * DAY_MS)
+    throw badRequest(`from: the window may span at most ${MAX_PRICE_HISTORY_DAYS} days`, { path: 'from' });
   return { from, to };
 }
 
@@ -69,6 +75,9 @@ export function priceTable(points: readonly GpuPricePoint[]): PriceTableRow[] {
   }
   const order = { 'on-demand': 0, reserved: 1, 'capacity-block': 2, spot: 3 } as Record<string, number>;
   return rows.sort(
-    (a, b) => a.gpuModel.localeCompare(b.gpuModel) || a.provider.localeCompare(b.provider) || (order[a.pricingCategory] ?? 9) - (order[b.pricingCategory] ?? 9),
+    (a, b) =>
+      a.gpuModel.localeCompare(b.gpuModel) ||
+      a.provider.localeCompare(b.provider) ||
+      (order[a.pricingCategory] ?? 9) - (order[b.pricingCategory] ?? 9),
   );
 }

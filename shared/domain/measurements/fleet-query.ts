@@ -32,7 +32,9 @@ export function resolveFleetWindow(query: z.infer<typeof fleetUtilizationQuerySc
   if (from >= to) throw badRequest('from: must be before to', { path: 'from' });
   if (to - from > MAX_RANGE_DAYS * DAY_MS) throw badRequest(`from: the window may span at most ${MAX_RANGE_DAYS} days`, { path: 'from' });
   if ((to - from) / stepMs[query.step] > MAX_SERIES_POINTS) {
-    throw badRequest(`step: ${query.step} over this window gives more than ${MAX_SERIES_POINTS} points; use a larger step`, { path: 'step' });
+    throw badRequest(`step: ${query.step} over this window gives more than ${MAX_SERIES_POINTS} points; use a larger step`, {
+      path: 'step',
+    });
   }
   return { from, to, step: query.step, pool: query.pool, hostId: query.hostId };
 }

@@ -6,7 +6,6 @@ import type { HostMinute } from './rollup.js';
 import { roundTo } from '../core/statistics.js';
 import { counterIncrease, summarizeUtilization } from './utilization.js';
 
-
 /**
  * One host's hour: what its GPUs did and what it served, folded from its minute rollups. The analysis keeps
  * these (not minutes) for its trailing windows, so 30 days of a 10,000-GPU fleet are 900,000 items of 8 GPUs,
@@ -60,8 +59,6 @@ export const hostHourSchema = z.object({
   inference: z.record(z.string(), z.object({ tokens: z.number(), requests: z.number() })),
 });
 export type HostHour = z.infer<typeof hostHourSchema>;
-
-
 
 /** Fold minute rollups (any hosts, any order) into host-hours. */
 export function hostHoursFromMinutes(minutes: Iterable<HostMinute>): HostHour[] {

@@ -1,11 +1,5 @@
 import { badRequest, conflict, payloadTooLarge } from '../../errors.js';
-import {
-  SAMPLE_MAX_AGE_MS,
-  SAMPLE_MAX_AHEAD_MS,
-  sampleTimes,
-  type IngestResult,
-  type MeasurementBatch,
-} from './measurement-batch.js';
+import { SAMPLE_MAX_AGE_MS, SAMPLE_MAX_AHEAD_MS, sampleTimes, type IngestResult, type MeasurementBatch } from './measurement-batch.js';
 import { foldBatch, type HostMinute } from './rollup.js';
 
 export interface BatchRecord {
@@ -30,8 +24,12 @@ export function checkSampleWindow(times: Float64Array, now: number): void {
   const newest = now + SAMPLE_MAX_AHEAD_MS;
   times.forEach((t, i) => {
     if (Number.isNaN(t)) throw badRequest(`samples[${i}].time: not a valid time`, { path: `samples[${i}].time` });
-    if (t < oldest) throw badRequest(`samples[${i}].time: older than 7 days (${new Date(t).toISOString()})`, { path: `samples[${i}].time` });
-    if (t > newest) throw badRequest(`samples[${i}].time: more than 5 minutes in the future (${new Date(t).toISOString()})`, { path: `samples[${i}].time` });
+    if (t < oldest)
+      throw badRequest(`samples[${i}].time: older than 7 days (${new Date(t).toISOString()})`, { path: `samples[${i}].time` });
+    if (t > newest)
+      throw badRequest(`samples[${i}].time: more than 5 minutes in the future (${new Date(t).toISOString()})`, {
+        path: `samples[${i}].time`,
+      });
   });
 }
 

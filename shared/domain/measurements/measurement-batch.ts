@@ -58,7 +58,11 @@ export const fieldsSchema = z
       }
       const value = fields[name];
       if (value !== null && typeof value !== 'number') {
-        ctx.addIssue({ code: 'custom', message: `expected a number or null, got ${Array.isArray(value) ? 'array' : typeof value}`, path: [name] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `expected a number or null, got ${Array.isArray(value) ? 'array' : typeof value}`,
+          path: [name],
+        });
       }
     }
   })

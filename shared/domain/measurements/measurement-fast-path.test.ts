@@ -4,14 +4,48 @@ import { isPlainMeasurementBatch } from './measurement-fast-path.js';
 import { measurementBatchSchema } from './measurement-batch.js';
 import { seededRandom } from '../../seeded-random.js';
 
-
 const fleet = { hosts: 1, gpusPerHost: 2, sampleIntervalSec: 20, seed: 3 };
-const base = () => structuredClone(hostBatch(simulatedHosts(fleet)[0]!, 0, Date.UTC(2026, 10, 20, 10), Date.UTC(2026, 10, 20, 10, 1), fleet)) as unknown as Record<string, any>;
+const base = () =>
+  structuredClone(
+    hostBatch(simulatedHosts(fleet)[0]!, 0, Date.UTC(2026, 10, 20, 10), Date.UTC(2026, 10, 20, 10, 1), fleet),
+  ) as unknown as Record<string, any>;
 
 const odd = [
-  undefined, null, '', 'x', 'a#b', 'my host', '[N/A]', -1, 0, 1.5, 4096, 1e400, Number.NaN, true, [], {}, [1], { a: 1 }, 'x'.repeat(129),
-  'x'.repeat(64), 'x'.repeat(254), 'tab\there', 'del\u007f', 'c1\u0085', 1_000_001, 2.5, 'ns/pod',
-  '2026-02-30T00:00:00Z', '2026-11-20T24:00:00Z', '2026-11-20T10:00:00+0530', '2026-11-20T10:00:00.5+05:30', '2026-11-20T10:00:00', 'DCGM_FI_DEV_X', 'ibm', 'aws',
+  undefined,
+  null,
+  '',
+  'x',
+  'a#b',
+  'my host',
+  '[N/A]',
+  -1,
+  0,
+  1.5,
+  4096,
+  1e400,
+  Number.NaN,
+  true,
+  [],
+  {},
+  [1],
+  { a: 1 },
+  'x'.repeat(129),
+  'x'.repeat(64),
+  'x'.repeat(254),
+  'tab\there',
+  'del\u007f',
+  'c1\u0085',
+  1_000_001,
+  2.5,
+  'ns/pod',
+  '2026-02-30T00:00:00Z',
+  '2026-11-20T24:00:00Z',
+  '2026-11-20T10:00:00+0530',
+  '2026-11-20T10:00:00.5+05:30',
+  '2026-11-20T10:00:00',
+  'DCGM_FI_DEV_X',
+  'ibm',
+  'aws',
 ];
 
 /** Change one thing somewhere in the batch: a value, a missing key, an extra key. */
@@ -24,12 +58,36 @@ function mutate(batch: Record<string, any>, rnd: () => number): void {
   const fields = obj(sample.fields);
   const workload = obj(sample.workload);
   const targets: [Record<string, any>, string][] = [
-    [batch, 'batchId'], [batch, 'host'], [batch, 'samples'], [batch, 'extra'], [batch, 'inference'],
-    [host, 'hostId'], [host, 'provider'], [host, 'pool'], [host, 'region'], [host, 'labels'], [host, 'instanceId'],
-    [sample, 'time'], [sample, 'gpu'], [sample, 'fields'], [sample, 'other'],
-    [gpu, 'index'], [gpu, 'uuid'], [gpu, 'model'], [gpu, 'serial'],
-    [fields, 'DCGM_FI_PROF_SM_ACTIVE'], [fields, 'dcgm_fi_lower'], [fields, '__proto__'], [fields, 'constructor'],
-    [sample, 'workload'], [workload, 'namespace'], [workload, 'pod'], [workload, 'container'], [workload, 'job'], [workload, 'epoch'], [workload, 'node'],
+    [batch, 'batchId'],
+    [batch, 'host'],
+    [batch, 'samples'],
+    [batch, 'extra'],
+    [batch, 'inference'],
+    [host, 'hostId'],
+    [host, 'provider'],
+    [host, 'pool'],
+    [host, 'region'],
+    [host, 'labels'],
+    [host, 'instanceId'],
+    [sample, 'time'],
+    [sample, 'gpu'],
+    [sample, 'fields'],
+    [sample, 'other'],
+    [gpu, 'index'],
+    [gpu, 'uuid'],
+    [gpu, 'model'],
+    [gpu, 'serial'],
+    [fields, 'DCGM_FI_PROF_SM_ACTIVE'],
+    [fields, 'dcgm_fi_lower'],
+    [fields, '__proto__'],
+    [fields, 'constructor'],
+    [sample, 'workload'],
+    [workload, 'namespace'],
+    [workload, 'pod'],
+    [workload, 'container'],
+    [workload, 'job'],
+    [workload, 'epoch'],
+    [workload, 'node'],
   ];
   const [target, key] = pick(targets);
   if (rnd() < 0.15) delete target[key];

@@ -94,10 +94,12 @@ describe('batch fingerprint', () => {
 });
 
 describe('merging rollups', () => {
-  const a = foldBatch(batch([{ time: T0, gpu: gpu(0), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.1, DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 1000 } }], 'a'))
-    .minutes[0]!;
-  const b = foldBatch(batch([{ time: T0 + 30_000, gpu: gpu(0), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.7, DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 4000 } }], 'b'))
-    .minutes[0]!;
+  const a = foldBatch(
+    batch([{ time: T0, gpu: gpu(0), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.1, DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 1000 } }], 'a'),
+  ).minutes[0]!;
+  const b = foldBatch(
+    batch([{ time: T0 + 30_000, gpu: gpu(0), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.7, DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION: 4000 } }], 'b'),
+  ).minutes[0]!;
   const c = foldBatch(batch([{ time: T0 + 50_000, gpu: gpu(1), fields: { DCGM_FI_PROF_SM_ACTIVE: 0.3 } }], 'c')).minutes[0]!;
 
   it('is order-free: any order of the same batches gives the same rollup', () => {

@@ -229,8 +229,10 @@ export function mergeWorkloads(
       continue;
     }
     left.samples += right.samples;
-    if (right.epochMin !== undefined) left.epochMin = left.epochMin === undefined ? right.epochMin : Math.min(left.epochMin, right.epochMin);
-    if (right.epochMax !== undefined) left.epochMax = left.epochMax === undefined ? right.epochMax : Math.max(left.epochMax, right.epochMax);
+    if (right.epochMin !== undefined)
+      left.epochMin = left.epochMin === undefined ? right.epochMin : Math.min(left.epochMin, right.epochMin);
+    if (right.epochMax !== undefined)
+      left.epochMax = left.epochMax === undefined ? right.epochMax : Math.max(left.epochMax, right.epochMax);
   }
   return out;
 }
@@ -280,7 +282,10 @@ function addInferenceReading(into: Record<string, InferenceMinute>, reading: Inf
   }
 }
 
-function mergeInference(a: Record<string, InferenceMinute> | undefined, b: Record<string, InferenceMinute> | undefined): Record<string, InferenceMinute> | undefined {
+function mergeInference(
+  a: Record<string, InferenceMinute> | undefined,
+  b: Record<string, InferenceMinute> | undefined,
+): Record<string, InferenceMinute> | undefined {
   if (!a || !b) return a ?? b;
   const out: Record<string, InferenceMinute> = { ...a };
   for (const key in b) {
@@ -372,5 +377,11 @@ export function mergeHostMinutes(existing: HostMinute, incoming: HostMinute): Ho
     };
   }
   const inference = mergeInference(existing.inference, incoming.inference);
-  return { hostId: existing.hostId, minute: existing.minute, host: { ...existing.host, ...incoming.host }, gpus, ...(inference ? { inference } : {}) };
+  return {
+    hostId: existing.hostId,
+    minute: existing.minute,
+    host: { ...existing.host, ...incoming.host },
+    gpus,
+    ...(inference ? { inference } : {}),
+  };
 }

@@ -6,21 +6,30 @@ const T0 = Date.UTC(2026, 10, 20, 0, 0, 0);
 const HOUR = 3_600_000;
 
 /** `gpus` GPUs for `minutes` minutes, one sample a minute with the given fields. */
-function rollups(minutes: number, gpus: number, fields: (minute: number, gpu: number) => Record<string, number>, hostId = 'host-a'): HostMinute[] {
+function rollups(
+  minutes: number,
+  gpus: number,
+  fields: (minute: number, gpu: number) => Record<string, number>,
+  hostId = 'host-a',
+): HostMinute[] {
   const samples = [];
   for (let m = 0; m < minutes; m++) {
-    for (let g = 0; g < gpus; g++) samples.push({ time: T0 + m * 60_000 + 5_000, gpu: { index: g, uuid: `${hostId}-GPU-${g}`, model: 'H100' }, fields: fields(m, g) });
+    for (let g = 0; g < gpus; g++)
+      samples.push({ time: T0 + m * 60_000 + 5_000, gpu: { index: g, uuid: `${hostId}-GPU-${g}`, model: 'H100' }, fields: fields(m, g) });
   }
   return foldBatch({ batchId: 'x', host: { hostId, pool: 'p1', instanceId: 'i-1' }, samples }).minutes;
 }
 
 describe('effective GPU-hours', () => {
   it('uses SM active when present: 8 GPUs for 24 h at 0.4 give 192 paid and 76.8 effective GPU-hours', () => {
-    const report = summarizeUtilization(rollups(24 * 60, 8, () => ({ DCGM_FI_PROF_SM_ACTIVE: 0.4, DCGM_FI_DEV_GPU_UTIL: 100 })), {
-      from: T0,
-      to: T0 + 24 * HOUR,
-      step: '1d',
-    });
+    const report = summarizeUtilization(
+      rollups(24 * 60, 8, () => ({ DCGM_FI_PROF_SM_ACTIVE: 0.4, DCGM_FI_DEV_GPU_UTIL: 100 })),
+      {
+        from: T0,
+        to: T0 + 24 * HOUR,
+        step: '1d',
+      },
+    );
     expect(report.totals.observedGpuHours).toBe(192);
     expect(report.totals.effectiveGpuHours).toBe(76.8);
     expect(report.totals.effectiveUtilization).toBe(0.4);
@@ -32,11 +41,14 @@ describe('effective GPU-hours', () => {
   });
 
   it('falls back to graphics-engine active when profiling SM fields are absent', () => {
-    const report = summarizeUtilization(rollups(60, 2, () => ({ DCGM_FI_PROF_GR_ENGINE_ACTIVE: 0.25, DCGM_FI_DEV_GPU_UTIL: 90 })), {
-      from: T0,
-      to: T0 + HOUR,
-      step: '1h',
-    });
+    const report = summarizeUtilization(
+      rollups(60, 2, () => ({ DCGM_FI_PROF_GR_ENGINE_ACTIVE: 0.25, DCGM_FI_DEV_GPU_UTIL: 90 })),
+      {
+        from: T0,
+        to: T0 + HOUR,
+        step: '1h',
+      },
+    );
     expect(report.totals.observedGpuHours).toBe(2);
     expect(report.totals.effectiveGpuHours).toBe(0.5);
     expect(report.totals.basis).toBe('gr_engine_active');
@@ -44,7 +56,10 @@ describe('effective GPU-hours', () => {
   });
 
   it('uses GPU utilization only as the last resort and says so', () => {
-    const report = summarizeUtilization(rollups(60, 1, () => ({ DCGM_FI_DEV_GPU_UTIL: 75 })), { from: T0, to: T0 + HOUR, step: '1h' });
+    const report = summarizeUtilization(
+      rollups(60, 1, () => ({ DCGM_FI_DEV_GPU_UTIL: 75 })),
+      { from: T0, to: T0 + HOUR, step: '1h' },
+    );
     expect(report.totals.effectiveGpuHours).toBe(0.75);
     expect(report.totals.basis).toBe('gpu_util');
     expect(report.totals.basisMinutes).toEqual({ sm_active: 0, gr_engine_active: 0, gpu_util: 60 });
@@ -61,7 +76,10 @@ describe('effective GPU-hours', () => {
   });
 
   it('counts a GPU-minute with no utilization field as paid but not effective', () => {
-    const report = summarizeUtilization(rollups(60, 1, () => ({ DCGM_FI_DEV_POWER_USAGE: 100 })), { from: T0, to: T0 + HOUR, step: '1h' });
+    const report = summarizeUtilization(
+      rollups(60, 1, () => ({ DCGM_FI_DEV_POWER_USAGE: 100 })),
+      { from: T0, to: T0 + HOUR, step: '1h' },
+    );
     expect(report.totals.observedGpuHours).toBe(1);
     expect(report.totals.effectiveGpuHours).toBe(0);
     expect(report.totals.basis).toBe('none');
@@ -70,7 +88,10 @@ describe('effective GPU-hours', () => {
 
 describe('power and energy', () => {
   it('integrates mean power when there is no energy counter: 400 W for 1 h is 0.4 kWh', () => {
-    const report = summarizeUtilization(rollups(60, 1, () => ({ DCGM_FI_DEV_POWER_USAGE: 400 })), { from: T0, to: T0 + HOUR, step: '1h' });
+    const report = summarizeUtilization(
+      rollups(60, 1, () => ({ DCGM_FI_DEV_POWER_USAGE: 400 })),
+      { from: T0, to: T0 + HOUR, step: '1h' },
+    );
     expect(report.totals.averagePowerW).toBe(400);
     expect(report.totals.energyKWh).toBe(0.4);
   });
@@ -92,14 +113,21 @@ describe('power and energy', () => {
 
 describe('grouping and series', () => {
   it('groups by host and GPU, buckets by step and honours the window', () => {
-    const all = [...rollups(120, 2, () => ({ DCGM_FI_PROF_SM_ACTIVE: 0.5 }), 'host-a'), ...rollups(120, 1, () => ({ DCGM_FI_PROF_SM_ACTIVE: 1 }), 'host-b')];
+    const all = [
+      ...rollups(120, 2, () => ({ DCGM_FI_PROF_SM_ACTIVE: 0.5 }), 'host-a'),
+      ...rollups(120, 1, () => ({ DCGM_FI_PROF_SM_ACTIVE: 1 }), 'host-b'),
+    ];
     const report = summarizeUtilization(all, { from: T0 + HOUR, to: T0 + 2 * HOUR, step: '1m' });
     expect(report.hosts.map((h) => [h.hostId, h.gpus.length, h.totals.observedGpuHours, h.totals.effectiveGpuHours])).toEqual([
       ['host-a', 2, 2, 1],
       ['host-b', 1, 1, 1],
     ]);
     expect(report.series).toHaveLength(60);
-    expect(report.series[0]).toMatchObject({ start: new Date(T0 + HOUR).toISOString(), observedGpuHours: 0.05, effectiveGpuHours: 0.033333 });
+    expect(report.series[0]).toMatchObject({
+      start: new Date(T0 + HOUR).toISOString(),
+      observedGpuHours: 0.05,
+      effectiveGpuHours: 0.033333,
+    });
     expect(report.totals.effectiveUtilization).toBeCloseTo(2 / 3, 6);
     expect(report.hosts[0]!.instanceId).toBe('i-1');
   });
@@ -109,15 +137,43 @@ describe('tokens served by inference servers', () => {
   it('counts counter increases across minutes and a server restart, per host and in total', () => {
     const at = (m: number) => new Date(T0 + m * 60_000 + 1000).toISOString();
     const readings = [
-      { time: at(0), server: 'http://127.0.0.1:8000/metrics', model: 'llama', promptTokensTotal: 1000, generationTokensTotal: 500, latencyCount: 10, latencySumSeconds: 20 },
-      { time: at(1), server: 'http://127.0.0.1:8000/metrics', model: 'llama', promptTokensTotal: 4000, generationTokensTotal: 1500, latencyCount: 20, latencySumSeconds: 40 },
+      {
+        time: at(0),
+        server: 'http://127.0.0.1:8000/metrics',
+        model: 'llama',
+        promptTokensTotal: 1000,
+        generationTokensTotal: 500,
+        latencyCount: 10,
+        latencySumSeconds: 20,
+      },
+      {
+        time: at(1),
+        server: 'http://127.0.0.1:8000/metrics',
+        model: 'llama',
+        promptTokensTotal: 4000,
+        generationTokensTotal: 1500,
+        latencyCount: 20,
+        latencySumSeconds: 40,
+      },
       // The server restarted: counters begin again at zero.
-      { time: at(2), server: 'http://127.0.0.1:8000/metrics', model: 'llama', promptTokensTotal: 600, generationTokensTotal: 100, latencyCount: 2, latencySumSeconds: 1 },
+      {
+        time: at(2),
+        server: 'http://127.0.0.1:8000/metrics',
+        model: 'llama',
+        promptTokensTotal: 600,
+        generationTokensTotal: 100,
+        latencyCount: 2,
+        latencySumSeconds: 1,
+      },
     ];
     const folded = foldBatch({
       batchId: 'inf',
       host: { hostId: 'host-i' },
-      samples: [0, 1, 2].map((m) => ({ time: T0 + m * 60_000, gpu: { index: 0, uuid: 'G', model: 'H100' }, fields: { DCGM_FI_PROF_SM_ACTIVE: 0.5 } })),
+      samples: [0, 1, 2].map((m) => ({
+        time: T0 + m * 60_000,
+        gpu: { index: 0, uuid: 'G', model: 'H100' },
+        fields: { DCGM_FI_PROF_SM_ACTIVE: 0.5 },
+      })),
       inference: readings,
     });
     const report = summarizeUtilization(folded.minutes, { from: T0, to: T0 + HOUR, step: '1h' });
@@ -127,7 +183,10 @@ describe('tokens served by inference servers', () => {
   });
 
   it('reports no inference for hosts without a scraped server', () => {
-    const report = summarizeUtilization(rollups(5, 1, () => ({ DCGM_FI_PROF_SM_ACTIVE: 0.5 })), { from: T0, to: T0 + HOUR, step: '1h' });
+    const report = summarizeUtilization(
+      rollups(5, 1, () => ({ DCGM_FI_PROF_SM_ACTIVE: 0.5 })),
+      { from: T0, to: T0 + HOUR, step: '1h' },
+    );
     expect(report.hosts[0]!.inference).toBeNull();
     expect(report.totals.inference).toBeNull();
   });

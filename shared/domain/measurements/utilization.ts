@@ -1,6 +1,23 @@
 import { z } from 'zod';
-import { counterStep, isCounterAggregate, MINUTE_MS, type CounterAggregate, type FieldAggregate, type GpuMinute, type HostMinute, type InferenceMinute, type WorkloadMinute } from './rollup.js';
-import { gaugeMean as mean, gpuMinuteActivity, IDLE_ACTIVITY_CEILING, IDLE_HELD_MEMORY_FLOOR_MIB, utilizationBasis, type UtilizationBasis } from './gpu-activity.js';
+import {
+  counterStep,
+  isCounterAggregate,
+  MINUTE_MS,
+  type CounterAggregate,
+  type FieldAggregate,
+  type GpuMinute,
+  type HostMinute,
+  type InferenceMinute,
+  type WorkloadMinute,
+} from './rollup.js';
+import {
+  gaugeMean as mean,
+  gpuMinuteActivity,
+  IDLE_ACTIVITY_CEILING,
+  IDLE_HELD_MEMORY_FLOOR_MIB,
+  utilizationBasis,
+  type UtilizationBasis,
+} from './gpu-activity.js';
 import { podScope, workloadKey } from './workload.js';
 import { roundTo } from '../core/statistics.js';
 import { DAY_MS, HOUR_MS } from '../core/utc-time.js';
@@ -24,12 +41,18 @@ export const utilizationMetricsSchema = z.object({
   observedGpuHours: z.number().describe('GPU-hours with at least one sample (what is paid for while the host runs)'),
   effectiveGpuHours: z.number().describe('observed GPU-hours weighted by the utilization basis'),
   effectiveUtilization: z.number().nullable().describe('effectiveGpuHours / observedGpuHours'),
-  basis: z.enum([...utilizationBasis, 'mixed', 'none']).describe('which measure weighted the hours; mixed when GPU-minutes used different ones'),
+  basis: z
+    .enum([...utilizationBasis, 'mixed', 'none'])
+    .describe('which measure weighted the hours; mixed when GPU-minutes used different ones'),
   basisMinutes: z.record(z.enum(utilizationBasis), z.number().int()),
   idleHeldGpuHours: z
     .number()
-    .describe(`GPU-hours at or below ${IDLE_ACTIVITY_CEILING * 100}% activity while ${IDLE_HELD_MEMORY_FLOOR_MIB} MiB or more of framebuffer stayed in use: held by someone (a notebook, a stalled job) and doing nothing`),
-  idleGpuHours: z.number().describe(`GPU-hours at or below ${IDLE_ACTIVITY_CEILING * 100}% activity with the framebuffer free (or not reported): truly idle`),
+    .describe(
+      `GPU-hours at or below ${IDLE_ACTIVITY_CEILING * 100}% activity while ${IDLE_HELD_MEMORY_FLOOR_MIB} MiB or more of framebuffer stayed in use: held by someone (a notebook, a stalled job) and doing nothing`,
+    ),
+  idleGpuHours: z
+    .number()
+    .describe(`GPU-hours at or below ${IDLE_ACTIVITY_CEILING * 100}% activity with the framebuffer free (or not reported): truly idle`),
   meanSmActive: z.number().nullable(),
   meanGpuUtil: z.number().nullable().describe('mean DCGM_FI_DEV_GPU_UTIL in percent'),
   averagePowerW: z.number().nullable(),
@@ -204,7 +227,10 @@ export interface UtilizationReport {
 
 /** Per workload: its share of each GPU-minute it appeared in, weighted by the minute's activity and state. */
 class WorkloadAccumulator {
-  private readonly byKey = new Map<string, { first: WorkloadMinute; gpus: Set<string>; observed: number; effective: number; idleHeld: number; active: number }>();
+  private readonly byKey = new Map<
+    string,
+    { first: WorkloadMinute; gpus: Set<string>; observed: number; effective: number; idleHeld: number; active: number }
+  >();
 
   addMinute(uuid: string, gpu: GpuMinute): void {
     if (!gpu.workloads || gpu.samples <= 0) return;
@@ -243,7 +269,12 @@ class WorkloadAccumulator {
 }
 
 function label(w: WorkloadUtilization): string {
-  const identity = { namespace: w.namespace ?? undefined, pod: w.pod ?? undefined, container: w.container ?? undefined, job: w.job ?? undefined };
+  const identity = {
+    namespace: w.namespace ?? undefined,
+    pod: w.pod ?? undefined,
+    container: w.container ?? undefined,
+    job: w.job ?? undefined,
+  };
   return `${podScope(identity) ?? ''}\u0000${workloadKey(identity)}`;
 }
 
@@ -360,9 +391,7 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
     step: range.step,
     totals: { ...fleet.result(), hosts: hostReports.length, gpus: gpuCount, inference: fleetInference },
     hosts: hostReports,
-    series: [...series]
-      .sort(([a], [b]) => a - b)
-      .map(([start, acc]) => ({ start: new Date(start).toISOString(), ...acc.result() })),
+    series: [...series].sort(([a], [b]) => a - b).map(([start, acc]) => ({ start: new Date(start).toISOString(), ...acc.result() })),
     workloads: workloads.result(),
   };
 }

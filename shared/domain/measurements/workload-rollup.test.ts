@@ -36,8 +36,16 @@ function hourOfSamples(filter: (sample: MeasurementSample, i: number) => boolean
         fields: { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 40_000 },
         ...(s % 2 === 0 ? { workload: { namespace: 'research', pod: 'notebook-ana' } } : {}),
       },
-      { time, gpu: { index: 2, uuid: 'GPU-C', model: 'NVIDIA H200' }, fields: { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 2 } },
-      { time, gpu: { index: 3, uuid: 'GPU-D', model: 'NVIDIA H200' }, fields: { DCGM_FI_DEV_GPU_UTIL: 23, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 5_000 } },
+      {
+        time,
+        gpu: { index: 2, uuid: 'GPU-C', model: 'NVIDIA H200' },
+        fields: { DCGM_FI_DEV_GPU_UTIL: 0, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 2 },
+      },
+      {
+        time,
+        gpu: { index: 3, uuid: 'GPU-D', model: 'NVIDIA H200' },
+        fields: { DCGM_FI_DEV_GPU_UTIL: 23, DCGM_FI_PROF_SM_ACTIVE: 0, DCGM_FI_DEV_FB_USED: 5_000 },
+      },
     ];
     for (const sample of list) if (filter(sample, i++)) samples.push(sample);
   }
@@ -56,7 +64,11 @@ describe('GPU-minute activity', () => {
   });
 
   it('uses SM active before utilization, so tiny kernels with memory held are idle-held', () => {
-    const fields = { DCGM_FI_DEV_GPU_UTIL: { n: 1, sum: 23, min: 23, max: 23 }, DCGM_FI_PROF_SM_ACTIVE: { n: 1, sum: 0, min: 0, max: 0 }, DCGM_FI_DEV_FB_USED: { n: 1, sum: 5000, min: 5000, max: 5000 } };
+    const fields = {
+      DCGM_FI_DEV_GPU_UTIL: { n: 1, sum: 23, min: 23, max: 23 },
+      DCGM_FI_PROF_SM_ACTIVE: { n: 1, sum: 0, min: 0, max: 0 },
+      DCGM_FI_DEV_FB_USED: { n: 1, sum: 5000, min: 5000, max: 5000 },
+    };
     expect(gpuMinuteActivity(fields)).toEqual({ activity: 0, basis: 'sm_active', memoryUsedMiB: 5000, state: 'idle_held' });
     const { DCGM_FI_PROF_SM_ACTIVE: _, ...withoutSm } = fields;
     expect(gpuMinuteActivity(withoutSm)).toMatchObject({ activity: 0.23, basis: 'gpu_util', state: 'active' });
@@ -68,7 +80,15 @@ describe('workloads and idle-held GPUs through rollup, utilization and host-hour
     const { minutes } = foldBatch(hourOfSamples());
     expect(minutes).toHaveLength(60);
     expect(minutes[29]!.gpus['GPU-A']!.workloads).toEqual({
-      'train\u0001llama-ft-0\u0001trainer\u0001ft-42': { namespace: 'train', pod: 'llama-ft-0', container: 'trainer', job: 'ft-42', samples: 6, epochMin: 3, epochMax: 3 },
+      'train\u0001llama-ft-0\u0001trainer\u0001ft-42': {
+        namespace: 'train',
+        pod: 'llama-ft-0',
+        container: 'trainer',
+        job: 'ft-42',
+        samples: 6,
+        epochMin: 3,
+        epochMax: 3,
+      },
     });
     expect(Object.values(minutes[0]!.gpus['GPU-B']!.workloads!)).toEqual([{ namespace: 'research', pod: 'notebook-ana', samples: 3 }]);
     expect(minutes[0]!.gpus['GPU-C']!.workloads).toBeUndefined();
@@ -94,7 +114,14 @@ describe('workloads and idle-held GPUs through rollup, utilization and host-hour
 
   it('utilization: 4 GPU-hours, 0.39 effective (SM activity, not the 98% utilization), 2 idle-held, 1 idle', () => {
     const report = summarizeUtilization(foldBatch(hourOfSamples()).minutes, { from: T0, to: T0 + 60 * MINUTE, step: '1h' });
-    expect(report.totals).toMatchObject({ observedGpuHours: 4, effectiveGpuHours: 0.39, basis: 'sm_active', idleHeldGpuHours: 2, idleGpuHours: 1, meanGpuUtil: 30.25 });
+    expect(report.totals).toMatchObject({
+      observedGpuHours: 4,
+      effectiveGpuHours: 0.39,
+      basis: 'sm_active',
+      idleHeldGpuHours: 2,
+      idleGpuHours: 1,
+      meanGpuUtil: 30.25,
+    });
     expect(report.hosts[0]!.gpus.map((g) => [g.uuid, g.effectiveGpuHours, g.idleHeldGpuHours, g.idleGpuHours])).toEqual([
       ['GPU-A', 0.39, 0, 0],
       ['GPU-B', 0, 1, 0],
@@ -102,8 +129,28 @@ describe('workloads and idle-held GPUs through rollup, utilization and host-hour
       ['GPU-D', 0, 1, 0],
     ]);
     expect(report.workloads).toEqual([
-      { namespace: 'train', pod: 'llama-ft-0', container: 'trainer', job: 'ft-42', gpus: 1, observedGpuHours: 1, effectiveGpuHours: 0.39, effectiveUtilization: 0.39, idleHeldGpuHours: 0 },
-      { namespace: 'research', pod: 'notebook-ana', container: null, job: null, gpus: 1, observedGpuHours: 0.5, effectiveGpuHours: 0, effectiveUtilization: 0, idleHeldGpuHours: 0.5 },
+      {
+        namespace: 'train',
+        pod: 'llama-ft-0',
+        container: 'trainer',
+        job: 'ft-42',
+        gpus: 1,
+        observedGpuHours: 1,
+        effectiveGpuHours: 0.39,
+        effectiveUtilization: 0.39,
+        idleHeldGpuHours: 0,
+      },
+      {
+        namespace: 'research',
+        pod: 'notebook-ana',
+        container: null,
+        job: null,
+        gpus: 1,
+        observedGpuHours: 0.5,
+        effectiveGpuHours: 0,
+        effectiveUtilization: 0,
+        idleHeldGpuHours: 0.5,
+      },
     ]);
   });
 
@@ -112,9 +159,21 @@ describe('workloads and idle-held GPUs through rollup, utilization and host-hour
     expect(hour!.idleHeldGpuHours).toBe(2);
     const byUuid = Object.fromEntries(hour!.gpus.map((g) => [g.uuid, g]));
     expect(byUuid['GPU-A']!.workloads).toEqual([
-      { namespace: 'train', pod: 'llama-ft-0', container: 'trainer', job: 'ft-42', observedGpuHours: 1, effectiveGpuHours: 0.39, idleHeldGpuHours: 0, epochMin: 3, epochMax: 4 },
+      {
+        namespace: 'train',
+        pod: 'llama-ft-0',
+        container: 'trainer',
+        job: 'ft-42',
+        observedGpuHours: 1,
+        effectiveGpuHours: 0.39,
+        idleHeldGpuHours: 0,
+        epochMin: 3,
+        epochMax: 4,
+      },
     ]);
-    expect(byUuid['GPU-B']!.workloads).toEqual([{ namespace: 'research', pod: 'notebook-ana', observedGpuHours: 0.5, effectiveGpuHours: 0, idleHeldGpuHours: 0.5 }]);
+    expect(byUuid['GPU-B']!.workloads).toEqual([
+      { namespace: 'research', pod: 'notebook-ana', observedGpuHours: 0.5, effectiveGpuHours: 0, idleHeldGpuHours: 0.5 },
+    ]);
     expect(byUuid['GPU-B']!.idleHeldGpuHours).toBe(1);
     expect(byUuid['GPU-C']!.workloads).toBeUndefined();
   });

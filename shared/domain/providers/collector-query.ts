@@ -8,5 +8,10 @@ export const collectorRunsQuerySchema = z.object({
 
 export const capacityQuerySchema = z.object({
   kind: z.enum(['capacity-reservation', 'spot-placement-score', 'gpu-quota']).optional(),
-  region: z.string().min(1).max(64).regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1').optional(),
+  region: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[a-z0-9-]+$/, 'must be a region name such as us-east-1')
+    .optional(),
 });

@@ -4,7 +4,15 @@ import type { CloudProvider } from './gpu-catalog.js';
  * Every collector run, whatever its end, leaves a run record; a failed one also publishes
  * `collector.failed`. A provider without credentials is `not-configured`, reported once per process.
  */
-export const collectorNames = ['aws-costs', 'azure-costs', 'gcp-costs', 'aws-prices', 'azure-prices', 'gcp-prices', 'aws-capacity'] as const;
+export const collectorNames = [
+  'aws-costs',
+  'azure-costs',
+  'gcp-costs',
+  'aws-prices',
+  'azure-prices',
+  'gcp-prices',
+  'aws-capacity',
+] as const;
 export type CollectorName = (typeof collectorNames)[number];
 export type RunStatus = 'ok' | 'partial' | 'failed' | 'not-configured';
 
@@ -42,7 +50,6 @@ export interface CollectorOutcome {
   failures?: string[];
   totals?: CostTotals[];
 }
-
 
 export interface RunSpec {
   collector: CollectorName;

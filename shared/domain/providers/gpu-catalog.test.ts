@@ -75,8 +75,16 @@ describe('gpuModelFromText', () => {
 
 describe('gcpGpuSkuFromDescription', () => {
   it('tells on-demand, spot and commitment GPU SKUs apart', () => {
-    expect(gcpGpuSkuFromDescription('Nvidia H100 80GB GPU running in Americas')).toEqual({ gpuModel: 'H100', usage: 'on-demand', location: 'Americas' });
-    expect(gcpGpuSkuFromDescription('Spot Preemptible Nvidia H100 80GB GPU running in Americas')).toEqual({ gpuModel: 'H100', usage: 'spot', location: 'Americas' });
+    expect(gcpGpuSkuFromDescription('Nvidia H100 80GB GPU running in Americas')).toEqual({
+      gpuModel: 'H100',
+      usage: 'on-demand',
+      location: 'Americas',
+    });
+    expect(gcpGpuSkuFromDescription('Spot Preemptible Nvidia H100 80GB GPU running in Americas')).toEqual({
+      gpuModel: 'H100',
+      usage: 'spot',
+      location: 'Americas',
+    });
     expect(gcpGpuSkuFromDescription('Commitment v1: Nvidia L4 GPU running in EMEA for 1 Year')?.usage).toBe('commitment');
     expect(gcpGpuSkuFromDescription('A3 Instance Core running in Americas')).toBeUndefined();
     expect(gcpGpuSkuFromDescription(undefined)).toBeUndefined();

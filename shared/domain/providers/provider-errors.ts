@@ -47,5 +47,10 @@ export function isProviderError(error: unknown): error is ProviderError {
 /** A reply that does not have the shape the provider documents. */
 export function malformedReply(provider: CloudProvider, operation: string, message: string, path?: string, cause?: unknown): ProviderError {
   const where = path ? ` at ${path}` : '';
-  return new ProviderError('malformed_reply', `${operation} returned a malformed reply${where}: ${message}`, { provider, operation, path }, { cause });
+  return new ProviderError(
+    'malformed_reply',
+    `${operation} returned a malformed reply${where}: ${message}`,
+    { provider, operation, path },
+    { cause },
+  );
 }

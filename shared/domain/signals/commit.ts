@@ -3,7 +3,17 @@ import type { PoolObservation } from '../economics/fleet-observations.js';
 import { formatDecimal, multiplyDecimal, parseDecimal } from '../core/money.js';
 import { roundTo } from '../core/statistics.js';
 import type { SignalSettings } from './signal-settings.js';
-import { paidGpuHoursPerMonth, ratio, agreement, percentile, type MarketOffer, offerLabel, offersLike, cheapest, poolSubject } from './market-offers.js';
+import {
+  paidGpuHoursPerMonth,
+  ratio,
+  agreement,
+  percentile,
+  type MarketOffer,
+  offerLabel,
+  offersLike,
+  cheapest,
+  poolSubject,
+} from './market-offers.js';
 
 interface CommitPrices {
   region: string;
@@ -26,10 +36,18 @@ function commitPrices(pool: PoolObservation, offers: readonly MarketOffer[]): Co
   };
   const local = pricesIn(pool.region!);
   if (local) return { ...local, fallback: false, candidates: 1 };
-  const regions = [...new Set(offers.filter((o) => o.provider === pool.provider && o.gpuModel === pool.gpuModel && o.region !== pool.region).map((o) => o.region))].sort();
+  const regions = [
+    ...new Set(
+      offers.filter((o) => o.provider === pool.provider && o.gpuModel === pool.gpuModel && o.region !== pool.region).map((o) => o.region),
+    ),
+  ].sort();
   const found = regions.map(pricesIn).filter((p) => p !== undefined);
   if (found.length === 0) return undefined;
-  found.sort((a, b) => ratio(a.committed.pricePerGpuHour, a.onDemand.pricePerGpuHour) - ratio(b.committed.pricePerGpuHour, b.onDemand.pricePerGpuHour) || a.region.localeCompare(b.region));
+  found.sort(
+    (a, b) =>
+      ratio(a.committed.pricePerGpuHour, a.onDemand.pricePerGpuHour) - ratio(b.committed.pricePerGpuHour, b.onDemand.pricePerGpuHour) ||
+      a.region.localeCompare(b.region),
+  );
   return { ...found[Math.floor((found.length - 1) / 2)]!, fallback: true, candidates: found.length };
 }
 

@@ -36,8 +36,16 @@ export function medianDecimal(values: readonly Decimal[]): Decimal {
 // Market offers: one offer = provider, region, instance type or SKU, category, term and variant; zones of one
 // offer (AWS spot) are folded into the median of their prices, since a pool does not choose its zone's price.
 
-export const poolCategory = { Standard: 'on-demand', Dynamic: 'spot', Committed: 'reserved' } as const satisfies Record<string, GpuPriceCategory>;
-export const categoryWords: Record<GpuPriceCategory, string> = { 'on-demand': 'on-demand', spot: 'spot', reserved: 'committed', 'capacity-block': 'capacity block' };
+export const poolCategory = { Standard: 'on-demand', Dynamic: 'spot', Committed: 'reserved' } as const satisfies Record<
+  string,
+  GpuPriceCategory
+>;
+export const categoryWords: Record<GpuPriceCategory, string> = {
+  'on-demand': 'on-demand',
+  spot: 'spot',
+  reserved: 'committed',
+  'capacity-block': 'capacity block',
+};
 
 /** What an offer sells, apart from its price: the same in every zone of the offer. */
 export interface OfferIdentity {
@@ -77,7 +85,9 @@ export function offerIdentityOf(p: GpuPricePoint): OfferIdentity {
   };
 }
 
-export function offerLabel(o: Pick<MarketOffer, 'provider' | 'region' | 'instanceType' | 'sku' | 'gpuModel' | 'category' | 'term'>): string {
+export function offerLabel(
+  o: Pick<MarketOffer, 'provider' | 'region' | 'instanceType' | 'sku' | 'gpuModel' | 'category' | 'term'>,
+): string {
   const what = o.instanceType ?? (o.sku ? `${o.gpuModel} (SKU ${o.sku})` : o.gpuModel);
   return `${o.provider} ${o.region} ${what} ${categoryWords[o.category]}${o.term ? ` ${o.term}` : ''}`;
 }
@@ -105,9 +115,18 @@ export function marketOffers(points: readonly GpuPricePoint[]): MarketOffer[] {
 }
 
 /** Offers of the pool's GPU model in one provider and region and category; its own instance type's when there are any. */
-export function offersLike(pool: PoolObservation, offers: readonly MarketOffer[], where: { provider: string; region: string; category: GpuPriceCategory; term?: '1yr' }): MarketOffer[] {
+export function offersLike(
+  pool: PoolObservation,
+  offers: readonly MarketOffer[],
+  where: { provider: string; region: string; category: GpuPriceCategory; term?: '1yr' },
+): MarketOffer[] {
   const found = offers.filter(
-    (o) => o.gpuModel === pool.gpuModel && o.provider === where.provider && o.region === where.region && o.category === where.category && (!where.term || o.term === where.term),
+    (o) =>
+      o.gpuModel === pool.gpuModel &&
+      o.provider === where.provider &&
+      o.region === where.region &&
+      o.category === where.category &&
+      (!where.term || o.term === where.term),
   );
   const sameType = pool.instanceType ? found.filter((o) => o.instanceType?.toLowerCase() === pool.instanceType!.toLowerCase()) : [];
   return sameType.length > 0 ? sameType : found;
@@ -119,6 +138,8 @@ export function cheapest(offers: readonly MarketOffer[]): MarketOffer | undefine
 
 export function poolSubject(pool: PoolObservation): string {
   const place = [pool.provider, pool.region].filter(Boolean).join(' ');
-  const parts = [pool.gpuModel, place || null, pool.pricingCategory ? categoryWords[poolCategory[pool.pricingCategory]] : null].filter(Boolean);
+  const parts = [pool.gpuModel, place || null, pool.pricingCategory ? categoryWords[poolCategory[pool.pricingCategory]] : null].filter(
+    Boolean,
+  );
   return `pool ${pool.pool}${parts.length ? ` (${parts.join(', ')})` : ''}`;
 }

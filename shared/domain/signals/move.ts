@@ -1,10 +1,25 @@
 import { CURRENCY, cents, clampConfidence, count, dollars, percent, signalId, type RaisedSignal } from './signal-terms.js';
-import type { CapacityObservation, CapacityReservationObservation, GpuQuotaObservation, SpotPlacementScoreObservation } from '../market/capacity.js';
+import type {
+  CapacityObservation,
+  CapacityReservationObservation,
+  GpuQuotaObservation,
+  SpotPlacementScoreObservation,
+} from '../market/capacity.js';
 import type { PoolObservation } from '../economics/fleet-observations.js';
 import { type Decimal, compareDecimal, divideDecimalByInteger, formatDecimal, multiplyDecimal, parseDecimal } from '../core/money.js';
 import { roundTo } from '../core/statistics.js';
 import type { SignalSettings } from './signal-settings.js';
-import { paidGpuHoursPerMonth, ratio, agreement, poolCategory, type MarketOffer, offerLabel, offersLike, cheapest, poolSubject } from './market-offers.js';
+import {
+  paidGpuHoursPerMonth,
+  ratio,
+  agreement,
+  poolCategory,
+  type MarketOffer,
+  offerLabel,
+  offersLike,
+  cheapest,
+  poolSubject,
+} from './market-offers.js';
 
 /**
  * Spot placement score → interruption rate: 10 → 5%, each point less adds 5%, 1 → 50%:
@@ -35,27 +50,54 @@ interface Alternative {
 function placementScore(offer: MarketOffer, capacity: readonly CapacityObservation[]): number | null {
   if (!offer.instanceType) return null;
   const scores = capacity
-    .filter((o): o is SpotPlacementScoreObservation => o.kind === 'spot-placement-score' && o.provider === offer.provider && o.region === offer.region)
+    .filter(
+      (o): o is SpotPlacementScoreObservation =>
+        o.kind === 'spot-placement-score' && o.provider === offer.provider && o.region === offer.region,
+    )
     .filter((o) => o.instanceTypes.some((t) => t.toLowerCase() === offer.instanceType!.toLowerCase()))
     .map((o) => o.score);
   // Scores are per Availability Zone ID, prices per zone name; the two cannot be joined, so the region's best zone counts.
   return scores.length ? Math.max(...scores) : null;
 }
 
-function quotaFor(offer: MarketOffer, purchase: 'on-demand' | 'spot', capacity: readonly CapacityObservation[]): GpuQuotaObservation | undefined {
+function quotaFor(
+  offer: MarketOffer,
+  purchase: 'on-demand' | 'spot',
+  capacity: readonly CapacityObservation[],
+): GpuQuotaObservation | undefined {
   return capacity.find(
     (o): o is GpuQuotaObservation =>
-      o.kind === 'gpu-quota' && o.provider === offer.provider && o.region === offer.region && o.purchase === purchase && offer.instanceType !== null && offer.instanceType in o.maxInstances,
+      o.kind === 'gpu-quota' &&
+      o.provider === offer.provider &&
+      o.region === offer.region &&
+      o.purchase === purchase &&
+      offer.instanceType !== null &&
+      offer.instanceType in o.maxInstances,
   );
 }
 
-function alternativeCapacity(offer: MarketOffer, score: number | null, needed: number, capacity: readonly CapacityObservation[], settings: SignalSettings): Capacity {
+function alternativeCapacity(
+  offer: MarketOffer,
+  score: number | null,
+  needed: number,
+  capacity: readonly CapacityObservation[],
+  settings: SignalSettings,
+): Capacity {
   if (offer.category === 'spot') {
-    if (score !== null && score < settings.minPlacementScore) return { status: 'short', basis: `spot placement score ${score} < ${settings.minPlacementScore}` };
+    if (score !== null && score < settings.minPlacementScore)
+      return { status: 'short', basis: `spot placement score ${score} < ${settings.minPlacementScore}` };
     const quota = quotaFor(offer, 'spot', capacity);
     const fitsQuota = quota ? quota.maxInstances[offer.instanceType!]! >= needed : null;
-    if (fitsQuota === false) return { status: 'short', basis: `spot quota ${quota!.quotaCode} allows ${quota!.maxInstances[offer.instanceType!]} ${offer.instanceType}, ${needed} needed` };
-    if (score !== null) return { status: 'fits', basis: `spot placement score ${score}${quota ? `; quota allows ${quota.maxInstances[offer.instanceType!]} instances` : ''}` };
+    if (fitsQuota === false)
+      return {
+        status: 'short',
+        basis: `spot quota ${quota!.quotaCode} allows ${quota!.maxInstances[offer.instanceType!]} ${offer.instanceType}, ${needed} needed`,
+      };
+    if (score !== null)
+      return {
+        status: 'fits',
+        basis: `spot placement score ${score}${quota ? `; quota allows ${quota.maxInstances[offer.instanceType!]} instances` : ''}`,
+      };
     return { status: 'unknown', basis: `no spot placement score; ${settings.unknownPlacementScore} assumed` };
   }
   const reservation = capacity.find(
@@ -68,7 +110,11 @@ function alternativeCapacity(offer: MarketOffer, score: number | null, needed: n
       o.instanceType.toLowerCase() === offer.instanceType.toLowerCase() &&
       o.availableInstances >= needed,
   );
-  if (reservation) return { status: 'fits', basis: `capacity reservation ${reservation.reservationId} has ${reservation.availableInstances} instances available` };
+  if (reservation)
+    return {
+      status: 'fits',
+      basis: `capacity reservation ${reservation.reservationId} has ${reservation.availableInstances} instances available`,
+    };
   const quota = quotaFor(offer, 'on-demand', capacity);
   if (quota) {
     const allowed = quota.maxInstances[offer.instanceType!]!;
@@ -87,7 +133,12 @@ function alternativeCapacity(offer: MarketOffer, score: number | null, needed: n
  * Confidence: capacity (fits 1, unknown 0.6) × agreement of the pool's actual price with its own offer's market price
  * (0.8 when that offer has no price) × 0.5 when the alternative is a GPU-only SKU price (Google Cloud).
  */
-export function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[], capacity: readonly CapacityObservation[], settings: SignalSettings): RaisedSignal | null {
+export function moveSignal(
+  pool: PoolObservation,
+  offers: readonly MarketOffer[],
+  capacity: readonly CapacityObservation[],
+  settings: SignalSettings,
+): RaisedSignal | null {
   if (pool.pricingCategory === 'Committed') return null;
   if (!pool.gpuModel || pool.costPerPaidGpuHour === null || pool.paidGpuHours <= 0 || pool.windowHours <= 0) return null;
   const current = parseDecimal(pool.costPerPaidGpuHour);
@@ -98,7 +149,8 @@ export function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[]
   const alternatives: Alternative[] = [];
   for (const offer of offers) {
     if (offer.gpuModel !== pool.gpuModel || (offer.category !== 'on-demand' && offer.category !== 'spot')) continue;
-    if (offer.provider === pool.provider && offer.region === pool.region && (ownCategory === null || offer.category === ownCategory)) continue;
+    if (offer.provider === pool.provider && offer.region === pool.region && (ownCategory === null || offer.category === ownCategory))
+      continue;
     const needed = Math.ceil(gpusNeeded / offer.gpuCount);
     const score = offer.category === 'spot' ? placementScore(offer, capacity) : null;
     const cap = alternativeCapacity(offer, score, needed, capacity, settings);
@@ -117,7 +169,10 @@ export function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[]
   }
   const capacityRank = { fits: 0, unknown: 1, short: 2 } as const;
   alternatives.sort(
-    (a, b) => compareDecimal(a.effectivePerGpuHour, b.effectivePerGpuHour) || capacityRank[a.capacity.status] - capacityRank[b.capacity.status] || a.offer.key.localeCompare(b.offer.key),
+    (a, b) =>
+      compareDecimal(a.effectivePerGpuHour, b.effectivePerGpuHour) ||
+      capacityRank[a.capacity.status] - capacityRank[b.capacity.status] ||
+      a.offer.key.localeCompare(b.offer.key),
   );
   const best = alternatives[0];
   if (!best) return null;
@@ -126,7 +181,10 @@ export function moveSignal(pool: PoolObservation, offers: readonly MarketOffer[]
   const impact = multiplyDecimal(current - best.effectivePerGpuHour, hoursPerMonth);
   if (impact <= 0n) return null;
   const saving = ratio(current - best.effectivePerGpuHour, current);
-  const own = pool.provider && pool.region && ownCategory ? cheapest(offersLike(pool, offers, { provider: pool.provider, region: pool.region, category: ownCategory })) : undefined;
+  const own =
+    pool.provider && pool.region && ownCategory
+      ? cheapest(offersLike(pool, offers, { provider: pool.provider, region: pool.region, category: ownCategory }))
+      : undefined;
   const priceAgreement = own ? agreement(current, own.pricePerGpuHour) : 0.8;
   const capacityFactor = best.capacity.status === 'fits' ? 1 : 0.6;
   // Google Cloud prices GPUs as SKUs apart from the machine's vCPUs and memory, so such an offer understates the move's cost.

@@ -46,16 +46,37 @@ describe('reclaim signal', () => {
       'Pod research/notebook-ana on host gpu-host-1 in pool train-h100 kept GPU memory in use while doing nothing for 100.0% of its 48 GPU-hours ' +
         '(48 idle-held GPU-hours, $330.12). Releasing what it holds would save about $10,041.15 a month.',
     );
-    expect(signal!.evidence).toMatchObject({ idleHeldShare: 1, hoursSeen: 24, averageGpusHeldIdle: 2, idleActivityCeiling: 0.01, memoryHeldFloorMiB: 1024 });
+    expect(signal!.evidence).toMatchObject({
+      idleHeldShare: 1,
+      hoursSeen: 24,
+      averageGpusHeldIdle: 2,
+      idleActivityCeiling: 0.01,
+      memoryHeldFloorMiB: 1024,
+    });
   });
 
   it('host GPUs no workload named, half of them idle-held: confidence 0.8', () => {
     const [signal] = reclaimSignals(
-      [notebook({ kind: 'host', scope: 'gpu-host-1', namespace: null, pod: null, observedGpuHours: 48, idleHeldGpuHours: 24, cost: '330.12', idleHeldCost: '165.06' })],
+      [
+        notebook({
+          kind: 'host',
+          scope: 'gpu-host-1',
+          namespace: null,
+          pod: null,
+          observedGpuHours: 48,
+          idleHeldGpuHours: 24,
+          cost: '330.12',
+          idleHeldCost: '165.06',
+        }),
+      ],
       defaultSignalSettings,
     );
     // 165.06 × 730 / 24 = 5020.575, to the cent 5020.58 (half away from zero and half to even agree here)
-    expect(signal).toMatchObject({ title: 'Reclaim 1 GPU held idle by GPUs on host gpu-host-1 that no workload named', confidence: 0.8, monthlyImpact: '5020.58' });
+    expect(signal).toMatchObject({
+      title: 'Reclaim 1 GPU held idle by GPUs on host gpu-host-1 that no workload named',
+      confidence: 0.8,
+      monthlyImpact: '5020.58',
+    });
   });
 
   it('raises nothing below the share, below 8 idle-held GPU-hours, for a workload gone before the last day, or without cost', () => {

@@ -5,7 +5,6 @@ import { roundTo } from '../core/statistics.js';
 import { CURRENCY, cents, clampConfidence, count, dollars, percent, perMonth, signalId, type RaisedSignal } from './signal-terms.js';
 import { HOUR_MS } from '../core/utc-time.js';
 
-
 export interface ReclaimSettings {
   /** Share of a workload's GPU-hours idle with memory held (percent). */
   reclaimIdleHeldPercent: number;
@@ -46,7 +45,12 @@ function reclaimSignal(w: WorkloadObservation, settings: ReclaimSettings): Raise
   const gpusHeld = w.idleHeldGpuHours / hoursSeen;
   const confidence = clampConfidence(Math.min(1, hoursSeen / 24) * (share >= 0.9 ? 1 : 0.8));
   const what = w.kind === 'host' ? `GPUs on host ${w.scope} that no workload named` : `${kindWords[w.kind]} ${w.scope}`;
-  const where = w.kind === 'host' ? (w.pool ? ` in pool ${w.pool}` : '') : ` on ${w.hosts.length === 1 ? `host ${w.hosts[0]}` : `${w.hosts.length} hosts`}${w.pool ? ` in pool ${w.pool}` : ''}`;
+  const where =
+    w.kind === 'host'
+      ? w.pool
+        ? ` in pool ${w.pool}`
+        : ''
+      : ` on ${w.hosts.length === 1 ? `host ${w.hosts[0]}` : `${w.hosts.length} hosts`}${w.pool ? ` in pool ${w.pool}` : ''}`;
   return {
     signalId: signalId('reclaim', `${w.kind}:${w.scope}`),
     type: 'reclaim',

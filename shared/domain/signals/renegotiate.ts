@@ -5,7 +5,17 @@ import type { GpuPricePoint } from '../market/price-points.js';
 import { roundTo } from '../core/statistics.js';
 import { DAY_MS } from '../core/utc-time.js';
 import type { SignalInputs, SignalSettings } from './signal-settings.js';
-import { paidGpuHoursPerMonth, ratio, agreement, medianDecimal, poolCategory, type OfferIdentity, offerKeyOf, offerIdentityOf, offerLabel } from './market-offers.js';
+import {
+  paidGpuHoursPerMonth,
+  ratio,
+  agreement,
+  medianDecimal,
+  poolCategory,
+  type OfferIdentity,
+  offerKeyOf,
+  offerIdentityOf,
+  offerLabel,
+} from './market-offers.js';
 
 interface PriceSeries {
   key: string;
@@ -41,7 +51,11 @@ function priceSeries(points: readonly GpuPricePoint[]): PriceSeries[] {
 }
 
 /** The time-weighted median of a step series over [from, to], and the share of that window the series covers. */
-function trailingMedian(steps: readonly { t: number; price: Decimal }[], from: number, to: number): { median: Decimal; coverage: number; changes: number } | undefined {
+function trailingMedian(
+  steps: readonly { t: number; price: Decimal }[],
+  from: number,
+  to: number,
+): { median: Decimal; coverage: number; changes: number } | undefined {
   const segments: { price: Decimal; ms: number }[] = [];
   let changes = 0;
   steps.forEach((step, i) => {
@@ -72,10 +86,19 @@ export function renegotiateSignals(inputs: SignalInputs, settings: SignalSetting
   const series = priceSeries([...inputs.priceHistory, ...inputs.latestPrices]);
   const assigned = new Map<string, PoolObservation[]>();
   for (const pool of inputs.pools) {
-    if (!pool.provider || !pool.region || !pool.gpuModel || !pool.pricingCategory || pool.paidGpuHours <= 0 || pool.windowHours <= 0) continue;
+    if (!pool.provider || !pool.region || !pool.gpuModel || !pool.pricingCategory || pool.paidGpuHours <= 0 || pool.windowHours <= 0)
+      continue;
     const category = poolCategory[pool.pricingCategory];
-    let matching = series.filter((s) => s.offer.provider === pool.provider && s.offer.region === pool.region && s.offer.gpuModel === pool.gpuModel && s.offer.category === category);
-    const sameType = pool.instanceType ? matching.filter((s) => s.offer.instanceType?.toLowerCase() === pool.instanceType!.toLowerCase()) : [];
+    let matching = series.filter(
+      (s) =>
+        s.offer.provider === pool.provider &&
+        s.offer.region === pool.region &&
+        s.offer.gpuModel === pool.gpuModel &&
+        s.offer.category === category,
+    );
+    const sameType = pool.instanceType
+      ? matching.filter((s) => s.offer.instanceType?.toLowerCase() === pool.instanceType!.toLowerCase())
+      : [];
     if (sameType.length) matching = sameType;
     if (!matching.length) continue;
     const actual = pool.costPerPaidGpuHour === null ? null : parseDecimal(pool.costPerPaidGpuHour);
@@ -109,7 +132,10 @@ export function renegotiateSignals(inputs: SignalInputs, settings: SignalSetting
     let weighted = 0;
     let hours = 0;
     for (const p of pools) {
-      const agree = p.costPerPaidGpuHour === null ? 0.8 : Math.max(agreement(parseDecimal(p.costPerPaidGpuHour), latest), agreement(parseDecimal(p.costPerPaidGpuHour), trailing.median));
+      const agree =
+        p.costPerPaidGpuHour === null
+          ? 0.8
+          : Math.max(agreement(parseDecimal(p.costPerPaidGpuHour), latest), agreement(parseDecimal(p.costPerPaidGpuHour), trailing.median));
       weighted += agree * p.paidGpuHours;
       hours += p.paidGpuHours;
     }

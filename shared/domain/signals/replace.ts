@@ -9,7 +9,11 @@ import type { SignalSettings } from './signal-settings.js';
  * is below median − 3.5 × 1.4826 × MAD and at least 15% below the median. Impact: the GPU's monthly cost ×
  * (1 − its throughput ÷ median). Confidence: min(1, paid hours ÷ 168) × 1 for tokens, 0.8 for SM active (a proxy).
  */
-export function replaceSignals(gpus: readonly GpuObservation[], pools: readonly PoolObservation[], settings: SignalSettings): RaisedSignal[] {
+export function replaceSignals(
+  gpus: readonly GpuObservation[],
+  pools: readonly PoolObservation[],
+  settings: SignalSettings,
+): RaisedSignal[] {
   const windowOf = new Map(pools.map((p) => [p.pool, p]));
   const groups = new Map<string, GpuObservation[]>();
   for (const gpu of gpus) {

@@ -68,7 +68,6 @@ export function signalSettings(config: {
   };
 }
 
-
 export interface SignalInputs {
   pools: readonly PoolObservation[];
   gpus: readonly GpuObservation[];

@@ -37,6 +37,7 @@ export function computeSignals(inputs: SignalInputs, settings: SignalSettings): 
   signals.push(...reclaimSignals(inputs.workloads ?? [], settings));
   signals.push(...replaceSignals(inputs.gpus, inputs.pools, settings));
   signals.push(...renegotiateSignals(inputs, settings));
-  return signals.sort((a, b) => compareDecimal(parseDecimal(b.monthlyImpact), parseDecimal(a.monthlyImpact)) || a.signalId.localeCompare(b.signalId));
+  return signals.sort(
+    (a, b) => compareDecimal(parseDecimal(b.monthlyImpact), parseDecimal(a.monthlyImpact)) || a.signalId.localeCompare(b.signalId),
+  );
 }
-

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { LedgerError } from '../../errors.js';
-import { checkUsageWindow, fastUsageEvent, parseUsageBatch, timeWindowProblem, toUsageEvent, usageEventSchema, usagePath } from './usage-events.js';
+import {
+  checkUsageWindow,
+  fastUsageEvent,
+  parseUsageBatch,
+  timeWindowProblem,
+  toUsageEvent,
+  usageEventSchema,
+  usagePath,
+} from './usage-events.js';
 
 const now = Date.parse('2026-11-20T12:00:00Z');
 const event = (extra: Record<string, unknown> = {}) => ({
@@ -39,7 +47,13 @@ describe('parseUsageBatch', () => {
           duration_ms: 812.5,
           'server.address': 'api.openai.com',
         }),
-        { 'ledger.request.id': 'req-2', time: now, 'gen_ai.system': 'anthropic', 'gen_ai.request.model': 'claude-haiku-4-5', 'error.type': 'overloaded_error' },
+        {
+          'ledger.request.id': 'req-2',
+          time: now,
+          'gen_ai.system': 'anthropic',
+          'gen_ai.request.model': 'claude-haiku-4-5',
+          'error.type': 'overloaded_error',
+        },
       ],
     });
     expect(batchId).toBe('b-1');
@@ -61,7 +75,13 @@ describe('parseUsageBatch', () => {
       error: false,
       durationMs: 812.5,
     });
-    expect(events[1]).toMatchObject({ model: 'claude-haiku-4-5', provider: 'anthropic', error: true, retries: 0, tokens: { input: 0, output: 0 } });
+    expect(events[1]).toMatchObject({
+      model: 'claude-haiku-4-5',
+      provider: 'anthropic',
+      error: true,
+      retries: 0,
+      tokens: { input: 0, output: 0 },
+    });
   });
 
   it('names the failing attribute with its dotted name quoted', () => {
@@ -134,18 +154,57 @@ describe('fast validation path', () => {
     'server.address',
   ];
   const tricky: unknown[] = [
-    undefined, null, true, [], {}, '', ' ', 'a b', 'ok', 'error', 'gpt-4o', 'x'.repeat(65), 'x'.repeat(129), 'x'.repeat(257), 'a\nb', '1',
-    -1, -0, 0, 1, 1.5, 999, 1000, 1001, 5000, 1e9, 1e9 + 1, 2 ** 53, 86_400_000, 86_400_001, 8.64e15, 8.64e15 + 1,
-    '2026-11-20T11:59:00Z', '2026-11-20T11:59:00.123456789+05:30', '2026-11-20T11:59:00', '2026-02-30T00:00:00Z', '2026-11-20 11:59:00Z', 'yesterday',
+    undefined,
+    null,
+    true,
+    [],
+    {},
+    '',
+    ' ',
+    'a b',
+    'ok',
+    'error',
+    'gpt-4o',
+    'x'.repeat(65),
+    'x'.repeat(129),
+    'x'.repeat(257),
+    'a\nb',
+    '1',
+    -1,
+    -0,
+    0,
+    1,
+    1.5,
+    999,
+    1000,
+    1001,
+    5000,
+    1e9,
+    1e9 + 1,
+    2 ** 53,
+    86_400_000,
+    86_400_001,
+    8.64e15,
+    8.64e15 + 1,
+    '2026-11-20T11:59:00Z',
+    '2026-11-20T11:59:00.123456789+05:30',
+    '2026-11-20T11:59:00',
+    '2026-02-30T00:00:00Z',
+    '2026-11-20 11:59:00Z',
+    'yesterday',
   ];
   let seed = 12345;
-  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296);
+  const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 4294967296;
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)]!;
 
   it('accepts only what the schema accepts, and reads it the same way (5,000 mutated events)', () => {
     let fastAccepted = 0;
     for (let i = 0; i < 5_000; i++) {
-      const candidate: Record<string, unknown> = event({ 'gen_ai.usage.reasoning.output_tokens': 10, duration_ms: 12.5, 'ledger.retry.count': 1 });
+      const candidate: Record<string, unknown> = event({
+        'gen_ai.usage.reasoning.output_tokens': 10,
+        duration_ms: 12.5,
+        'ledger.retry.count': 1,
+      });
       const mutations = 1 + Math.floor(next() * 3);
       for (let m = 0; m < mutations; m++) {
         const value = pick(tricky);

@@ -60,8 +60,12 @@ export const usageEventSchema = z
     'gen_ai.response.model': modelNameSchema.optional(),
     'gen_ai.usage.input_tokens': tokenCount.default(0).describe('all input tokens, cached ones included'),
     'gen_ai.usage.output_tokens': tokenCount.default(0).describe('all output tokens, reasoning ones included'),
-    'gen_ai.usage.cache_read.input_tokens': tokenCount.default(0).describe('input tokens read from the prompt cache (part of input_tokens)'),
-    'gen_ai.usage.cache_creation.input_tokens': tokenCount.default(0).describe('input tokens written to the prompt cache (part of input_tokens)'),
+    'gen_ai.usage.cache_read.input_tokens': tokenCount
+      .default(0)
+      .describe('input tokens read from the prompt cache (part of input_tokens)'),
+    'gen_ai.usage.cache_creation.input_tokens': tokenCount
+      .default(0)
+      .describe('input tokens written to the prompt cache (part of input_tokens)'),
     'gen_ai.usage.reasoning.output_tokens': tokenCount.default(0).describe('reasoning tokens (part of output_tokens)'),
     'gen_ai.conversation.id': label('gen_ai.conversation.id', 256).optional(),
     'gen_ai.agent.name': label('gen_ai.agent.name').optional(),
@@ -91,12 +95,18 @@ export const usageEventSchema = z
         ctx.addIssue({
           code: 'custom',
           path: [key],
-          message: renamed ? `renamed in the OpenTelemetry GenAI conventions: send ${renamed}` : `not a known usage attribute; known: ${[...usageKeys].join(', ')}`,
+          message: renamed
+            ? `renamed in the OpenTelemetry GenAI conventions: send ${renamed}`
+            : `not a known usage attribute; known: ${[...usageKeys].join(', ')}`,
         });
       }
     }
     if (event['gen_ai.request.model'] === undefined && event['gen_ai.response.model'] === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['gen_ai.request.model'], message: 'gen_ai.request.model or gen_ai.response.model is required' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['gen_ai.request.model'],
+        message: 'gen_ai.request.model or gen_ai.response.model is required',
+      });
     }
     const counts = [
       event['gen_ai.usage.input_tokens'],
@@ -136,7 +146,10 @@ export const usageBatchSchema = z
       .regex(/^[A-Za-z0-9._:@-]+$/, 'batchId may hold letters, digits and . _ : @ - only')
       .optional()
       .describe('optional; a retried batch is recognized by its content either way'),
-    events: z.array(usageEventSchema).min(1, 'a batch needs at least one event').max(MAX_USAGE_EVENTS, `at most ${MAX_USAGE_EVENTS} events per batch`),
+    events: z
+      .array(usageEventSchema)
+      .min(1, 'a batch needs at least one event')
+      .max(MAX_USAGE_EVENTS, `at most ${MAX_USAGE_EVENTS} events per batch`),
   })
   .meta({ id: 'UsageBatch' });
 export type UsageBatch = z.output<typeof usageBatchSchema>;
@@ -144,8 +157,14 @@ export type UsageBatch = z.output<typeof usageBatchSchema>;
 export const usageIngestResultSchema = z
   .object({
     accepted: z.number().int().describe('events counted by this request'),
-    duplicates: z.number().int().describe('events whose ledger.request.id was already counted (by an earlier or concurrent batch, or earlier in this one)'),
-    unpriced: z.number().int().describe('accepted events whose model has no price: stored with their tokens, cost left out and counted as unpriced'),
+    duplicates: z
+      .number()
+      .int()
+      .describe('events whose ledger.request.id was already counted (by an earlier or concurrent batch, or earlier in this one)'),
+    unpriced: z
+      .number()
+      .int()
+      .describe('accepted events whose model has no price: stored with their tokens, cost left out and counted as unpriced'),
   })
   .meta({ id: 'UsageIngestResult' });
 export type UsageIngestResult = z.infer<typeof usageIngestResultSchema>;
@@ -216,7 +235,11 @@ export function usagePath(path: readonly PropertyKey[]): string {
 export function parseUsage<S extends z.ZodType>(schema: S, value: unknown, where = 'body'): z.output<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issues: FieldIssue[] = result.error.issues.map((issue) => ({ path: usagePath(issue.path), message: issue.message, code: issue.code }));
+  const issues: FieldIssue[] = result.error.issues.map((issue) => ({
+    path: usagePath(issue.path),
+    message: issue.message,
+    code: issue.code,
+  }));
   const shown = issues.slice(0, 3).map((i) => `${i.path}: ${i.message}`);
   const more = issues.length > 3 ? ` (and ${issues.length - 3} more)` : '';
   throw new LedgerError(400, 'validation_failed', `Invalid ${where}: ${shown.join('; ')}${more}`, { issues });
@@ -265,8 +288,10 @@ const MODEL_NAME = /^[^\s\u0000-\u001f\u007f]+$/;
 const BATCH_ID = /^[A-Za-z0-9._:@-]+$/;
 const isLabel = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max && NO_CONTROL.test(v);
 const isOptionalLabel = (v: unknown, max: number) => v === undefined || isLabel(v, max);
-const isOptionalModel = (v: unknown) => v === undefined || (typeof v === 'string' && v.length >= 1 && v.length <= 256 && MODEL_NAME.test(v));
-const isOptionalCount = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_REQUEST);
+const isOptionalModel = (v: unknown) =>
+  v === undefined || (typeof v === 'string' && v.length >= 1 && v.length <= 256 && MODEL_NAME.test(v));
+const isOptionalCount = (v: unknown) =>
+  v === undefined || (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_TOKENS_PER_REQUEST);
 const countOf = (v: unknown) => (v === undefined ? 0 : (v as number));
 
 export function fastUsageEvent(raw: unknown): UsageEvent | null {
@@ -292,18 +317,27 @@ export function fastUsageEvent(raw: unknown): UsageEvent | null {
   }
   const requestModel = r['gen_ai.request.model'];
   const responseModel = r['gen_ai.response.model'];
-  if ((requestModel === undefined && responseModel === undefined) || !isOptionalModel(requestModel) || !isOptionalModel(responseModel)) return null;
+  if ((requestModel === undefined && responseModel === undefined) || !isOptionalModel(requestModel) || !isOptionalModel(responseModel))
+    return null;
   const input = r['gen_ai.usage.input_tokens'];
   const output = r['gen_ai.usage.output_tokens'];
   const cacheRead = r['gen_ai.usage.cache_read.input_tokens'];
   const cacheCreation = r['gen_ai.usage.cache_creation.input_tokens'];
   const reasoning = r['gen_ai.usage.reasoning.output_tokens'];
-  if (!isOptionalCount(input) || !isOptionalCount(output) || !isOptionalCount(cacheRead) || !isOptionalCount(cacheCreation) || !isOptionalCount(reasoning)) return null;
+  if (
+    !isOptionalCount(input) ||
+    !isOptionalCount(output) ||
+    !isOptionalCount(cacheRead) ||
+    !isOptionalCount(cacheCreation) ||
+    !isOptionalCount(reasoning)
+  )
+    return null;
   if (countOf(cacheRead) + countOf(cacheCreation) > countOf(input) || countOf(reasoning) > countOf(output)) return null;
   const retries = r['ledger.retry.count'];
   if (retries !== undefined && !(typeof retries === 'number' && Number.isInteger(retries) && retries >= 0 && retries <= 1000)) return null;
   const duration = r.duration_ms;
-  if (duration !== undefined && !(typeof duration === 'number' && Number.isFinite(duration) && duration >= 0 && duration <= DAY_MS)) return null;
+  if (duration !== undefined && !(typeof duration === 'number' && Number.isFinite(duration) && duration >= 0 && duration <= DAY_MS))
+    return null;
   const status = r.status;
   if (status !== undefined && status !== 'ok' && status !== 'error') return null;
   return toUsageEvent(r as UsageEventInput);
@@ -312,7 +346,8 @@ export function fastUsageEvent(raw: unknown): UsageEvent | null {
 function fastUsageBatch(body: unknown): { batchId: string | undefined; events: UsageEvent[] } | null {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return null;
   const { batchId, events } = body as { batchId?: unknown; events?: unknown };
-  if (batchId !== undefined && !(typeof batchId === 'string' && batchId.length >= 1 && batchId.length <= 128 && BATCH_ID.test(batchId))) return null;
+  if (batchId !== undefined && !(typeof batchId === 'string' && batchId.length >= 1 && batchId.length <= 128 && BATCH_ID.test(batchId)))
+    return null;
   if (!Array.isArray(events) || events.length < 1 || events.length > MAX_USAGE_EVENTS) return null;
   const out: UsageEvent[] = new Array(events.length);
   for (let i = 0; i < events.length; i++) {

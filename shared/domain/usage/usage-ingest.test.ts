@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { formatDecimal } from '../core/money.js';
 import { parseUsageBatch, type UsageEvent } from './usage-events.js';
-import { ingestUsage, usageBatchOwner, type ClaimOutcome, type RollupWrite, type UsageBatchRecord, type UsageStore } from './usage-ingest.js';
+import {
+  ingestUsage,
+  usageBatchOwner,
+  type ClaimOutcome,
+  type RollupWrite,
+  type UsageBatchRecord,
+  type UsageStore,
+} from './usage-ingest.js';
 import type { ModelPrice } from './usage-pricing.js';
 import { dimensionsKey, emptyTotals, mergeTotalsInto, type PricedUsageEvent, type UsageMinute } from './usage-rollup.js';
 
@@ -29,7 +36,9 @@ class MemoryUsageStore implements UsageStore {
         this.claims.set(event.requestId, { owner, event });
         return { outcome: 'claimed' };
       }
-      return existing.owner === owner ? { outcome: 'mine', cost: existing.event.cost, pricedAs: existing.event.pricedAs } : { outcome: 'taken' };
+      return existing.owner === owner
+        ? { outcome: 'mine', cost: existing.event.cost, pricedAs: existing.event.pricedAs }
+        : { outcome: 'taken' };
     });
   }
   async applyRollups(owner: string, rollups: readonly UsageMinute[]): Promise<RollupWrite[]> {
@@ -81,7 +90,11 @@ describe('ingestUsage', () => {
   it('counts an event carried by two different batches once', async () => {
     const store = new MemoryUsageStore();
     expect(await ingestUsage(store, events(['a', 'b']), { now })).toEqual({ accepted: 2, duplicates: 0, unpriced: 0 });
-    expect(await ingestUsage(store, events(['b', 'c'], { 'ledger.team': 'x' }), { now })).toEqual({ accepted: 1, duplicates: 1, unpriced: 0 });
+    expect(await ingestUsage(store, events(['b', 'c'], { 'ledger.team': 'x' }), { now })).toEqual({
+      accepted: 1,
+      duplicates: 1,
+      unpriced: 0,
+    });
     expect(store.total().requests).toBe(3);
   });
 

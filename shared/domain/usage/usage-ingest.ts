@@ -109,7 +109,11 @@ export interface UsageIngestOptions {
 }
 
 /** Ingest validated events. See the comment at the top of this file for the exactly-once argument. */
-export async function ingestUsage(store: UsageStore, events: readonly UsageEvent[], options: UsageIngestOptions): Promise<UsageIngestResult> {
+export async function ingestUsage(
+  store: UsageStore,
+  events: readonly UsageEvent[],
+  options: UsageIngestOptions,
+): Promise<UsageIngestResult> {
   checkUsageWindow(events, options.now);
   if (events.length === 0) return { accepted: 0, duplicates: 0, unpriced: 0 };
   const owner = usageBatchOwner(options.batchId, events);

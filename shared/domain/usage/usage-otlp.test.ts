@@ -32,7 +32,12 @@ describe('usageEventsFromOtlp (OTLP/HTTP JSON export of GenAI instrumentations)'
       tokens: { input: 2400, output: 180, cacheRead: 1024, cacheCreation: 0, reasoning: 0 },
       error: false,
     });
-    expect(byId.get('req-research-0001')).toMatchObject({ model: 'o4-mini-2025-04-16', durationMs: 5300, tokens: { output: 3000, reasoning: 2500 }, team: 'research' });
+    expect(byId.get('req-research-0001')).toMatchObject({
+      model: 'o4-mini-2025-04-16',
+      durationMs: 5300,
+      tokens: { output: 3000, reasoning: 2500 },
+      team: 'research',
+    });
   });
 
   it('inherits agent and workflow names from the agent span and the team from the resource', () => {
@@ -42,7 +47,11 @@ describe('usageEventsFromOtlp (OTLP/HTTP JSON export of GenAI instrumentations)'
   });
 
   it('reads error status and error.type as an error', () => {
-    expect(byId.get('5b8efff798038103d269b633813fc60c:3a4b5c6d7e8f90a1')).toMatchObject({ error: true, errorType: 'RateLimitError', tokens: { input: 0, output: 0 } });
+    expect(byId.get('5b8efff798038103d269b633813fc60c:3a4b5c6d7e8f90a1')).toMatchObject({
+      error: true,
+      errorType: 'RateLimitError',
+      tokens: { input: 0, output: 0 },
+    });
   });
 
   it('reads the older usage names some instrumentations still emit', () => {
@@ -63,7 +72,10 @@ describe('usageEventsFromOtlp (OTLP/HTTP JSON export of GenAI instrumentations)'
   it('answers {} when all spans were taken and partialSuccess otherwise', () => {
     expect(otlpExportResponse({ rejected: 0, problems: [] })).toEqual({});
     expect(otlpExportResponse(conversion)).toEqual({
-      partialSuccess: { rejectedSpans: 1, errorMessage: expect.stringContaining('1 span(s) rejected: resourceSpans[1].scopeSpans[0].spans[2]') },
+      partialSuccess: {
+        rejectedSpans: 1,
+        errorMessage: expect.stringContaining('1 span(s) rejected: resourceSpans[1].scopeSpans[0].spans[2]'),
+      },
     });
   });
 });

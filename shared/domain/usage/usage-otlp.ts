@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { payloadTooLarge } from '../../errors.js';
-import { fastUsageEvent, MAX_USAGE_EVENTS, parseUsage, timeWindowProblem, toUsageEvent, usageEventSchema, usagePath, type UsageEvent } from './usage-events.js';
+import {
+  fastUsageEvent,
+  MAX_USAGE_EVENTS,
+  parseUsage,
+  timeWindowProblem,
+  toUsageEvent,
+  usageEventSchema,
+  usagePath,
+  type UsageEvent,
+} from './usage-events.js';
 import { ingestUsage, type UsageStore } from './usage-ingest.js';
 
 /**
@@ -174,7 +183,8 @@ export function usageEventsFromOtlp(request: OtlpTraces, now: number): OtlpConve
         const own = attributesOf(span.attributes);
         const id = `${String(span.traceId ?? '')}:${String(span.spanId ?? '')}`;
         byId.set(id, own);
-        if (typeof span.parentSpanId === 'string' && span.parentSpanId !== '') parentOf.set(id, `${String(span.traceId ?? '')}:${span.parentSpanId}`);
+        if (typeof span.parentSpanId === 'string' && span.parentSpanId !== '')
+          parentOf.set(id, `${String(span.traceId ?? '')}:${span.parentSpanId}`);
         entries.push({ where: `resourceSpans[${r}].scopeSpans[${s}].spans[${i}]`, span, own, resource });
       });
     });
@@ -212,7 +222,8 @@ export function usageEventsFromOtlp(request: OtlpTraces, now: number): OtlpConve
     if (parsed && !parsed.success) {
       result.rejected += 1;
       const issue = parsed.error.issues[0]!;
-      const field = issue.path[0] === 'time' ? 'endTimeUnixNano' : issue.path[0] === 'ledger.request.id' ? 'traceId/spanId' : usagePath(issue.path);
+      const field =
+        issue.path[0] === 'time' ? 'endTimeUnixNano' : issue.path[0] === 'ledger.request.id' ? 'traceId/spanId' : usagePath(issue.path);
       result.problems.push(`${name}: ${field}: ${issue.message}`);
       continue;
     }
@@ -233,7 +244,9 @@ export function otlpExportResponse(conversion: Pick<OtlpConversion, 'rejected' |
   if (conversion.rejected === 0) return {};
   const shown = conversion.problems.slice(0, 5).join('; ');
   const more = conversion.problems.length > 5 ? ` (and ${conversion.problems.length - 5} more)` : '';
-  return { partialSuccess: { rejectedSpans: conversion.rejected, errorMessage: `${conversion.rejected} span(s) rejected: ${shown}${more}` } };
+  return {
+    partialSuccess: { rejectedSpans: conversion.rejected, errorMessage: `${conversion.rejected} span(s) rejected: ${shown}${more}` },
+  };
 }
 
 export interface OtlpIngestResult {

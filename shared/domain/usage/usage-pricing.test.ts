@@ -14,7 +14,10 @@ import {
   type TokenCounts,
 } from './usage-pricing.js';
 
-const price = (model: string, p: Partial<Record<'input' | 'output' | 'cacheRead' | 'cacheCreation' | 'reasoning', string>>): ModelPrice => ({
+const price = (
+  model: string,
+  p: Partial<Record<'input' | 'output' | 'cacheRead' | 'cacheCreation' | 'reasoning', string>>,
+): ModelPrice => ({
   model,
   input: parseDecimal(p.input ?? '0'),
   output: parseDecimal(p.output ?? '0'),
@@ -116,7 +119,11 @@ describe('findModelPrice', () => {
 
 describe('model price input', () => {
   it('reads numbers and decimal strings exactly', () => {
-    const parsed = modelPriceInputSchema.parse({ input_cost_per_token: 2.5e-6, output_cost_per_token: '0.00001', cache_read_input_token_cost: 1.25e-7 });
+    const parsed = modelPriceInputSchema.parse({
+      input_cost_per_token: 2.5e-6,
+      output_cost_per_token: '0.00001',
+      cache_read_input_token_cost: 1.25e-7,
+    });
     expect(formatDecimal(parsed.input_cost_per_token)).toBe('0.0000025');
     expect(formatDecimal(parsed.output_cost_per_token)).toBe('0.00001');
     expect(formatDecimal(parsed.cache_read_input_token_cost!)).toBe('0.000000125');
@@ -152,7 +159,12 @@ describe('price list and updates', () => {
     expect(DEFAULT_MODEL_PRICES.length).toBeGreaterThanOrEqual(5);
     const stored: ModelPrice[] = [];
     const store = { storedModelPrices: async () => stored, putModelPrice: async (p: ModelPrice) => void stored.push(p) };
-    const view = await setModelPrice(store, 'my-model', modelPriceInputSchema.parse({ input_cost_per_token: 1e-6, output_cost_per_token: '0.000002' }), Date.parse('2026-11-20T00:00:00Z'));
+    const view = await setModelPrice(
+      store,
+      'my-model',
+      modelPriceInputSchema.parse({ input_cost_per_token: 1e-6, output_cost_per_token: '0.000002' }),
+      Date.parse('2026-11-20T00:00:00Z'),
+    );
     expect(view).toEqual({
       model: 'my-model',
       input_cost_per_token: '0.000001',

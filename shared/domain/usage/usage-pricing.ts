@@ -73,8 +73,10 @@ const perTokenPrice = z
       return z.NEVER;
     }
     if (price < 0n) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
-    else if (price >= MAX_PRICE_PER_TOKEN) ctx.addIssue({ code: 'custom', message: 'must be below 1 USD per token (prices are per token, not per million tokens)' });
-    else if (decimalPlaces(text) > 12) ctx.addIssue({ code: 'custom', message: 'has more than 12 decimal places; prices are kept exactly to 1e-12 USD' });
+    else if (price >= MAX_PRICE_PER_TOKEN)
+      ctx.addIssue({ code: 'custom', message: 'must be below 1 USD per token (prices are per token, not per million tokens)' });
+    else if (decimalPlaces(text) > 12)
+      ctx.addIssue({ code: 'custom', message: 'has more than 12 decimal places; prices are kept exactly to 1e-12 USD' });
     return price;
   });
 
@@ -83,8 +85,12 @@ export const modelPriceInputSchema = z
   .object({
     input_cost_per_token: perTokenPrice.describe('USD per uncached input token'),
     output_cost_per_token: perTokenPrice.describe('USD per output token (reasoning tokens included unless priced apart)'),
-    cache_read_input_token_cost: perTokenPrice.optional().describe('USD per input token read from the prompt cache; default: the input rate'),
-    cache_creation_input_token_cost: perTokenPrice.optional().describe('USD per input token written to the prompt cache; default: the input rate'),
+    cache_read_input_token_cost: perTokenPrice
+      .optional()
+      .describe('USD per input token read from the prompt cache; default: the input rate'),
+    cache_creation_input_token_cost: perTokenPrice
+      .optional()
+      .describe('USD per input token written to the prompt cache; default: the input rate'),
     output_cost_per_reasoning_token: perTokenPrice.optional().describe('USD per reasoning token; default: the output rate'),
   })
   .strict();
@@ -112,7 +118,9 @@ export const modelPriceViewSchema = z
     cache_read_input_token_cost: decimalString.nullable(),
     cache_creation_input_token_cost: decimalString.nullable(),
     output_cost_per_reasoning_token: decimalString.nullable(),
-    source: z.enum(['default', 'custom']).describe('default: shipped with Compute Ledger as an illustration, edit it; custom: set through the API'),
+    source: z
+      .enum(['default', 'custom'])
+      .describe('default: shipped with Compute Ledger as an illustration, edit it; custom: set through the API'),
     updatedAt: z.string().nullable(),
   })
   .meta({ id: 'ModelPrice' });
@@ -159,15 +167,17 @@ const defaultRows: Array<[model: string, input: string, output: string, cacheRea
 ];
 
 const optional = (s: string | undefined) => (s === undefined ? undefined : parseDecimal(s));
-export const DEFAULT_MODEL_PRICES: readonly ModelPrice[] = defaultRows.map(([model, input, output, cacheRead, cacheCreation, reasoning]) => ({
-  model,
-  input: parseDecimal(input),
-  output: parseDecimal(output),
-  cacheRead: optional(cacheRead),
-  cacheCreation: optional(cacheCreation),
-  reasoning: optional(reasoning),
-  source: 'default',
-}));
+export const DEFAULT_MODEL_PRICES: readonly ModelPrice[] = defaultRows.map(
+  ([model, input, output, cacheRead, cacheCreation, reasoning]) => ({
+    model,
+    input: parseDecimal(input),
+    output: parseDecimal(output),
+    cacheRead: optional(cacheRead),
+    cacheCreation: optional(cacheCreation),
+    reasoning: optional(reasoning),
+    source: 'default',
+  }),
+);
 
 export const PRICE_NOTE =
   'USD per token. Entries with source "default" are illustrative prices shipped with Compute Ledger, not quotes: replace them with PUT /v1/model-prices/{model}.';
@@ -245,7 +255,12 @@ export async function listModelPrices(store: Pick<ModelPriceStore, 'storedModelP
 }
 
 /** Set (or replace) the price of one model; it applies to events ingested from now on. */
-export async function setModelPrice(store: Pick<ModelPriceStore, 'putModelPrice'>, model: string, input: ModelPriceInput, now: number): Promise<ModelPriceView> {
+export async function setModelPrice(
+  store: Pick<ModelPriceStore, 'putModelPrice'>,
+  model: string,
+  input: ModelPriceInput,
+  now: number,
+): Promise<ModelPriceView> {
   const price = modelPriceFromInput(model, input, new Date(now).toISOString());
   await store.putModelPrice(price);
   return modelPriceView(price);

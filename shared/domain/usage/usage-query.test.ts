@@ -20,15 +20,27 @@ function priced(extra: Partial<PricedUsageEvent>): PricedUsageEvent {
   };
 }
 
-const window = (query: Record<string, string>) => resolveUsageWindow(usageQuerySchema.parse({ from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', ...query }), t0);
+const window = (query: Record<string, string>) =>
+  resolveUsageWindow(usageQuerySchema.parse({ from: '2026-11-20T10:00:00Z', to: '2026-11-20T11:00:00Z', ...query }), t0);
 
 describe('summarizeUsage', () => {
   const events = [
     priced({ workflow: 'support', team: 'cx', durationMs: 100 }),
     priced({ workflow: 'support', team: 'cx', time: t0 + 61_000, retries: 2, durationMs: 300 }),
     priced({ workflow: 'support', team: 'cx', time: t0 + 125_000, error: true, durationMs: 200 }),
-    priced({ workflow: 'research', model: 'llama-3.1-8b', cost: null, pricedAs: null, tokens: { input: 500, output: 50, cacheRead: 0, cacheCreation: 0, reasoning: 0 } }),
-    priced({ model: 'o4-mini', cost: parseDecimal('0.01558'), tokens: { input: 800, output: 3000, cacheRead: 200, cacheCreation: 0, reasoning: 2500 }, time: t0 + 3_599_999 }),
+    priced({
+      workflow: 'research',
+      model: 'llama-3.1-8b',
+      cost: null,
+      pricedAs: null,
+      tokens: { input: 500, output: 50, cacheRead: 0, cacheCreation: 0, reasoning: 0 },
+    }),
+    priced({
+      model: 'o4-mini',
+      cost: parseDecimal('0.01558'),
+      tokens: { input: 800, output: 3000, cacheRead: 200, cacheCreation: 0, reasoning: 2500 },
+      time: t0 + 3_599_999,
+    }),
     priced({ time: t0 + 3_600_000 }), // the minute starting at `to` is outside the window
   ];
   const rollups = foldUsage(events);
@@ -50,7 +62,14 @@ describe('summarizeUsage', () => {
     });
     expect(gpt.latencyMs.samples).toBe(3);
     expect(Math.abs(gpt.latencyMs.p50! - 200) / 200).toBeLessThanOrEqual(0.01);
-    expect(report.groups[2]).toMatchObject({ key: 'llama-3.1-8b', requests: 1, cost: '0', costPer1kRequests: null, costPerMillionTokens: null, unpricedRequests: 1 });
+    expect(report.groups[2]).toMatchObject({
+      key: 'llama-3.1-8b',
+      requests: 1,
+      cost: '0',
+      costPer1kRequests: null,
+      costPerMillionTokens: null,
+      unpricedRequests: 1,
+    });
     expect(report.groups[2]!.latencyMs).toEqual({ p50: null, p95: null, p99: null, samples: 0, relativeError: 0.01 });
     expect(report.total).toMatchObject({
       requests: 5,
@@ -81,8 +100,12 @@ describe('summarizeUsage', () => {
   });
 
   it('refuses inverted and oversized windows', () => {
-    expect(() => resolveUsageWindow(usageQuerySchema.parse({ from: '2026-11-20T11:00:00Z', to: '2026-11-20T10:00:00Z' }), t0)).toThrow('from: must be before to');
-    expect(() => resolveUsageWindow(usageQuerySchema.parse({ from: '2026-09-01T00:00:00Z', to: '2026-11-20T10:00:00Z' }), t0)).toThrow('at most 31 days');
+    expect(() => resolveUsageWindow(usageQuerySchema.parse({ from: '2026-11-20T11:00:00Z', to: '2026-11-20T10:00:00Z' }), t0)).toThrow(
+      'from: must be before to',
+    );
+    expect(() => resolveUsageWindow(usageQuerySchema.parse({ from: '2026-09-01T00:00:00Z', to: '2026-11-20T10:00:00Z' }), t0)).toThrow(
+      'at most 31 days',
+    );
     expect(usageQuerySchema.safeParse({ groupBy: 'provider' }).success).toBe(false);
   });
 });

@@ -33,7 +33,8 @@ export function resolveUsageWindow(query: UsageQuery, now: number): UsageWindow 
   const to = query.to ? Date.parse(query.to) : now;
   const from = query.from ? Date.parse(query.from) : to - DAY_MS;
   if (from >= to) throw badRequest('from: must be before to', { path: 'from' });
-  if (to - from > MAX_USAGE_RANGE_DAYS * DAY_MS) throw badRequest(`from: the window may span at most ${MAX_USAGE_RANGE_DAYS} days`, { path: 'from' });
+  if (to - from > MAX_USAGE_RANGE_DAYS * DAY_MS)
+    throw badRequest(`from: the window may span at most ${MAX_USAGE_RANGE_DAYS} days`, { path: 'from' });
   const filters: UsageWindow['filters'] = {};
   for (const dim of usageDimensions) if (query[dim] !== undefined) filters[dim] = query[dim];
   return { from, to, groupBy: query.groupBy, filters };
@@ -75,7 +76,11 @@ export const usageReportSchema = z
     to: z.string(),
     groupBy: z.enum(usageDimensions),
     currency: z.literal('USD'),
-    groups: z.array(usageMetricsSchema.extend({ key: z.string().nullable().describe('value of the groupBy dimension; null when the events did not set it') })),
+    groups: z.array(
+      usageMetricsSchema.extend({
+        key: z.string().nullable().describe('value of the groupBy dimension; null when the events did not set it'),
+      }),
+    ),
     total: usageMetricsSchema,
   })
   .meta({ id: 'UsageReport' });
@@ -100,7 +105,8 @@ export function usageMetrics(t: UsageTotals): UsageMetrics {
     },
     cost: formatDecimal(t.cost),
     costPer1kRequests: pricedRequests > 0 ? formatDecimal(roundDecimal(divideDecimalByInteger(t.cost * 1000n, pricedRequests), 6)) : null,
-    costPerMillionTokens: pricedTokens > 0 ? formatDecimal(roundDecimal(divideDecimalByInteger(t.cost * 1_000_000n, pricedTokens), 6)) : null,
+    costPerMillionTokens:
+      pricedTokens > 0 ? formatDecimal(roundDecimal(divideDecimalByInteger(t.cost * 1_000_000n, pricedTokens), 6)) : null,
     retryRate: ratio(t.retriedRequests, t.requests),
     retriesPerRequest: ratio(t.retries, t.requests),
     errorRate: ratio(t.errors, t.requests),
@@ -136,7 +142,8 @@ export function summarizeUsage(rollups: Iterable<UsageMinute>, window: UsageWind
     mergeTotalsInto(total, rollup.totals);
   }
   const ordered = [...groups.entries()].sort(
-    ([ka, a], [kb, b]) => (a.cost === b.cost ? 0 : a.cost > b.cost ? -1 : 1) || b.requests - a.requests || String(ka).localeCompare(String(kb)),
+    ([ka, a], [kb, b]) =>
+      (a.cost === b.cost ? 0 : a.cost > b.cost ? -1 : 1) || b.requests - a.requests || String(ka).localeCompare(String(kb)),
   );
   return {
     from: new Date(window.from).toISOString(),

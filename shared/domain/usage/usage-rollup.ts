@@ -129,7 +129,11 @@ export function foldUsage(events: readonly PricedUsageEvent[]): UsageMinute[] {
     const key = `${minute}\u0000${event.workflow ?? ''}\u0001${event.agent ?? ''}\u0001${event.model}\u0001${event.team ?? ''}`;
     let rollup = groups.get(key);
     if (!rollup) {
-      rollup = { minute, dims: { workflow: event.workflow, agent: event.agent, model: event.model, team: event.team }, totals: emptyTotals() };
+      rollup = {
+        minute,
+        dims: { workflow: event.workflow, agent: event.agent, model: event.model, team: event.team },
+        totals: emptyTotals(),
+      };
       groups.set(key, rollup);
     }
     addEvent(rollup.totals, event);

@@ -36,7 +36,10 @@ describe('latency sketch (DDSketch-style, α = 1%)', () => {
     const values = lognormal(20_000, 42);
     const sketch = emptySketch();
     for (const v of values) addToSketch(sketch, v);
-    const exact = exactQuantile([...values].sort((a, b) => a - b), q);
+    const exact = exactQuantile(
+      [...values].sort((a, b) => a - b),
+      q,
+    );
     const estimate = sketchQuantile(sketch, q)!;
     expect(Math.abs(estimate - exact) / exact).toBeLessThanOrEqual(RELATIVE_ACCURACY + 1e-12);
   });

@@ -7,7 +7,12 @@ const poolOutcome = z.union([
   z.object({ pool: z.string(), status: z.literal('ok'), hostHours: z.number().optional() }),
   z.object({ pool: z.string(), status: z.literal('failed'), error: z.string(), cause: z.unknown().optional() }),
 ]);
-const stepOutcome = z.looseObject({ step: z.string(), status: z.enum(['ok', 'failed']), error: z.string().optional(), cause: z.unknown().optional() });
+const stepOutcome = z.looseObject({
+  step: z.string(),
+  status: z.enum(['ok', 'failed']),
+  error: z.string().optional(),
+  cause: z.unknown().optional(),
+});
 
 /** What the state machine hands its last task: the execution's facts and its whole state. */
 export const recordAnalysisInputSchema = z.object({
@@ -45,7 +50,9 @@ export async function recordAnalysis(
 ): Promise<{ status: AnalysisRun['status']; failedScopes: { scope: string; error: string }[] }> {
   const { state } = input;
   const pools: AnalysisRun['pools'] = (state.pools ?? []).map((p) =>
-    p.status === 'ok' ? { pool: p.pool, status: 'ok', hostHours: p.hostHours } : { pool: p.pool, status: 'failed', error: describeFailure(p.error, p.cause) },
+    p.status === 'ok'
+      ? { pool: p.pool, status: 'ok', hostHours: p.hostHours }
+      : { pool: p.pool, status: 'failed', error: describeFailure(p.error, p.cause) },
   );
   const steps: AnalysisRun['steps'] = (state.assessments ?? []).map((s) => ({
     step: s.step,
@@ -53,8 +60,14 @@ export async function recordAnalysis(
     ...(s.status === 'failed' ? { error: describeFailure(s.error ?? 'Error', s.cause) } : {}),
   }));
   if (state.digest) steps.push({ step: 'BuildDigest', status: 'ok' });
-  if (state.digestFailure) steps.push({ step: 'BuildDigest', status: 'failed', error: describeFailure(state.digestFailure.Error, state.digestFailure.Cause) });
-  if (state.failure) steps.push({ step: state.plan ? 'SummarizeEconomics' : 'PlanAnalysis', status: 'failed', error: describeFailure(state.failure.Error, state.failure.Cause) });
+  if (state.digestFailure)
+    steps.push({ step: 'BuildDigest', status: 'failed', error: describeFailure(state.digestFailure.Error, state.digestFailure.Cause) });
+  if (state.failure)
+    steps.push({
+      step: state.plan ? 'SummarizeEconomics' : 'PlanAnalysis',
+      status: 'failed',
+      error: describeFailure(state.failure.Error, state.failure.Cause),
+    });
   const failedScopes = [
     ...pools.filter((p) => p.status === 'failed').map((p) => ({ scope: `pool ${p.pool}`, error: p.error ?? '' })),
     ...steps.filter((s) => s.status === 'failed').map((s) => ({ scope: s.step, error: s.error ?? '' })),

@@ -17,7 +17,6 @@ import type { AlertClaims, AnomalyRecords, CostRecords, UsageMinutes } from '../
 import type { LedgerConfig } from '../../config.js';
 import type { EventPublisher } from '../../adapters/events.js';
 
-
 export interface AnomalyDetectionDependencies {
   config: Pick<LedgerConfig, 'LEDGER_TEAM_TAG' | 'LEDGER_ANOMALY_MIN_SCORE' | 'LEDGER_ANOMALY_MIN_DOLLARS' | 'LEDGER_ANOMALY_MIN_PERCENT'>;
   costs: CostRecords;
@@ -62,7 +61,11 @@ export async function detectAnomalies(deps: AnomalyDetectionDependencies, input:
 }
 
 /** Alerts each anomaly not marked `expected` once. */
-async function publishNewAnomalies(deps: Pick<AnomalyDetectionDependencies, 'alerts' | 'events'>, anomalies: readonly AnomalyView[], nowMs: number): Promise<void> {
+async function publishNewAnomalies(
+  deps: Pick<AnomalyDetectionDependencies, 'alerts' | 'events'>,
+  anomalies: readonly AnomalyView[],
+  nowMs: number,
+): Promise<void> {
   const at = new Date(nowMs).toISOString();
   const alerts = anomalies
     .filter((anomaly) => anomaly.feedback !== 'expected')
@@ -78,7 +81,12 @@ export async function listAnomalies(deps: { anomalies: Pick<AnomalyRecords, 'lis
   const stored = await deps.anomalies.listAnomalies(query);
   return stored
     .map(({ anomaly, firstDetectedAt, detectedAt }) => ({ ...anomaly, firstDetectedAt, detectedAt }))
-    .sort((a, b) => b.date.localeCompare(a.date) || compareDecimal(parseDecimal(b.delta), parseDecimal(a.delta)) || a.anomalyId.localeCompare(b.anomalyId));
+    .sort(
+      (a, b) =>
+        b.date.localeCompare(a.date) ||
+        compareDecimal(parseDecimal(b.delta), parseDecimal(a.delta)) ||
+        a.anomalyId.localeCompare(b.anomalyId),
+    );
 }
 
 /**
@@ -91,7 +99,12 @@ export async function recordAnomalyFeedback(
   input: AnomalyFeedbackInput,
   context: { by: string | null; nowMs: number },
 ): Promise<{ anomaly: AnomalyView; feedback: AnomalyFeedback }> {
-  const stored = await deps.anomalies.setFeedback(anomalyId, { verdict: input.verdict, note: input.note ?? null, at: new Date(context.nowMs).toISOString(), by: context.by });
+  const stored = await deps.anomalies.setFeedback(anomalyId, {
+    verdict: input.verdict,
+    note: input.note ?? null,
+    at: new Date(context.nowMs).toISOString(),
+    by: context.by,
+  });
   if (!stored?.feedback) throw notFound(`id: no anomaly ${anomalyId}`);
   return { anomaly: stored.anomaly, feedback: stored.feedback };
 }

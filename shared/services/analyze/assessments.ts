@@ -5,7 +5,11 @@ import { evaluateBudgets } from '../budgets/budgets.js';
 import { raiseSignals } from './signals.js';
 
 /** What each assessment task gets from the state machine: the analyzed day and the run's clock. */
-export const assessmentInputSchema = z.object({ mode: z.enum(['hourly', 'daily']), date: z.iso.date(), at: z.iso.datetime({ offset: true }) });
+export const assessmentInputSchema = z.object({
+  mode: z.enum(['hourly', 'daily']),
+  date: z.iso.date(),
+  at: z.iso.datetime({ offset: true }),
+});
 export type AssessmentInput = z.output<typeof assessmentInputSchema>;
 
 /** A small result (the state's payload limit is 256 KB): counts, the top item, nothing per row. */
@@ -24,7 +28,18 @@ export async function assessSignals(deps: LedgerDependencies, input: AssessmentI
   const { date, pools, gpus, workloads } = await deps.economics.latestObservations(input.date);
   if (date === null) return { step: 'RaiseSignals', status: 'ok', count: 0, detail: { observations: null } };
   const signals = await raiseSignals(deps, { pools, gpus, workloads, nowMs: Date.parse(input.at) });
-  return { step: 'RaiseSignals', status: 'ok', count: signals.length, detail: { observations: date, pools: pools.length, gpus: gpus.length, workloads: workloads.length, topImpact: signals[0]?.monthlyImpact ?? null } };
+  return {
+    step: 'RaiseSignals',
+    status: 'ok',
+    count: signals.length,
+    detail: {
+      observations: date,
+      pools: pools.length,
+      gpus: gpus.length,
+      workloads: workloads.length,
+      topImpact: signals[0]?.monthlyImpact ?? null,
+    },
+  };
 }
 
 export async function assessBudgets(deps: LedgerDependencies, input: AssessmentInput): Promise<AssessmentOutcome> {
@@ -35,5 +50,10 @@ export async function assessBudgets(deps: LedgerDependencies, input: AssessmentI
 
 export async function assessAnomalies(deps: LedgerDependencies, input: AssessmentInput): Promise<AssessmentOutcome> {
   const anomalies = await detectAnomalies(deps, { date: input.date, nowMs: Date.parse(input.at) });
-  return { step: 'DetectAnomalies', status: 'ok', count: anomalies.length, detail: { spend: anomalies.filter((a) => a.kind === 'spend').length, drift: anomalies.filter((a) => a.kind === 'drift').length } };
+  return {
+    step: 'DetectAnomalies',
+    status: 'ok',
+    count: anomalies.length,
+    detail: { spend: anomalies.filter((a) => a.kind === 'spend').length, drift: anomalies.filter((a) => a.kind === 'drift').length },
+  };
 }

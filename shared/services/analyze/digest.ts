@@ -9,7 +9,16 @@ import { describeFailure } from './analysis-runs.js';
 import { budgetStatuses } from '../budgets/budgets.js';
 import { OBSERVATION_DAYS } from './economics.js';
 import { raiseOnce } from '../notify/raise-once.js';
-import type { AlertClaims, AnomalyRecords, BudgetList, CostRecords, DigestWriter, EconomicsRecords, SignalRecords, UsageMinutes } from '../stores.js';
+import type {
+  AlertClaims,
+  AnomalyRecords,
+  BudgetList,
+  CostRecords,
+  DigestWriter,
+  EconomicsRecords,
+  SignalRecords,
+  UsageMinutes,
+} from '../stores.js';
 import type { LedgerConfig } from '../../config.js';
 import type { EventPublisher } from '../../adapters/events.js';
 
@@ -19,8 +28,12 @@ export const digestInputSchema = z.object({
   date: z.iso.date(),
   at: z.iso.datetime({ offset: true }),
   /** The Map's per-pool outcomes and the assessments' outcomes, for the failed scopes. */
-  pools: z.array(z.union([failedOutcome.extend({ pool: z.string() }), z.looseObject({ pool: z.string(), status: z.literal('ok') })])).default([]),
-  assessments: z.array(z.union([failedOutcome.extend({ step: z.string() }), z.looseObject({ step: z.string(), status: z.literal('ok') })])).default([]),
+  pools: z
+    .array(z.union([failedOutcome.extend({ pool: z.string() }), z.looseObject({ pool: z.string(), status: z.literal('ok') })]))
+    .default([]),
+  assessments: z
+    .array(z.union([failedOutcome.extend({ step: z.string() }), z.looseObject({ step: z.string(), status: z.literal('ok') })]))
+    .default([]),
 });
 export type DigestInput = z.output<typeof digestInputSchema>;
 
@@ -47,7 +60,10 @@ interface DigestDependencies {
  * dollar impact, budget status, the day's anomalies and a 30-day chart; stored under its date and announced once
  * with `digest.ready` (the notifier renders and sends it).
  */
-export async function buildDigest(deps: DigestDependencies, input: DigestInput): Promise<{ date: string; totalSpend: string; announced: boolean }> {
+export async function buildDigest(
+  deps: DigestDependencies,
+  input: DigestInput,
+): Promise<{ date: string; totalSpend: string; announced: boolean }> {
   const nowMs = Date.parse(input.at);
   const day = Date.parse(`${input.date}T00:00:00Z`);
   const [current, previous] = await Promise.all([spendByProvider(deps, day, day + DAY_MS), spendByProvider(deps, day - DAY_MS, day)]);
@@ -63,7 +79,13 @@ export async function buildDigest(deps: DigestDependencies, input: DigestInput):
   const totalBefore = sumDecimals(previous.values());
 
   const rows = await deps.economics.rows({ period: 'day', from: day, to: day + DAY_MS });
-  const fleetDays = await deps.economics.rows({ period: 'day', from: day - (OBSERVATION_DAYS - 1) * DAY_MS, to: day + DAY_MS, scopeKind: 'fleet', scope: '*' });
+  const fleetDays = await deps.economics.rows({
+    period: 'day',
+    from: day - (OBSERVATION_DAYS - 1) * DAY_MS,
+    to: day + DAY_MS,
+    scopeKind: 'fleet',
+    scope: '*',
+  });
   const signals = (await deps.signals.list({ status: 'open', limit: 10 })).map((s) => signalViewSchema.parse(s));
   const budgets: BudgetStatusView[] = await budgetStatuses(deps, nowMs);
   // The store sets each anomaly's feedback from the verdict people gave.
@@ -92,7 +114,14 @@ export async function buildDigest(deps: DigestDependencies, input: DigestInput):
   await deps.digests.putDigest(model);
 
   const alertKey = `digest:${input.date}`;
-  const event = digestReady.create({ alertKey, date: input.date, totalSpend: model.totals.current, currency: 'USD', text: renderDigestText(model), at: model.generatedAt });
+  const event = digestReady.create({
+    alertKey,
+    date: input.date,
+    totalSpend: model.totals.current,
+    currency: 'USD',
+    text: renderDigestText(model),
+    at: model.generatedAt,
+  });
   const announced = (await raiseOnce(deps, [{ alertKey, event }], nowMs)) > 0;
   return { date: input.date, totalSpend: model.totals.current, announced };
 }

@@ -5,7 +5,8 @@ import { analysisInputSchema, planAnalysis } from './economics.js';
 const measurements = {
   poolsOfDay: async (day: string) => ({ '2026-11-22': ['night-batch'], '2026-11-23': ['inference', 'training'] })[day] ?? [],
 };
-const plan = (input: Record<string, unknown>) => planAnalysis({ measurements } as never, analysisInputSchema.parse(input), Date.parse('2026-11-23T13:07:00Z'));
+const plan = (input: Record<string, unknown>) =>
+  planAnalysis({ measurements } as never, analysisInputSchema.parse(input), Date.parse('2026-11-23T13:07:00Z'));
 
 describe('planAnalysis', () => {
   it('hourly: the last three complete hours, the day of the last one, every pool that reported', async () => {

@@ -44,7 +44,11 @@ export type AnalysisPlan = z.infer<typeof analysisPlanSchema>;
  * What to analyze: the hours to roll up and the pools that reported in them. Hourly runs roll up the last
  * ROLLUP_HOURS complete hours; daily runs the whole analyzed day (up to `at` when that day is today).
  */
-export async function planAnalysis(deps: { measurements: Pick<MeasurementReader, 'poolsOfDay'> }, input: z.output<typeof analysisInputSchema>, nowMs: number): Promise<AnalysisPlan> {
+export async function planAnalysis(
+  deps: { measurements: Pick<MeasurementReader, 'poolsOfDay'> },
+  input: z.output<typeof analysisInputSchema>,
+  nowMs: number,
+): Promise<AnalysisPlan> {
   const at = input.at ? Date.parse(input.at) : nowMs;
   let from: number;
   let to: number;
@@ -75,12 +79,18 @@ export interface PoolRollupResult {
 }
 
 /** One Map iteration: the pool's hosts' minutes in the window folded into host-hours and stored. */
-export async function rollupPool(deps: { measurements: MeasurementReader; economics: Pick<EconomicsRecords, 'putHostHours'> }, scope: PoolScope): Promise<PoolRollupResult> {
+export async function rollupPool(
+  deps: { measurements: MeasurementReader; economics: Pick<EconomicsRecords, 'putHostHours'> },
+  scope: PoolScope,
+): Promise<PoolRollupResult> {
   const from = Date.parse(scope.from);
   const to = Date.parse(scope.to);
   const hosts = new Set<string>();
-  for (const day of new Set([dayOf(from), dayOf(to - 1)])) for (const host of await deps.measurements.hostsOfPool(day, scope.pool)) hosts.add(host);
-  const perHost = await mapWithConcurrency([...hosts], 8, async (hostId) => hostHoursFromMinutes(await deps.measurements.hostMinutes({ from, to, hostId })));
+  for (const day of new Set([dayOf(from), dayOf(to - 1)]))
+    for (const host of await deps.measurements.hostsOfPool(day, scope.pool)) hosts.add(host);
+  const perHost = await mapWithConcurrency([...hosts], 8, async (hostId) =>
+    hostHoursFromMinutes(await deps.measurements.hostMinutes({ from, to, hostId })),
+  );
   const hostHours = perHost.flat();
   await deps.economics.putHostHours(hostHours);
   return { pool: scope.pool, status: 'ok', hosts: hosts.size, hostHours: hostHours.length };
@@ -103,7 +113,12 @@ export interface EconomicsSummary {
  * month. Streams host-hours and costs into the fold, and usage a day at a time; nothing but aggregates is held.
  */
 export async function summarizeEconomics(
-  deps: { economics: Pick<EconomicsRecords, 'hostHours' | 'putRows' | 'putObservations'>; costs: CostRecords; usage: UsageMinutes; config: Pick<LedgerConfig, 'LEDGER_TEAM_TAG'> },
+  deps: {
+    economics: Pick<EconomicsRecords, 'hostHours' | 'putRows' | 'putObservations'>;
+    costs: CostRecords;
+    usage: UsageMinutes;
+    config: Pick<LedgerConfig, 'LEDGER_TEAM_TAG'>;
+  },
   input: z.output<typeof summarizeInputSchema>,
 ): Promise<EconomicsSummary> {
   const dayStart = Date.parse(`${input.date}T00:00:00Z`);
@@ -113,12 +128,14 @@ export async function summarizeEconomics(
   for await (const h of deps.economics.hostHours({ from, to })) fold.addHostHour(h);
   for await (const r of deps.costs.records({ from: new Date(from).toISOString(), to: new Date(to).toISOString() })) fold.addCost(r);
   // The usage store answers a list: one day at a time, so a 30-day window of minute rollups is never held at once.
-  for (let day = from; day < to; day += DAY_MS) for (const m of await deps.usage.usageMinutes({ from: day, to: day + DAY_MS })) fold.addUsage(m);
+  for (let day = from; day < to; day += DAY_MS)
+    for (const m of await deps.usage.usageMinutes({ from: day, to: day + DAY_MS })) fold.addUsage(m);
   const result = fold.result();
   // Fleet rows of every day (the digest chart); all rows of the days providers may still restate.
   const restatedFrom = to - RESTATED_DAYS * DAY_MS;
   const rows = result.rows.filter((r) => r.scopeKind === 'fleet' || Date.parse(r.start) >= restatedFrom);
   await deps.economics.putRows(rows);
-  if (input.mode === 'daily') await deps.economics.putObservations(input.date, { pools: result.pools, gpus: result.gpus, workloads: result.workloads });
+  if (input.mode === 'daily')
+    await deps.economics.putObservations(input.date, { pools: result.pools, gpus: result.gpus, workloads: result.workloads });
   return { date: input.date, rows: rows.length, pools: result.pools.length, gpus: result.gpus.length, allocation: result.allocation };
 }

@@ -38,11 +38,18 @@ export async function raiseSignals(
   const [latestPrices, priceHistory, capacity] = await Promise.all([
     Promise.all(models.map((gpuModel) => deps.prices.latest({ gpuModel }))).then((lists) => lists.flat()),
     models.length
-      ? deps.prices.history(models, { from: input.nowMs - (settings.renegotiateTrailingDays + PRICE_LOOKBACK_DAYS) * DAY_MS, to: input.nowMs + 1 }, {})
+      ? deps.prices.history(
+          models,
+          { from: input.nowMs - (settings.renegotiateTrailingDays + PRICE_LOOKBACK_DAYS) * DAY_MS, to: input.nowMs + 1 },
+          {},
+        )
       : Promise.resolve([]),
     deps.capacity.latest({}),
   ]);
-  const raised = computeSignals({ pools: input.pools, gpus: input.gpus, workloads: input.workloads ?? [], latestPrices, priceHistory, capacity, nowMs: input.nowMs }, settings);
+  const raised = computeSignals(
+    { pools: input.pools, gpus: input.gpus, workloads: input.workloads ?? [], latestPrices, priceHistory, capacity, nowMs: input.nowMs },
+    settings,
+  );
 
   const views: SignalView[] = [];
   for (const signal of raised) views.push(await deps.signals.upsert(signal, input.nowMs));

@@ -72,7 +72,12 @@ export async function getBudget(store: Pick<BudgetCrudStore, 'getBudget'>, id: s
 }
 
 /** Replaces the budget's settings; its id and createdAt stay. Breaches already raised in the period are not raised again. */
-export async function replaceBudget(store: Pick<BudgetCrudStore, 'getBudget' | 'replaceBudget'>, id: string, input: BudgetInput, nowMs: number): Promise<Budget> {
+export async function replaceBudget(
+  store: Pick<BudgetCrudStore, 'getBudget' | 'replaceBudget'>,
+  id: string,
+  input: BudgetInput,
+  nowMs: number,
+): Promise<Budget> {
   const current = await getBudget(store, id);
   const budget = budgetFromInput(id, input, current.createdAt, new Date(nowMs).toISOString());
   if (!(await store.replaceBudget(budget))) throw notFound(`id: no budget '${id}'`);
@@ -128,7 +133,8 @@ async function readDailySpend(deps: BudgetSpendDependencies, needs: readonly Spe
     const budgets = costDays.get(day)!;
     for await (const record of deps.costs.records({ from: day, to: addDays(day, 1) })) {
       for (const budget of budgets) {
-        if (record.BillingCurrency === budget.currency && costRecordMatches(budget.scope, record, teamTag)) spend.add(budget.id, day, parseDecimal(record.EffectiveCost));
+        if (record.BillingCurrency === budget.currency && costRecordMatches(budget.scope, record, teamTag))
+          spend.add(budget.id, day, parseDecimal(record.EffectiveCost));
       }
     }
   });
@@ -214,7 +220,9 @@ export async function evaluateBudgets(deps: BudgetEvaluationDependencies, nowMs:
  */
 export async function budgetStatuses(deps: BudgetSpendDependencies & { budgets: BudgetList }, nowMs: number): Promise<BudgetStatusView[]> {
   const { planned, spend } = await planAndRead(deps, nowMs, false);
-  return planned.map(({ budget, checks }) => budgetStatusView(budget, computeBudgetStatus(budget, checks.current.span, spend.of(budget.id), nowMs)));
+  return planned.map(({ budget, checks }) =>
+    budgetStatusView(budget, computeBudgetStatus(budget, checks.current.span, spend.of(budget.id), nowMs)),
+  );
 }
 
 type PlannedBudget = { budget: Budget; checks: NonNullable<ReturnType<typeof periodChecks>> };

@@ -3,7 +3,12 @@ import type { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { fetchCapacityReservationPages, fetchSpotPlacementScorePages } from '../../adapters/aws/ec2.js';
 import { fetchServiceQuotaPages } from '../../adapters/aws/service-quotas.js';
 import type { RetryOptions } from '../../adapters/provider-retry.js';
-import { type CapacityObservation, capacityReservationObservations, gpuQuotaObservations, spotPlacementScoreObservations } from '../../domain/market/capacity.js';
+import {
+  type CapacityObservation,
+  capacityReservationObservations,
+  gpuQuotaObservations,
+  spotPlacementScoreObservations,
+} from '../../domain/market/capacity.js';
 import type { CollectorOutcome, RunProgress } from '../../domain/providers/collector-runs.js';
 import { gpuMachineType } from '../../domain/providers/gpu-catalog.js';
 import { awsGpuInstanceTypes } from './aws-prices.js';
@@ -69,10 +74,17 @@ export async function collectAwsCapacity(c: AwsCapacityCollection): Promise<Coll
       : [...byModel].map(([model, instanceTypes]) => ({
           name: `${model} spot placement scores`,
           run: async () => {
-            const input = { InstanceTypes: instanceTypes as never[], TargetCapacity: 1, SingleAvailabilityZone: true, RegionNames: c.regions };
+            const input = {
+              InstanceTypes: instanceTypes as never[],
+              TargetCapacity: 1,
+              SingleAvailabilityZone: true,
+              RegionNames: c.regions,
+            };
             const found: CapacityObservation[] = [];
             for await (const page of countedPages(fetchSpotPlacementScorePages(c.ec2(c.regions[0]!), input, c.retry), c.progress)) {
-              found.push(...spotPlacementScoreObservations(page.SpotPlacementScores ?? [], { instanceTypes, targetCapacity: 1, observedAt }));
+              found.push(
+                ...spotPlacementScoreObservations(page.SpotPlacementScores ?? [], { instanceTypes, targetCapacity: 1, observedAt }),
+              );
             }
             await put(found);
           },

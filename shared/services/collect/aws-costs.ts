@@ -1,5 +1,11 @@
 import type { CostExplorerClient, Expression, GroupDefinition } from '@aws-sdk/client-cost-explorer';
-import { type AwsCostQuery, type AwsResourceCostQuery, awsCostMetrics, fetchAwsCostPages, fetchAwsResourceCostPages } from '../../adapters/aws/cost-explorer.js';
+import {
+  type AwsCostQuery,
+  type AwsResourceCostQuery,
+  awsCostMetrics,
+  fetchAwsCostPages,
+  fetchAwsResourceCostPages,
+} from '../../adapters/aws/cost-explorer.js';
 import type { RetryOptions } from '../../adapters/provider-retry.js';
 import type { CollectorOutcome, RunProgress } from '../../domain/providers/collector-runs.js';
 import { type AwsCostAndUsagePage, awsChargeCategory, awsPricingCategory, normalizeAwsCostPages } from '../../domain/costs/focus-aws.js';
@@ -86,9 +92,19 @@ export async function collectAwsCosts(c: AwsCostCollection): Promise<CollectorOu
           name: `${window.start}..${window.end} ${describe(slice)}`,
           run: async () => {
             for (const query of sliceQueries(slice, window)) {
-              const pages = countedPages(query.resources ? fetchAwsResourceCostPages(c.client, query.input, c.retry) : fetchAwsCostPages(c.client, query.input, c.retry), c.progress);
-              const context = { billingAccountId: c.settings.billingAccountId, billingAccountName: c.settings.billingAccountName, ...(query.serviceName ? { serviceName: query.serviceName } : {}) };
-              for await (const { record } of normalizeAwsCostPages(pages, context)) await writer.add(keyedFocusRecord('aws', withSlice(record, slice, accountNames)));
+              const pages = countedPages(
+                query.resources
+                  ? fetchAwsResourceCostPages(c.client, query.input, c.retry)
+                  : fetchAwsCostPages(c.client, query.input, c.retry),
+                c.progress,
+              );
+              const context = {
+                billingAccountId: c.settings.billingAccountId,
+                billingAccountName: c.settings.billingAccountName,
+                ...(query.serviceName ? { serviceName: query.serviceName } : {}),
+              };
+              for await (const { record } of normalizeAwsCostPages(pages, context))
+                await writer.add(keyedFocusRecord('aws', withSlice(record, slice, accountNames)));
             }
             await writer.flush();
           },
@@ -114,7 +130,9 @@ function describe(slice: Slice): string {
 
 function condition(v: SliceValue): Expression {
   if (v.split.type === 'DIMENSION') return { Dimensions: { Key: v.split.key, Values: [v.value] } };
-  return v.value === '' ? { Tags: { Key: v.split.key, MatchOptions: ['ABSENT'] } } : { Tags: { Key: v.split.key, Values: [v.value], MatchOptions: ['EQUALS'] } };
+  return v.value === ''
+    ? { Tags: { Key: v.split.key, MatchOptions: ['ABSENT'] } }
+    : { Tags: { Key: v.split.key, Values: [v.value], MatchOptions: ['EQUALS'] } };
 }
 
 /** Cost Explorer wants `And` with two or more expressions, a lone expression otherwise. */
@@ -126,7 +144,12 @@ function allOf(expressions: Expression[]): Expression | undefined {
 const groupOf = (split: Split): GroupDefinition => ({ Type: split.type, Key: split.key });
 
 /** Finds the slices with costs in the window, two split dimensions per request. */
-async function discoverSlices(c: AwsCostCollection, window: { start: string; end: string }, splits: Split[], accountNames: Map<string, string>): Promise<Slice[]> {
+async function discoverSlices(
+  c: AwsCostCollection,
+  window: { start: string; end: string },
+  splits: Split[],
+  accountNames: Map<string, string>,
+): Promise<Slice[]> {
   let slices: Slice[] = [{ values: [] }];
   for (let i = 0; i < splits.length; i += 2) {
     const level = splits.slice(i, i + 2);
@@ -146,7 +169,9 @@ async function discoverSlices(c: AwsCostCollection, window: { start: string; end
           const id = keys.join('\u0000');
           if (seen.has(id)) continue;
           seen.add(id);
-          found.push({ values: [...slice.values, ...level.map((split, j) => ({ split, value: split.type === 'TAG' ? tagValue(keys[j]!) : keys[j]! }))] });
+          found.push({
+            values: [...slice.values, ...level.map((split, j) => ({ split, value: split.type === 'TAG' ? tagValue(keys[j]!) : keys[j]! }))],
+          });
         }
         for (const attribute of page.DimensionValueAttributes ?? []) {
           const name = attribute.Attributes?.description;
@@ -180,7 +205,9 @@ function groupKeys(page: AwsCostAndUsagePage, width: number): string[][] {
   return out;
 }
 
-type SliceQuery = { resources: false; serviceName?: undefined; input: AwsCostQuery } | { resources: true; serviceName: string; input: AwsResourceCostQuery };
+type SliceQuery =
+  | { resources: false; serviceName?: undefined; input: AwsCostQuery }
+  | { resources: true; serviceName: string; input: AwsResourceCostQuery };
 
 function sliceQueries(slice: Slice, window: { start: string; end: string; perResource: boolean }): SliceQuery[] {
   const conditions = slice.values.map(condition);
@@ -191,15 +218,27 @@ function sliceQueries(slice: Slice, window: { start: string; end: string; perRes
     GroupBy: groupBy,
     ...(filter ? { Filter: filter } : {}),
   });
-  const byServiceAndUsage: GroupDefinition[] = [{ Type: 'DIMENSION', Key: 'SERVICE' }, { Type: 'DIMENSION', Key: 'USAGE_TYPE' }];
+  const byServiceAndUsage: GroupDefinition[] = [
+    { Type: 'DIMENSION', Key: 'SERVICE' },
+    { Type: 'DIMENSION', Key: 'USAGE_TYPE' },
+  ];
   if (!window.perResource) return [{ resources: false, input: daily(byServiceAndUsage, allOf(conditions)) }];
   return [
-    { resources: false, input: daily(byServiceAndUsage, allOf([...conditions, { Not: { Dimensions: { Key: 'SERVICE', Values: awsResourceServices } } }])) },
+    {
+      resources: false,
+      input: daily(byServiceAndUsage, allOf([...conditions, { Not: { Dimensions: { Key: 'SERVICE', Values: awsResourceServices } } }])),
+    },
     ...awsResourceServices.map((service) => ({
       resources: true as const,
       serviceName: service,
       input: {
-        ...daily([{ Type: 'DIMENSION', Key: 'USAGE_TYPE' }, { Type: 'DIMENSION', Key: 'RESOURCE_ID' }], undefined),
+        ...daily(
+          [
+            { Type: 'DIMENSION', Key: 'USAGE_TYPE' },
+            { Type: 'DIMENSION', Key: 'RESOURCE_ID' },
+          ],
+          undefined,
+        ),
         Filter: { And: [...conditions, { Dimensions: { Key: 'SERVICE', Values: [service] } } satisfies Expression] },
       },
     })),

@@ -59,7 +59,10 @@ export async function collectAwsPrices(c: AwsPriceCollection): Promise<Collector
         name: `${region} price list`,
         run: async () => {
           for (const type of types) {
-            for await (const page of countedPages(fetchAwsPriceListPages(c.pricing(), { Filters: ec2GpuPriceFilters(type, region) }, c.retry), c.progress)) {
+            for await (const page of countedPages(
+              fetchAwsPriceListPages(c.pricing(), { Filters: ec2GpuPriceFilters(type, region) }, c.retry),
+              c.progress,
+            )) {
               await put(page.PriceList.flatMap((entry, i) => pricePointsFromAwsPriceList(entry, i)));
             }
           }

@@ -47,16 +47,27 @@ export async function collectAzureCosts(c: AzureCostCollection): Promise<Collect
         const vmSizes = single(await valuesByResource(c, scope, { type: 'Dimension', name: 'Meter' }, 'Meter', vmSizeOfMeter));
         const tags = new Map<string, Record<string, string>>();
         for (const key of c.costTags ?? []) {
-          for (const [resource, value] of Object.entries(single(await valuesByResource(c, scope, { type: 'TagKey', name: key }, 'TagValue', (v) => v || undefined)))) {
+          for (const [resource, value] of Object.entries(
+            single(await valuesByResource(c, scope, { type: 'TagKey', name: key }, 'TagValue', (v) => v || undefined)),
+          )) {
             tags.set(resource, { ...tags.get(resource), [key]: value });
           }
         }
         const pages = (type: 'ActualCost' | 'AmortizedCost') =>
-          countedPages(fetchAzureCostPages(c.client, { scope, definition: azureCostQueryDefinition({ type, from: c.period.start, to: c.period.end }) }, c.retry), c.progress);
+          countedPages(
+            fetchAzureCostPages(
+              c.client,
+              { scope, definition: azureCostQueryDefinition({ type, from: c.period.start, to: c.period.end }) },
+              c.retry,
+            ),
+            c.progress,
+          );
         for await (const keyed of joinAzureCostPages(pages('ActualCost'), pages('AmortizedCost'), { billingAccountId, vmSizes })) {
           const resourceTags = keyed.record.ResourceId ? tags.get(keyed.record.ResourceId.toLowerCase()) : undefined;
           // Tags are part of a record's identity: a tagged record gets its own key.
-          await writer.add(resourceTags ? keyedFocusRecord('azure', { ...keyed.record, Tags: { ...keyed.record.Tags, ...resourceTags } }) : keyed);
+          await writer.add(
+            resourceTags ? keyedFocusRecord('azure', { ...keyed.record, Tags: { ...keyed.record.Tags, ...resourceTags } }) : keyed,
+          );
         }
         await writer.removeStale('azure', [billingAccountId], c.period);
       },
@@ -77,13 +88,24 @@ async function valuesByResource(
   column: string,
   valueOf: (value: string) => string | undefined,
 ): Promise<Map<string, Set<string>>> {
-  const base = azureCostQueryDefinition({ type: 'ActualCost', from: c.period.start, to: c.period.end, grouping: [{ type: 'Dimension', name: 'ResourceId' }, grouping] });
+  const base = azureCostQueryDefinition({
+    type: 'ActualCost',
+    from: c.period.start,
+    to: c.period.end,
+    grouping: [{ type: 'Dimension', name: 'ResourceId' }, grouping],
+  });
   const definition: QueryDefinition = { ...base, dataset: { ...base.dataset, granularity: 'None' } };
   const values = new Map<string, Set<string>>();
   for await (const page of countedPages(fetchAzureCostPages(c.client, { scope, definition }, c.retry), c.progress)) {
     const at = (name: string) => {
       const i = (page.columns ?? []).findIndex((col) => col.name === name);
-      if (i < 0) throw malformedReply('azure', 'CostManagement.Query.usage', `no ${name} column in the ResourceId × ${grouping.name} query`, 'properties.columns');
+      if (i < 0)
+        throw malformedReply(
+          'azure',
+          'CostManagement.Query.usage',
+          `no ${name} column in the ResourceId × ${grouping.name} query`,
+          'properties.columns',
+        );
       return i;
     };
     const resourceAt = at('ResourceId');
@@ -109,6 +131,9 @@ function single(values: Map<string, Set<string>>): Record<string, string> {
 
 /** "ND96isr H100 v5 Spot" → `Standard_ND96isr_H100_v5`, when that is a GPU VM size. */
 function vmSizeOfMeter(meter: string): string | undefined {
-  const name = meter.replace(/\s+(Spot|Low Priority)$/i, '').trim().replace(/\s+/g, '_');
+  const name = meter
+    .replace(/\s+(Spot|Low Priority)$/i, '')
+    .trim()
+    .replace(/\s+/g, '_');
   return gpuMachineType('azure', `Standard_${name}`)?.name;
 }

@@ -25,7 +25,10 @@ export async function collectAzurePrices(c: AzurePriceCollection): Promise<Colle
     c.regions.map((region) => ({
       name: `${region} retail prices`,
       run: async () => {
-        for await (const page of countedPages(fetchAzureRetailPricePages(c.api, { filter: azureGpuPriceFilter(region, sizes) }, c.retry), c.progress)) {
+        for await (const page of countedPages(
+          fetchAzureRetailPricePages(c.api, { filter: azureGpuPriceFilter(region, sizes) }, c.retry),
+          c.progress,
+        )) {
           const points = page.Items.map((item, i) => pricePointFromAzureRetailItem(item, i)).filter((p) => p !== null);
           if (points.length === 0) continue;
           await c.store.putPoints(points);

@@ -54,12 +54,15 @@ export function providerClients(settings: CollectorSettings): ProviderClients {
     costExplorer: () => once('ce', () => createCostExplorerClient({ ...endpoint(aws.endpoints.costExplorer), ...credentials })),
     ec2: (region) => once(`ec2:${region}`, () => createEc2Client({ region, ...endpoint(aws.endpoints.ec2), ...credentials })),
     pricing: () => once('pricing', () => createPricingClient({ ...endpoint(aws.endpoints.pricing), ...credentials })),
-    serviceQuotas: (region) => once(`sq:${region}`, () => createServiceQuotasClient({ region, ...endpoint(aws.endpoints.serviceQuotas), ...credentials })),
+    serviceQuotas: (region) =>
+      once(`sq:${region}`, () => createServiceQuotasClient({ region, ...endpoint(aws.endpoints.serviceQuotas), ...credentials })),
     costManagement: () =>
       once('cm', () =>
         createCostManagementClient({
           ...endpoint(azure.managementEndpoint),
-          credential: createAzureCredential(isLocal(azure.managementEndpoint) ? { kind: 'static', token: localToken } : { kind: 'default' }),
+          credential: createAzureCredential(
+            isLocal(azure.managementEndpoint) ? { kind: 'static', token: localToken } : { kind: 'default' },
+          ),
         }),
       ),
     azureRetailPrices: () => ({ ...endpoint(azure.pricesEndpoint) }),
@@ -73,7 +76,10 @@ export function providerClients(settings: CollectorSettings): ProviderClients {
       ),
     cloudCatalog: () =>
       once('catalog', () =>
-        createCloudCatalogClient({ ...endpoint(gcp.catalogEndpoint), ...(isLocal(gcp.catalogEndpoint) ? { authClient: staticGoogleAuthClient(localToken) } : {}) }),
+        createCloudCatalogClient({
+          ...endpoint(gcp.catalogEndpoint),
+          ...(isLocal(gcp.catalogEndpoint) ? { authClient: staticGoogleAuthClient(localToken) } : {}),
+        }),
       ),
     async close() {
       for (const [key, client] of memo) {

@@ -44,7 +44,10 @@ export class CostRecordWriter {
   /** Deletes the records of these accounts and days that this run did not write (call after a complete run). */
   async removeStale(provider: CloudProvider, accounts: Iterable<string>, period: { start: string; end: string }): Promise<number> {
     await this.flush();
-    return this.store.removeStale(this.progress.runId, provider, accounts, { start: `${period.start}T00:00:00Z`, end: `${period.end}T00:00:00Z` });
+    return this.store.removeStale(this.progress.runId, provider, accounts, {
+      start: `${period.start}T00:00:00Z`,
+      end: `${period.end}T00:00:00Z`,
+    });
   }
 
   totals(): CostTotals[] {

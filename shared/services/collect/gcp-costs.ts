@@ -26,7 +26,12 @@ export interface GcpCostCollection {
 
 export async function collectGcpCosts(c: GcpCostCollection): Promise<CollectorOutcome> {
   const writer = new CostRecordWriter(c.store, c.progress);
-  const query = gcpBillingExportQuery({ table: c.exportTable, start: c.period.start, end: c.period.end, ...(c.location ? { location: c.location } : {}) });
+  const query = gcpBillingExportQuery({
+    table: c.exportTable,
+    start: c.period.start,
+    end: c.period.end,
+    ...(c.location ? { location: c.location } : {}),
+  });
   const accounts = new Set([c.billingAccountId]);
   for await (const record of normalizeGcpBillingPages(countedPages(fetchBigQueryPages(c.client, query, c.retry), c.progress))) {
     accounts.add(record.key.billingAccountId);

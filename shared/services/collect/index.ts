@@ -1,7 +1,14 @@
 import type { EventPublisher } from '../../adapters/events.js';
 import type { RetryOptions } from '../../adapters/provider-retry.js';
 import type { LedgerConfig } from '../../config.js';
-import { type CollectorName, type CollectorOutcome, type CollectorRun, type RunProgress, type RunSpec, collectorNames } from '../../domain/providers/collector-runs.js';
+import {
+  type CollectorName,
+  type CollectorOutcome,
+  type CollectorRun,
+  type RunProgress,
+  type RunSpec,
+  collectorNames,
+} from '../../domain/providers/collector-runs.js';
 import { runCollector } from './run-collector.js';
 import type { CloudProvider } from '../../domain/providers/gpu-catalog.js';
 import { logger } from '../../logger.js';
@@ -68,7 +75,12 @@ export interface CollectorContext {
 /** How far back a price run reads spot price changes (the price in effect then comes with them). */
 export const SPOT_LOOKBACK_MS = 6 * 3_600_000;
 
-type Planned = { provider: CloudProvider; period: { start: string; end: string }; configured: RunSpec['configured']; work: (progress: RunProgress) => Promise<CollectorOutcome> };
+type Planned = {
+  provider: CloudProvider;
+  period: { start: string; end: string };
+  configured: RunSpec['configured'];
+  work: (progress: RunProgress) => Promise<CollectorOutcome>;
+};
 
 function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodInput, asOf: Date): Planned {
   const { aws, azure, gcp } = c.settings;
@@ -77,12 +89,26 @@ function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodI
   switch (name) {
     case 'aws-costs': {
       const period = costPeriod(input, asOf, aws.restatementDays);
-      const settings = { billingAccountId: aws.billingAccountId ?? '', billingAccountName: aws.billingAccountName, costTags: aws.costTags, resourceDays: aws.resourceDays };
+      const settings = {
+        billingAccountId: aws.billingAccountId ?? '',
+        billingAccountName: aws.billingAccountName,
+        costTags: aws.costTags,
+        resourceDays: aws.resourceDays,
+      };
       return {
         provider: 'aws',
         period,
         configured: aws.configured.costs,
-        work: (progress) => collectAwsCosts({ client: c.clients.costExplorer(), settings, period, today: isoDay(asOf.getTime()), store: c.stores.costs, progress, ...retry }),
+        work: (progress) =>
+          collectAwsCosts({
+            client: c.clients.costExplorer(),
+            settings,
+            period,
+            today: isoDay(asOf.getTime()),
+            store: c.stores.costs,
+            progress,
+            ...retry,
+          }),
       };
     }
     case 'azure-costs': {
@@ -91,7 +117,16 @@ function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodI
         provider: 'azure',
         period,
         configured: azure.configured.costs,
-        work: (progress) => collectAzureCosts({ client: c.clients.costManagement(), scopes: azure.scopes, costTags: azure.costTags, period, store: c.stores.costs, progress, ...retry }),
+        work: (progress) =>
+          collectAzureCosts({
+            client: c.clients.costManagement(),
+            scopes: azure.scopes,
+            costTags: azure.costTags,
+            period,
+            store: c.stores.costs,
+            progress,
+            ...retry,
+          }),
       };
     }
     case 'gcp-costs': {
@@ -101,7 +136,16 @@ function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodI
         period,
         configured: gcp.configured.costs,
         work: (progress) =>
-          collectGcpCosts({ client: c.clients.bigQuery(), exportTable: gcp.exportTable ?? '', billingAccountId: gcp.billingAccountId ?? '', location: gcp.location, period, store: c.stores.costs, progress, ...retry }),
+          collectGcpCosts({
+            client: c.clients.bigQuery(),
+            exportTable: gcp.exportTable ?? '',
+            billingAccountId: gcp.billingAccountId ?? '',
+            location: gcp.location,
+            period,
+            store: c.stores.costs,
+            progress,
+            ...retry,
+          }),
       };
     }
     case 'aws-prices': {
@@ -111,7 +155,16 @@ function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodI
         period: { start: spotSince.toISOString(), end: instant.end },
         configured: aws.configured.prices,
         work: (progress) =>
-          collectAwsPrices({ ec2: (r) => c.clients.ec2(r), pricing: () => c.clients.pricing(), regions: aws.regions, gpuFamilies: aws.gpuFamilies, spotSince, store: c.stores.prices, progress, ...retry }),
+          collectAwsPrices({
+            ec2: (r) => c.clients.ec2(r),
+            pricing: () => c.clients.pricing(),
+            regions: aws.regions,
+            gpuFamilies: aws.gpuFamilies,
+            spotSince,
+            store: c.stores.prices,
+            progress,
+            ...retry,
+          }),
       };
     }
     case 'azure-prices':
@@ -119,14 +172,16 @@ function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodI
         provider: 'azure',
         period: instant,
         configured: azure.configured.prices,
-        work: (progress) => collectAzurePrices({ api: c.clients.azureRetailPrices(), regions: azure.regions, store: c.stores.prices, progress, ...retry }),
+        work: (progress) =>
+          collectAzurePrices({ api: c.clients.azureRetailPrices(), regions: azure.regions, store: c.stores.prices, progress, ...retry }),
       };
     case 'gcp-prices':
       return {
         provider: 'gcp',
         period: instant,
         configured: gcp.configured.prices,
-        work: (progress) => collectGcpPrices({ client: c.clients.cloudCatalog(), regions: gcp.regions, store: c.stores.prices, progress, ...retry }),
+        work: (progress) =>
+          collectGcpPrices({ client: c.clients.cloudCatalog(), regions: gcp.regions, store: c.stores.prices, progress, ...retry }),
       };
     case 'aws-capacity': {
       // One time for the whole run, to the second: the capacity store compares runs by it.
@@ -136,14 +191,27 @@ function plan(name: CollectorName, c: CollectorContext, input: CollectionPeriodI
         period: { start: observedAt, end: observedAt },
         configured: aws.configured.capacity,
         work: (progress) =>
-          collectAwsCapacity({ ec2: (r) => c.clients.ec2(r), serviceQuotas: (r) => c.clients.serviceQuotas(r), regions: aws.regions, gpuFamilies: aws.gpuFamilies, observedAt, store: c.stores.capacity, progress, ...retry }),
+          collectAwsCapacity({
+            ec2: (r) => c.clients.ec2(r),
+            serviceQuotas: (r) => c.clients.serviceQuotas(r),
+            regions: aws.regions,
+            gpuFamilies: aws.gpuFamilies,
+            observedAt,
+            store: c.stores.capacity,
+            progress,
+            ...retry,
+          }),
       };
     }
   }
 }
 
 /** Runs the target's collectors one after the other; each leaves its run record whatever happens. */
-export async function runCollectors(target: CollectorTarget, c: CollectorContext, input: CollectionPeriodInput = {}): Promise<CollectorRun[]> {
+export async function runCollectors(
+  target: CollectorTarget,
+  c: CollectorContext,
+  input: CollectionPeriodInput = {},
+): Promise<CollectorRun[]> {
   const now = c.now ?? (() => new Date());
   const deps = {
     putRun: (run: CollectorRun) => c.stores.runs.putRun(run),
@@ -154,7 +222,13 @@ export async function runCollectors(target: CollectorTarget, c: CollectorContext
   const runs: CollectorRun[] = [];
   for (const name of collectorsOfTarget[target]) {
     const planned = plan(name, c, input, (c.asOf ?? now)());
-    const spec: RunSpec = { collector: name, provider: planned.provider, periodStart: planned.period.start, periodEnd: planned.period.end, configured: planned.configured };
+    const spec: RunSpec = {
+      collector: name,
+      provider: planned.provider,
+      periodStart: planned.period.start,
+      periodEnd: planned.period.end,
+      configured: planned.configured,
+    };
     runs.push(await runCollector(deps, spec, planned.work));
   }
   return runs;
@@ -166,7 +240,12 @@ export type CollectorDependencies = { config: LedgerConfig; events: EventPublish
 
 export function collectorContext(deps: CollectorDependencies, runtime: CollectorRuntime = {}): CollectorContext {
   const settings = collectorSettings(deps.config, runtime);
-  return { settings, clients: providerClients(settings), stores: { costs: deps.costs, prices: deps.prices, capacity: deps.capacity, runs: deps.runs }, events: deps.events };
+  return {
+    settings,
+    clients: providerClients(settings),
+    stores: { costs: deps.costs, prices: deps.prices, capacity: deps.capacity, runs: deps.runs },
+    events: deps.events,
+  };
 }
 
 /** One invocation: build the context, run the target, close the clients. */

@@ -57,7 +57,15 @@ describe('runCollector', () => {
     expect(events).toEqual([
       {
         name: 'collector.failed',
-        detail: { runId: run.runId, collector: 'aws-costs', provider: 'aws', periodStart: '2026-11-01', periodEnd: '2026-11-20', error: 'Cost Explorer answered 500 five times', at: expect.any(String) },
+        detail: {
+          runId: run.runId,
+          collector: 'aws-costs',
+          provider: 'aws',
+          periodStart: '2026-11-01',
+          periodEnd: '2026-11-20',
+          error: 'Cost Explorer answered 500 five times',
+          at: expect.any(String),
+        },
       },
     ]);
   });
@@ -65,7 +73,12 @@ describe('runCollector', () => {
   it('records not-configured without running, and warns only once per collector', async () => {
     const { d, runs, warnings } = deps();
     let ran = false;
-    const notConfigured = { ...spec, collector: 'azure-costs', provider: 'azure', configured: { missing: 'LEDGER_AZURE_SUBSCRIPTIONS' } } as const;
+    const notConfigured = {
+      ...spec,
+      collector: 'azure-costs',
+      provider: 'azure',
+      configured: { missing: 'LEDGER_AZURE_SUBSCRIPTIONS' },
+    } as const;
     for (let i = 0; i < 3; i++) await runCollector(d, notConfigured, async () => ((ran = true), {}));
     expect(ran).toBe(false);
     expect(runs.map((r) => r.status)).toEqual(['not-configured', 'not-configured', 'not-configured']);

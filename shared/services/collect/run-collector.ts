@@ -16,7 +16,11 @@ export interface RunDependencies {
 
 const reportedNotConfigured = new Set<string>();
 
-export async function runCollector(deps: RunDependencies, spec: RunSpec, work: (progress: RunProgress) => Promise<CollectorOutcome>): Promise<CollectorRun> {
+export async function runCollector(
+  deps: RunDependencies,
+  spec: RunSpec,
+  work: (progress: RunProgress) => Promise<CollectorOutcome>,
+): Promise<CollectorRun> {
   const started = deps.now();
   const base = {
     runId: `${spec.collector}-${started.getTime()}-${randomUUID().slice(0, 8)}`,
@@ -50,7 +54,14 @@ export async function runCollector(deps: RunDependencies, spec: RunSpec, work: (
         ...(outcome.totals ? { totals: outcome.totals } : {}),
       };
     } catch (error) {
-      run = { ...base, status: 'failed', rows, pages, durationMs: deps.now().getTime() - started.getTime(), error: (error as Error).message };
+      run = {
+        ...base,
+        status: 'failed',
+        rows,
+        pages,
+        durationMs: deps.now().getTime() - started.getTime(),
+        error: (error as Error).message,
+      };
     }
   }
   await deps.putRun(run);

@@ -21,9 +21,13 @@ const local = {
 describe('collector settings', () => {
   it('says what is missing when nothing is configured, naming settings and never values', () => {
     const s = collectorSettings(readConfig(base));
-    expect(s.aws.configured.costs).toEqual({ missing: expect.stringMatching(/^AWS_ACCESS_KEY_ID\+AWS_SECRET_ACCESS_KEY or AWS_PROFILE .*; LEDGER_AWS_BILLING_ACCOUNT_ID$/) });
+    expect(s.aws.configured.costs).toEqual({
+      missing: expect.stringMatching(/^AWS_ACCESS_KEY_ID\+AWS_SECRET_ACCESS_KEY or AWS_PROFILE .*; LEDGER_AWS_BILLING_ACCOUNT_ID$/),
+    });
     expect(s.azure.configured.costs).toEqual({ missing: expect.stringContaining('LEDGER_AZURE_SCOPE; AZURE_TENANT_ID') });
-    expect(s.gcp.configured.costs).toEqual({ missing: 'LEDGER_GCP_PROJECT_ID; LEDGER_GCP_BILLING_EXPORT_TABLE; GOOGLE_APPLICATION_CREDENTIALS' });
+    expect(s.gcp.configured.costs).toEqual({
+      missing: 'LEDGER_GCP_PROJECT_ID; LEDGER_GCP_BILLING_EXPORT_TABLE; GOOGLE_APPLICATION_CREDENTIALS',
+    });
     // The Retail Prices API is public.
     expect(s.azure.configured.prices).toBe(true);
   });
@@ -45,12 +49,22 @@ describe('collector settings', () => {
 
   it('reads lists, flags and windows, and names a malformed one', () => {
     const s = collectorSettings(
-      readConfig({ ...base, ...local, LEDGER_AWS_COST_TAGS: 'team, Environment', LEDGER_AWS_RESTATEMENT_DAYS: '30', LEDGER_AZURE_SCOPE: '/subscriptions/a,/subscriptions/b', LEDGER_GCP_ENABLED: 'false' }),
+      readConfig({
+        ...base,
+        ...local,
+        LEDGER_AWS_COST_TAGS: 'team, Environment',
+        LEDGER_AWS_RESTATEMENT_DAYS: '30',
+        LEDGER_AZURE_SCOPE: '/subscriptions/a,/subscriptions/b',
+        LEDGER_GCP_ENABLED: 'false',
+      }),
     );
     expect(s.aws.costTags).toEqual(['team', 'Environment']);
     expect(s.aws.restatementDays).toBe(30);
     expect(s.azure.scopes).toEqual(['/subscriptions/a', '/subscriptions/b']);
-    expect(s.gcp.configured).toEqual({ costs: { missing: 'LEDGER_GCP_ENABLED is false' }, prices: { missing: 'LEDGER_GCP_ENABLED is false' } });
+    expect(s.gcp.configured).toEqual({
+      costs: { missing: 'LEDGER_GCP_ENABLED is false' },
+      prices: { missing: 'LEDGER_GCP_ENABLED is false' },
+    });
     expect(() => readConfig({ ...base, LEDGER_AWS_RESOURCE_DAYS: '15' })).toThrow(/LEDGER_AWS_RESOURCE_DAYS/);
     expect(() => readConfig({ ...base, LEDGER_AWS_GPU_FAMILIES: 'p5,m7i' })).toThrow(/LEDGER_AWS_GPU_FAMILIES/);
     expect(() => readConfig({ ...base, LEDGER_AZURE_SCOPE: 'subscriptions/a' })).toThrow(/LEDGER_AZURE_SCOPE/);

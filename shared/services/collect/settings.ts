@@ -82,7 +82,12 @@ export function collectorSettings(config: LedgerConfig, runtime: CollectorRuntim
   return {
     aws: {
       configured: {
-        costs: configured(config.LEDGER_AWS_ENABLED, 'LEDGER_AWS_ENABLED', aws.costs, awsBillingAccountId ? [] : ['LEDGER_AWS_BILLING_ACCOUNT_ID']),
+        costs: configured(
+          config.LEDGER_AWS_ENABLED,
+          'LEDGER_AWS_ENABLED',
+          aws.costs,
+          awsBillingAccountId ? [] : ['LEDGER_AWS_BILLING_ACCOUNT_ID'],
+        ),
         prices: configured(config.LEDGER_AWS_ENABLED, 'LEDGER_AWS_ENABLED', aws.prices),
         capacity: configured(config.LEDGER_AWS_ENABLED, 'LEDGER_AWS_ENABLED', aws.capacity),
       },
@@ -110,7 +115,12 @@ export function collectorSettings(config: LedgerConfig, runtime: CollectorRuntim
     },
     gcp: {
       configured: {
-        costs: configured(config.LEDGER_GCP_ENABLED, 'LEDGER_GCP_ENABLED', gcp.costs, gcpBillingAccountId || !config.LEDGER_GCP_BILLING_EXPORT_TABLE ? [] : ['LEDGER_GCP_BILLING_ACCOUNT_ID']),
+        costs: configured(
+          config.LEDGER_GCP_ENABLED,
+          'LEDGER_GCP_ENABLED',
+          gcp.costs,
+          gcpBillingAccountId || !config.LEDGER_GCP_BILLING_EXPORT_TABLE ? [] : ['LEDGER_GCP_BILLING_ACCOUNT_ID'],
+        ),
         prices: configured(config.LEDGER_GCP_ENABLED, 'LEDGER_GCP_ENABLED', gcp.prices),
       },
       projectId: config.LEDGER_GCP_PROJECT_ID ?? null,

@@ -33,9 +33,15 @@ export type ExecutionBudgetStore = Pick<
 >;
 
 const contended = () =>
-  new LedgerError(503, 'contended', 'the execution budget is too busy right now; retry with the same requestId (it is counted once)', undefined, {
-    'retry-after': '1',
-  });
+  new LedgerError(
+    503,
+    'contended',
+    'the execution budget is too busy right now; retry with the same requestId (it is counted once)',
+    undefined,
+    {
+      'retry-after': '1',
+    },
+  );
 
 async function budgetOrNotFound(store: Pick<ExecutionBudgetStore, 'getBudget'>, id: string): Promise<ExecutionBudget> {
   const budget = await store.getBudget(id);
@@ -64,7 +70,9 @@ export async function listExecutionBudgets(
   filter: { workflow?: string | undefined; agent?: string | undefined } = {},
 ): Promise<{ budgets: ExecutionBudgetView[] }> {
   const budgets = (await store.listBudgets()).filter(
-    (b) => (filter.workflow === undefined || b.appliesTo.workflow === filter.workflow) && (filter.agent === undefined || b.appliesTo.agent === filter.agent),
+    (b) =>
+      (filter.workflow === undefined || b.appliesTo.workflow === filter.workflow) &&
+      (filter.agent === undefined || b.appliesTo.agent === filter.agent),
   );
   return { budgets: budgets.map(executionBudgetView) };
 }
@@ -98,7 +106,11 @@ export async function executionBudgetStatus(
   const budget = await budgetOrNotFound(store, id);
   const view = executionBudgetView(budget);
   if (budget.per === 'conversation' && conversationId === undefined) return { ...view, current: null };
-  const scope: CounterScope = { budgetId: id, window: budgetWindowAt(budget.window, nowMs), conversationId: budget.per === 'conversation' ? conversationId! : null };
+  const scope: CounterScope = {
+    budgetId: id,
+    window: budgetWindowAt(budget.window, nowMs),
+    conversationId: budget.per === 'conversation' ? conversationId! : null,
+  };
   await store.releaseExpired(scope, nowMs);
   const counter = await store.readCounter(scope);
   return {
@@ -204,7 +216,9 @@ export async function settleExecutionBudget(
     case 'contended':
       throw contended();
     case 'settled-differently':
-      throw conflict('actual: this reservation was settled before with a different actual', { actual: budgetAmountsView(outcome.reservation.actual!) });
+      throw conflict('actual: this reservation was settled before with a different actual', {
+        actual: budgetAmountsView(outcome.reservation.actual!),
+      });
     case 'settled': {
       const reservation = outcome.reservation;
       const counter = await store.readCounter(scopeOf(reservation));

@@ -120,10 +120,20 @@ export async function deliverNotification(
     const model = await deps.digests.getDigest(date);
     if (!model) throw new Error(`digest.ready for ${date}: no digest is stored for that day`);
     if (senders.digestFiles) result.digestFiles = await senders.digestFiles(model);
-    plan = deliveriesOf(webhook, () => renderDigestSlack(model), () => renderDigestEmail(model), senders);
+    plan = deliveriesOf(
+      webhook,
+      () => renderDigestSlack(model),
+      () => renderDigestEmail(model),
+      senders,
+    );
   } else {
     const alert = { name: definition.name, detail: parsed.data } as AlertEvent;
-    plan = deliveriesOf(slackWebhookFor(deps.config, alert.detail.team), () => renderAlertSlack(alert), () => renderAlertEmail(alert), senders);
+    plan = deliveriesOf(
+      slackWebhookFor(deps.config, alert.detail.team),
+      () => renderAlertSlack(alert),
+      () => renderAlertEmail(alert),
+      senders,
+    );
   }
 
   const failures: Array<{ channel: string; error: unknown }> = [];

@@ -13,7 +13,11 @@ export interface RaiseOnceDependencies {
  * its first part again on the next run); the error is rethrown, and the alerts after it stay unclaimed for the next
  * run. Returns how many alerts this call raised.
  */
-export async function raiseOnce(deps: RaiseOnceDependencies, alerts: Iterable<{ alertKey: string; event: LedgerEvent }>, nowMs: number): Promise<number> {
+export async function raiseOnce(
+  deps: RaiseOnceDependencies,
+  alerts: Iterable<{ alertKey: string; event: LedgerEvent }>,
+  nowMs: number,
+): Promise<number> {
   let raised = 0;
   for (const { alertKey, event } of alerts) {
     if (!(await deps.alerts.claimAlert(alertKey, nowMs))) continue;
