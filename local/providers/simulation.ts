@@ -7,6 +7,7 @@ import {
   parseDecimal,
   roundDecimal,
 } from '../../shared/domain/core/money.js';
+import { DAY_MS } from '../../shared/domain/core/utc-time.js';
 
 /**
  * The simulated organization behind the local provider server: GPU fleets on AWS, Azure and Google Cloud with
@@ -60,7 +61,7 @@ export interface SimulationOptions {
   gcpInstances?: GcpInstanceSpec[];
 }
 
-export const DAY_MS = 86_400_000;
+export { DAY_MS };
 
 export const awsOrganization = {
   payerAccountId: '111122223333',

@@ -12,7 +12,8 @@ import { ledgerKeys } from './table.js';
  * Re-collecting a period overwrites the same keys; after a complete run, records of the period that the
  * provider no longer reports (a restatement merged or removed them) are deleted.
  */
-const dayOf = (iso: string) => iso.slice(0, 10);
+/** The UTC day of an ISO-8601 time, as written (`2026-11-20T06:00:00Z` → `2026-11-20`). */
+const dayOfIso = (iso: string) => iso.slice(0, 10);
 
 export interface CostQuery {
   from: string;
@@ -35,7 +36,7 @@ export class DynamoCostStore {
         const parts = {
           provider: key.provider,
           account: key.billingAccountId,
-          day: dayOf(record.ChargePeriodStart),
+          day: dayOfIso(record.ChargePeriodStart),
           dimensionsHash: key.dimensionsHash,
         };
         return {
