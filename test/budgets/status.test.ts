@@ -77,6 +77,9 @@ describe('GET /v1/budgets/{id}/status', () => {
       actualPercent: 59.4,
       forecastPercent: 110,
       crossed: { actual: [50], forecast: [100] },
+      // 660 today, then 770, 880, 990 and 1,100 on the fourth day after: the amount runs out then;
+      // (1,000 − 594) over the 4 days after today is 101.50 a day.
+      runway: { exhaustedOn: addDays(today, 4), daysLeft: 4, dailySpendToStayWithin: '101.5' },
       team: 'search',
     });
   });

@@ -18,6 +18,19 @@ export const budgetStatusViewSchema = z.object({
   forecastPercent: z.number(),
   /** Thresholds (percent of amount) already crossed, by kind. */
   crossed: z.object({ actual: z.array(z.number()), forecast: z.array(z.number()) }),
+  /** When the amount runs out at the forecast pace, and the daily spend that would keep the period within it. */
+  runway: z
+    .object({
+      exhaustedOn: z
+        .string()
+        .nullable()
+        .describe('yyyy-mm-dd: the first day actual, then forecast, spend reaches the amount; null: not within the period'),
+      daysLeft: z.number().int().nullable().describe('days from today to exhaustedOn'),
+      dailySpendToStayWithin: money
+        .nullable()
+        .describe('(amount − actual) ÷ the days after today, to the cent; 0 once spent; null on the last day'),
+    })
+    .optional(),
   team: z.string().nullable(),
 });
 export type BudgetStatusView = z.infer<typeof budgetStatusViewSchema>;

@@ -163,6 +163,43 @@ describe('daily spend forecast', () => {
   });
 });
 
+describe('budget runway', () => {
+  it('flat: 100 a day from 1,740 on the 18th reaches 2,500 on the 25th; 760 left over 12 days is 63.33 a day', () => {
+    // today 1,740 + 60 predicted = 1,800; then 100 a day: 1,900 on the 19th … 2,500 on the 25th
+    const status = computeBudgetStatus(
+      budget(),
+      NOVEMBER,
+      spendFrom(() => 100, 40),
+      NOW,
+    );
+    expect([status.runway.exhaustedOn, status.runway.daysLeft]).toEqual(['2026-11-25', 7]);
+    expect(budgetStatusView(budget(), status).runway).toEqual({ exhaustedOn: '2026-11-25', daysLeft: 7, dailySpendToStayWithin: '63.33' });
+  });
+
+  it('a forecast under the amount runs out on no day; one already spent ran out on the day it was reached', () => {
+    const within = computeBudgetStatus(
+      budget({ amount: '5000' }),
+      NOVEMBER,
+      spendFrom(() => 100, 40),
+      NOW,
+    );
+    // (5,000 − 1,740) / 12 = 271.666…
+    expect(budgetStatusView(budget({ amount: '5000' }), within).runway).toEqual({
+      exhaustedOn: null,
+      daysLeft: null,
+      dailySpendToStayWithin: '271.67',
+    });
+    // 100 a day reaches 1,000 on the 10th
+    const spent = computeBudgetStatus(
+      budget({ amount: '1000' }),
+      NOVEMBER,
+      spendFrom(() => 100, 40),
+      NOW,
+    );
+    expect(spent.runway).toEqual({ exhaustedOn: '2026-11-10', daysLeft: 0, dailySpendToStayWithin: 0n });
+  });
+});
+
 describe('budget status', () => {
   it('flat: 100 a day, 40 so far today, over a 2,500 month', () => {
     // actual = 17 × 100 + 40 = 1,740; forecast = 1,740 + (100 − 40) + 12 × 100 = 3,000

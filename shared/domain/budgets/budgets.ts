@@ -4,7 +4,7 @@ import { budgetWindowAt } from './execution-budgets.js';
 import { focusProviderNames, type FocusProviderName, type FocusRecord } from '../costs/focus.js';
 import type { CloudProvider } from '../providers/gpu-catalog.js';
 import { DAY_MS, dayOf } from '../core/utc-time.js';
-import { formatDecimal, parseDecimal, type Decimal } from '../core/money.js';
+import { divideDecimalByInteger, formatDecimal, parseDecimal, roundDecimal, type Decimal } from '../core/money.js';
 import { median } from '../core/statistics.js';
 import type { UsageDimensions } from '../usage/usage-rollup.js';
 
@@ -358,6 +358,19 @@ export interface BudgetStatus {
   ended: boolean;
   /** The fitted model; null when no forecast was needed (the period is over). */
   model: DailySpendModel | null;
+  runway: BudgetRunway;
+}
+
+/**
+ * When the amount runs out: the first day on which actual spend, then actual plus the forecast of the days to come,
+ * reaches the amount (null when it does not within the period), and the spend per remaining day (after today) that
+ * would end the period at the amount (null when no day remains; 0 when the amount is spent).
+ */
+export interface BudgetRunway {
+  exhaustedOn: string | null;
+  /** Days from today to `exhaustedOn` (0: today or already); null when not exhausted within the period. */
+  daysLeft: number | null;
+  dailySpendToStayWithin: Decimal | null;
 }
 
 /** Percent of the amount, rounded to 0.1 (a display value: crossings compare exactly). */
@@ -383,7 +396,12 @@ export function computeBudgetStatus(
   const today = dayOf(nowMs);
   const amount = parseDecimal(budget.amount);
   let actual = 0n;
-  for (const day of daysOf(span)) if (day <= today) actual += spendOn(day);
+  let exhaustedOn: string | null = null;
+  for (const day of daysOf(span)) {
+    if (day > today) continue;
+    actual += spendOn(day);
+    if (exhaustedOn === null && actual >= amount) exhaustedOn = day;
+  }
   const ended = span.end <= today;
   let forecast = actual;
   let model: DailySpendModel | null = null;
@@ -396,8 +414,19 @@ export function computeBudgetStatus(
       const predicted = predictDailySpend(model, day);
       if (day > today) forecast += predicted;
       else if (predicted > spendOn(day)) forecast += predicted - spendOn(day);
+      if (exhaustedOn === null && forecast >= amount) exhaustedOn = day;
     }
   }
+  const daysAfterToday = daysOf(span).filter((day) => day > today).length;
+  const left = amount - actual;
+  const runway: BudgetRunway = {
+    exhaustedOn,
+    daysLeft:
+      exhaustedOn === null
+        ? null
+        : Math.max(0, Math.round((Date.parse(`${exhaustedOn}T00:00:00Z`) - Date.parse(`${today}T00:00:00Z`)) / DAY_MS)),
+    dailySpendToStayWithin: daysAfterToday === 0 ? null : left <= 0n ? 0n : divideDecimalByInteger(left, daysAfterToday),
+  };
   const crossedOn = (value: Decimal, kind: ThresholdKind) =>
     [...new Set(budget.thresholds.filter((t) => t.on === kind && reaches(value, amount, t.percent)).map((t) => t.percent))].sort(
       (a, b) => a - b,
@@ -411,6 +440,7 @@ export function computeBudgetStatus(
     crossed: { actual: crossedOn(actual, 'actual'), forecast: crossedOn(forecast, 'forecast') },
     ended,
     model,
+    runway,
   };
 }
 
@@ -439,6 +469,12 @@ export function budgetStatusView(budget: Budget, status: BudgetStatus): BudgetSt
     actualPercent: status.actualPercent,
     forecastPercent: status.forecastPercent,
     crossed: status.crossed,
+    runway: {
+      exhaustedOn: status.runway.exhaustedOn,
+      daysLeft: status.runway.daysLeft,
+      dailySpendToStayWithin:
+        status.runway.dailySpendToStayWithin === null ? null : formatDecimal(roundDecimal(status.runway.dailySpendToStayWithin, 2)),
+    },
     team: budget.scope.team ?? null,
   };
 }

@@ -20,6 +20,7 @@ import {
   budgetScopeLabel,
   budgetState,
   budgetsByRisk,
+  runwayLabel,
   changeTone,
   plural,
   signalsByImpact,
@@ -159,7 +160,7 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
   rows.push(
     sectionRow(
       'Budgets',
-      budgets.length ? `${budgets.filter(budgetAtRisk).length} of ${budgets.length} at risk, worst first` : '',
+      budgets.length ? `${budgets.filter(budgetAtRisk).length} of ${budgets.length} at risk, soonest to run out first` : '',
       budgets.length
         ? dataTable(
             [
@@ -168,6 +169,7 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
               { label: 'Spent', align: 'right' },
               { label: 'Actual', align: 'right' },
               { label: 'Forecast', align: 'right' },
+              { label: 'Runway' },
               { label: 'Status' },
             ],
             budgets.map((b) => {
@@ -178,6 +180,7 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
                 `${escapeHtml(formatMoney(b.actual, b.currency))} of ${escapeHtml(formatMoney(b.amount, b.currency))}`,
                 coloured(formatPercent(b.actualPercent), b.actualPercent >= 100 ? 'bad' : 'muted'),
                 coloured(formatPercent(b.forecastPercent), b.forecastPercent >= 100 ? 'bad' : 'muted'),
+                escapeHtml(runwayLabel(b) ?? '—'),
                 coloured(state.label, state.tone, true),
               ];
             }),

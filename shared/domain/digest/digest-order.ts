@@ -60,9 +60,28 @@ export function budgetAtRisk(budget: BudgetStatusView): boolean {
 }
 
 /** Worst first: the larger of actual and forecast percent. */
+/** Budgets by runway: the soonest to run out first, then by the larger of actual and forecast percent. */
 export function budgetsByRisk(budgets: readonly BudgetStatusView[]): BudgetStatusView[] {
   const risk = (b: BudgetStatusView) => Math.max(b.actualPercent, b.forecastPercent);
-  return [...budgets].sort((a, b) => risk(b) - risk(a) || a.name.localeCompare(b.name));
+  const runsOut = (b: BudgetStatusView) => b.runway?.exhaustedOn ?? '\uffff';
+  return [...budgets].sort((a, b) => runsOut(a).localeCompare(runsOut(b)) || risk(b) - risk(a) || a.name.localeCompare(b.name));
+}
+
+/** `runs out 2026-11-25 (in 7 days); $63.33 a day keeps it within`, or null when the status has no runway. */
+export function runwayLabel(budget: BudgetStatusView): string | null {
+  const r = budget.runway;
+  if (!r) return null;
+  const out =
+    r.exhaustedOn === null
+      ? 'stays within the period at this pace'
+      : budget.actualPercent >= 100
+        ? `ran out ${r.exhaustedOn}`
+        : `runs out ${r.exhaustedOn}${r.daysLeft ? ` (in ${r.daysLeft} day${r.daysLeft === 1 ? '' : 's'})` : ''}`;
+  const keep =
+    r.dailySpendToStayWithin !== null && budget.actualPercent < 100
+      ? `; ${formatMoney(r.dailySpendToStayWithin, budget.currency)} a day keeps it within`
+      : '';
+  return `${out}${keep}`;
 }
 
 /** Largest dollar move first; anomalies people marked as expected last. */

@@ -118,6 +118,30 @@ describe('digest text', () => {
     expect(renderDigestText(gpuOnly)).toContain('\nFleet: $6.25 per effective GPU-hour, 40.0% effective utilization, idle cost $288.00\n');
   });
 
+  it('lists budgets by runway, soonest to run out first, with the daily spend that keeps each within', () => {
+    const later = budgetStatusView({
+      budgetId: 'a',
+      name: 'Later',
+      forecastPercent: 130,
+      runway: { exhaustedOn: '2026-11-28', daysLeft: 8, dailySpendToStayWithin: '40' },
+    });
+    const sooner = budgetStatusView({
+      budgetId: 'b',
+      name: 'Sooner',
+      forecastPercent: 105,
+      runway: { exhaustedOn: '2026-11-25', daysLeft: 5, dailySpendToStayWithin: '63.33' },
+    });
+    const text = renderDigestText(digestModel({ budgets: [later, sooner] }));
+    const lines = text.split('\n').filter((l) => l.startsWith('  - '));
+    expect(lines[0]).toBe(
+      '  - Sooner: 92.0% spent, forecast 105.0% of $10,000.00 by 2026-11-30; runs out 2026-11-25 (in 5 days); $63.33 a day keeps it within',
+    );
+    expect(lines[1]).toContain('Later:');
+    const html = renderDigestHtml(digestModel({ budgets: [later, sooner] }), { chartSrc: 'x.png' });
+    expect(htmlRow(html, 'Sooner team search')[5]).toBe('runs out 2026-11-25 (in 5 days); $63.33 a day keeps it within');
+    expect(html.indexOf('>Sooner<')).toBeLessThan(html.indexOf('>Later<'));
+  });
+
   it('says how much of the idle cost sat on GPUs held idle with their memory in use', () => {
     // 48 of 192 paid GPU-hours idle-held: $480 × 48/192 = $120 of the $288 idle cost
     const held = digestModel({
@@ -210,6 +234,7 @@ describe('digest HTML', () => {
       '$9,200.00 of $10,000.00',
       '92.0%',
       '118.0%',
+      '—',
       'Forecast over',
     ]);
     expect(htmlRow(html, 'AWS EC2 provider aws · service Amazon EC2').at(-1)).toBe('Watch');

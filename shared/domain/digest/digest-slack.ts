@@ -27,6 +27,7 @@ import {
   budgetAtRisk,
   budgetScopeLabel,
   budgetsByRisk,
+  runwayLabel,
   plural,
   signalsByImpact,
   signalsTotal,
@@ -126,7 +127,8 @@ export function renderDigestSlack(model: DigestModel): SlackMessage {
       .map(
         (b) =>
           `• *${escapeMrkdwn(b.name)}* (${escapeMrkdwn(budgetScopeLabel(b.scope))}): ${formatPercent(b.actualPercent)} spent, ` +
-          `forecast *${formatPercent(b.forecastPercent)}* of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}`,
+          `forecast *${formatPercent(b.forecastPercent)}* of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}` +
+          (runwayLabel(b) ? `; ${escapeMrkdwn(runwayLabel(b)!)}` : ''),
       );
     if (atRisk.length > SLACK_ROWS.budgets) lines.push(`and ${plural(atRisk.length - SLACK_ROWS.budgets, 'more budget')} at risk`);
     blocks.push(sectionBlock(`*Budgets at risk* · ${atRisk.length} of ${model.budgets.length}\n${lines.join('\n')}`));

@@ -16,6 +16,7 @@ import {
   anomalySeries,
   budgetAtRisk,
   budgetsByRisk,
+  runwayLabel,
   fleetRow,
   plural,
   signalsByImpact,
@@ -90,7 +91,7 @@ export function renderDigestText(model: DigestModel): string {
     lines.push(`Budgets at risk (${atRisk.length} of ${model.budgets.length}):`);
     for (const b of atRisk.slice(0, TEXT_LIMIT)) {
       lines.push(
-        `  - ${b.name}: ${formatPercent(b.actualPercent)} spent, forecast ${formatPercent(b.forecastPercent)} of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}`,
+        `  - ${b.name}: ${formatPercent(b.actualPercent)} spent, forecast ${formatPercent(b.forecastPercent)} of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}${runwayLabel(b) ? `; ${runwayLabel(b)}` : ''}`,
       );
     }
     if (atRisk.length > TEXT_LIMIT) lines.push(`  and ${plural(atRisk.length - TEXT_LIMIT, 'more budget')} at risk`);
