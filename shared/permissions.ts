@@ -180,6 +180,7 @@ export const handlerPermissions: Readonly<Record<string, PermissionProfile>> = {
   'functions/cron/start-analysis.handler': 'static',
   'functions/http/unit-economics.handler': 'read',
   'functions/http/unit-economics-export.handler': 'read',
+  'functions/http/unit-economics-variance.handler': 'read',
   'functions/http/analysis-runs.handler': 'read',
   'functions/workflow/plan-analysis.handler': 'analysisPlan',
   'functions/workflow/rollup-pool.handler': 'analysisFold',

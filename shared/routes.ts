@@ -28,6 +28,7 @@ import {
   unitEconomicsQuerySchema,
   unitEconomicsReportSchema,
 } from './domain/economics/economics-query.js';
+import { varianceQuerySchema, varianceReportSchema } from './domain/economics/variance.js';
 import { priceQuerySchema } from './domain/market/price-query.js';
 import { fleetUtilizationQuerySchema } from './domain/measurements/fleet-query.js';
 import { checkBatchSize } from './domain/measurements/ingest-measurements.js';
@@ -440,6 +441,20 @@ export const routes = {
         content: { 'text/csv': { schema: z.string() } },
       },
       ...errors,
+    },
+  }),
+  unitEconomicsVariance: defineRoute({
+    method: 'GET',
+    path: '/v1/unit-economics/variance',
+    handler: 'functions/http/unit-economics-variance.handler',
+    scope: 'read',
+    summary:
+      "Why a unit cost moved: one scope's day against the day before, split into price, utilization, efficiency and API usage (LMDI)",
+    request: { query: varianceQuerySchema },
+    responses: {
+      '200': json(varianceReportSchema, 'the change of cost per effective GPU-hour and per 1M tokens, with parts that add up to it'),
+      ...errors,
+      '404': json(errorSchema, 'no row of this scope on the day or the day before'),
     },
   }),
   analysisRuns: defineRoute({
