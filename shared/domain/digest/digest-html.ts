@@ -94,7 +94,8 @@ export function renderDigestHtml(model: DigestModel, options: DigestHtmlOptions)
     rows.push(
       sectionRow(
         'Unit economics',
-        'Effective GPU-hours count SM activity, not just allocation; idle cost is what paid GPU-hours cost while idle; idle-held, the part of it spent on GPUs idle with their memory held.',
+        'Effective GPU-hours count SM activity, not just allocation; idle cost is what paid GPU-hours cost while idle; idle-held, the part of it spent on GPUs idle with their memory held.' +
+          ((model.unitCostChanges ?? []).length ? ` Against the day before: ${(model.unitCostChanges ?? []).join('; ')}.` : ''),
         dataTable(
           [
             { label: 'Scope' },

@@ -25,6 +25,8 @@ export const digestModelSchema = z
     spendByProvider: z.array(z.object({ provider: z.string(), current: money, previous: money, changePercent: z.number().nullable() })),
     /** Daily rows: the fleet, pools, teams, workflows and models, largest cost first. */
     unitEconomics: z.array(unitEconomicsRowSchema),
+    /** Why the fleet's unit costs moved from the day before: `$/1M tokens +18.0%: +9.0% price, …` (LMDI parts). */
+    unitCostChanges: z.array(z.string()).optional(),
     /** Open signals, largest monthly impact first. */
     signals: z.array(signalViewSchema),
     budgets: z.array(budgetStatusViewSchema),

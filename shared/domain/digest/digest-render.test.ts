@@ -142,6 +142,15 @@ describe('digest text', () => {
     expect(html.indexOf('>Sooner<')).toBeLessThan(html.indexOf('>Later<'));
   });
 
+  it('says why the fleet unit costs moved, in the line after the fleet', () => {
+    const why = '$/1M tokens +18.0%: +9.0% price, +6.0% utilization, +3.0% efficiency';
+    const text = renderDigestText(digestModel({ unitCostChanges: [why] }));
+    expect(text).toContain(
+      `\nFleet: $6.25 per effective GPU-hour, 40.0% effective utilization, idle cost $288.00, $4.00 per million tokens\n  ${why}\n`,
+    );
+    expect(renderDigestHtml(digestModel({ unitCostChanges: [why] }), { chartSrc: 'x.png' })).toContain(`Against the day before: ${why}.`);
+  });
+
   it('says how much of the idle cost sat on GPUs held idle with their memory in use', () => {
     // 48 of 192 paid GPU-hours idle-held: $480 × 48/192 = $120 of the $288 idle cost
     const held = digestModel({

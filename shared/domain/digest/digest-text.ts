@@ -74,6 +74,7 @@ export function renderDigestText(model: DigestModel): string {
       fleet.costPerMillionTokens !== null ? `${formatUnitPrice(fleet.costPerMillionTokens, model.currency)} per million tokens` : null,
     ].filter((part) => part !== null);
     if (parts.length) lines.push(`Fleet: ${parts.join(', ')}`);
+    for (const why of model.unitCostChanges ?? []) lines.push(`  ${why}`);
   }
 
   const signals = signalsByImpact(model.signals);

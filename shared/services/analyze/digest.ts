@@ -21,6 +21,7 @@ import type {
 } from '../stores.js';
 import type { LedgerConfig } from '../../config.js';
 import type { EventPublisher } from '../../adapters/events.js';
+import { unitCostVariance } from '../../domain/economics/variance.js';
 
 const failedOutcome = z.object({ status: z.literal('failed'), error: z.string(), cause: z.unknown().optional() });
 
@@ -102,6 +103,7 @@ export async function buildDigest(
     totals: { current: formatDecimal(total), previous: formatDecimal(totalBefore), changePercent: change(total, totalBefore) },
     spendByProvider: spend,
     unitEconomics: digestRows(rows),
+    unitCostChanges: fleetUnitCostChanges(fleetDays, day),
     signals,
     budgets,
     anomalies,
@@ -136,6 +138,17 @@ async function spendByProvider(deps: Pick<DigestDependencies, 'costs' | 'usage'>
   for (const minute of await deps.usage.usageMinutes({ from, to })) api += minute.totals.cost;
   if (api !== ZERO) out.set(LLM_APIS, api);
   return out;
+}
+
+/** The fleet's day against the day before, in one line per unit cost that had a value both days. */
+function fleetUnitCostChanges(fleetDays: readonly UnitEconomicsRow[], day: number): string[] {
+  const on = (ms: number) => fleetDays.find((r) => Date.parse(r.start) === ms);
+  const current = on(day);
+  const previous = on(day - DAY_MS);
+  if (!current || !previous) return [];
+  return unitCostVariance(previous, current)
+    .metrics.filter((m) => m.change !== null)
+    .map((m) => m.summary);
 }
 
 function digestRows(rows: readonly UnitEconomicsRow[]): UnitEconomicsRow[] {
