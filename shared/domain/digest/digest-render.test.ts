@@ -149,6 +149,8 @@ describe('digest text', () => {
       `\nFleet: $6.25 per effective GPU-hour, 40.0% effective utilization, idle cost $288.00, $4.00 per million tokens\n  ${why}\n`,
     );
     expect(renderDigestHtml(digestModel({ unitCostChanges: [why] }), { chartSrc: 'x.png' })).toContain(`Against the day before: ${why}.`);
+    const slack = JSON.stringify(renderDigestSlack(digestModel({ unitCostChanges: [why] })));
+    expect(slack).toContain(`Against the day before: ${why}`);
   });
 
   it('says how much of the idle cost sat on GPUs held idle with their memory in use', () => {

@@ -98,6 +98,8 @@ export function renderDigestSlack(model: DigestModel): SlackMessage {
         )}`,
       ),
     );
+    const changes = model.unitCostChanges ?? [];
+    if (changes.length) blocks.push(contextBlock(`Against the day before: ${escapeMrkdwn(changes.join('; '))}`));
   }
 
   const signals = signalsByImpact(model.signals);
