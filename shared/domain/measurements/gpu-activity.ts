@@ -1,4 +1,4 @@
-import { isCounterAggregate, type FieldAggregate, type GaugeAggregate } from './rollup.js';
+import { isCounterAggregate, type FieldAggregate, type GaugeAggregate, type GpuMinute, type WorkloadMinute } from './rollup.js';
 
 /**
  * How busy one GPU-minute was, on the best measure it reported: SM active (DCGM profiling, or nvidia-smi's GPM SM
@@ -48,4 +48,35 @@ export function minuteState(activity: number | null, memoryUsedMiB: number | nul
   if (activity === null) return 'unknown';
   if (activity > IDLE_ACTIVITY_CEILING) return 'active';
   return memoryUsedMiB !== null && memoryUsedMiB >= IDLE_HELD_MEMORY_FLOOR_MIB ? 'idle_held' : 'idle';
+}
+
+/** One workload's part of a GPU-minute: its share of the minute's samples, weighted by the minute's activity and state. */
+export interface WorkloadShare {
+  /** The rollup's key of the workload (workloadKey). */
+  key: string;
+  workload: WorkloadMinute;
+  share: number;
+  /** share × activity; 0 when the minute had no measure. */
+  effective: number;
+  /** share when the minute had a measure, else 0 (the denominator of a workload's utilization). */
+  measured: number;
+  /** share when the minute was idle-held, else 0. */
+  idleHeld: number;
+}
+
+/** The workloads of a GPU-minute with their shares, given the minute's activity (computed once by the caller). */
+export function* workloadShares(gpu: GpuMinute, activity: GpuMinuteActivity): Generator<WorkloadShare> {
+  if (!gpu.workloads || gpu.samples <= 0) return;
+  for (const key in gpu.workloads) {
+    const workload = gpu.workloads[key]!;
+    const share = Math.min(1, workload.samples / gpu.samples);
+    yield {
+      key,
+      workload,
+      share,
+      effective: activity.activity === null ? 0 : share * activity.activity,
+      measured: activity.activity === null ? 0 : share,
+      idleHeld: activity.state === 'idle_held' ? share : 0,
+    };
+  }
 }

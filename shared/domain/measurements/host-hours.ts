@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { HOUR_MS, hourOf } from '../core/utc-time.js';
-import { gpuMinuteActivity } from './gpu-activity.js';
-import { workloadKey } from './workload.js';
+import { workloadShares } from './gpu-activity.js';
 import type { HostMinute } from './rollup.js';
 import { roundTo } from '../core/statistics.js';
-import { counterIncrease, summarizeUtilization } from './utilization.js';
+import { counterIncrease, summarizeUtilization, type GpuMinuteVisitor } from './utilization.js';
 
 /**
  * One host's hour: what its GPUs did and what it served, folded from its minute rollups. The analysis keeps
@@ -71,9 +70,9 @@ export function hostHoursFromMinutes(minutes: Iterable<HostMinute>): HostHour[] 
   }
   const out: HostHour[] = [];
   for (const [hour, list] of [...byHour].sort(([a], [b]) => a - b)) {
-    const report = summarizeUtilization(list, { from: hour, to: hour + HOUR_MS, step: '1h' });
+    const workloadsByGpu = new WorkloadHours();
+    const report = summarizeUtilization(list, { from: hour, to: hour + HOUR_MS, step: '1h' }, workloadsByGpu.visit);
     const servedByHost = inferenceByModel(list);
-    const workloadsByGpu = workloadHours(list);
     for (const host of report.hosts) {
       out.push({
         hostId: host.hostId,
@@ -84,7 +83,7 @@ export function hostHoursFromMinutes(minutes: Iterable<HostMinute>): HostHour[] 
         provider: host.provider,
         region: host.region,
         gpus: host.gpus.map((g) => {
-          const workloads = workloadsByGpu.get(`${host.hostId}\u0000${g.uuid}`);
+          const workloads = workloadsByGpu.of(host.hostId, g.uuid);
           return {
             uuid: g.uuid,
             model: g.model,
@@ -107,49 +106,42 @@ export function hostHoursFromMinutes(minutes: Iterable<HostMinute>): HostHour[] 
 }
 
 /** Per host and GPU: each workload's share of the GPU-minutes it appeared in, summed over the hour. */
-function workloadHours(minutes: readonly HostMinute[]): Map<string, WorkloadHour[]> {
-  const acc = new Map<string, Map<string, { hour: WorkloadHour; observed: number; effective: number; idleHeld: number }>>();
-  for (const m of minutes) {
-    for (const uuid in m.gpus) {
-      const gpu = m.gpus[uuid]!;
-      if (!gpu.workloads || gpu.samples <= 0) continue;
-      const { activity, state } = gpuMinuteActivity(gpu.fields);
-      const id = `${m.hostId}\u0000${uuid}`;
-      let perGpu = acc.get(id);
-      if (!perGpu) acc.set(id, (perGpu = new Map()));
-      for (const w of Object.values(gpu.workloads)) {
-        const key = workloadKey(w);
-        let entry = perGpu.get(key);
-        if (!entry) {
-          const hour: WorkloadHour = { observedGpuHours: 0, effectiveGpuHours: 0, idleHeldGpuHours: 0 };
-          if (w.namespace) hour.namespace = w.namespace;
-          if (w.pod) hour.pod = w.pod;
-          if (w.container) hour.container = w.container;
-          if (w.job) hour.job = w.job;
-          perGpu.set(key, (entry = { hour, observed: 0, effective: 0, idleHeld: 0 }));
-        }
-        const share = Math.min(1, w.samples / gpu.samples);
-        entry.observed += share;
-        if (activity !== null) entry.effective += share * activity;
-        if (state === 'idle_held') entry.idleHeld += share;
-        if (w.epochMin !== undefined) entry.hour.epochMin = Math.min(entry.hour.epochMin ?? w.epochMin, w.epochMin);
-        if (w.epochMax !== undefined) entry.hour.epochMax = Math.max(entry.hour.epochMax ?? w.epochMax, w.epochMax);
+class WorkloadHours {
+  private readonly byGpu = new Map<string, Map<string, { hour: WorkloadHour; observed: number; effective: number; idleHeld: number }>>();
+
+  readonly visit: GpuMinuteVisitor = (hostId, uuid, minute, activity) => {
+    for (const w of workloadShares(minute, activity)) {
+      const id = `${hostId}\u0000${uuid}`;
+      let perGpu = this.byGpu.get(id);
+      if (!perGpu) this.byGpu.set(id, (perGpu = new Map()));
+      let entry = perGpu.get(w.key);
+      if (!entry) {
+        const hour: WorkloadHour = { observedGpuHours: 0, effectiveGpuHours: 0, idleHeldGpuHours: 0 };
+        if (w.workload.namespace) hour.namespace = w.workload.namespace;
+        if (w.workload.pod) hour.pod = w.workload.pod;
+        if (w.workload.container) hour.container = w.workload.container;
+        if (w.workload.job) hour.job = w.workload.job;
+        perGpu.set(w.key, (entry = { hour, observed: 0, effective: 0, idleHeld: 0 }));
       }
+      entry.observed += w.share;
+      entry.effective += w.effective;
+      entry.idleHeld += w.idleHeld;
+      const { epochMin, epochMax } = w.workload;
+      if (epochMin !== undefined) entry.hour.epochMin = Math.min(entry.hour.epochMin ?? epochMin, epochMin);
+      if (epochMax !== undefined) entry.hour.epochMax = Math.max(entry.hour.epochMax ?? epochMax, epochMax);
     }
+  };
+
+  of(hostId: string, uuid: string): WorkloadHour[] | undefined {
+    const perGpu = this.byGpu.get(`${hostId}\u0000${uuid}`);
+    if (!perGpu) return undefined;
+    return [...perGpu.values()].map(({ hour, observed, effective, idleHeld }) => ({
+      ...hour,
+      observedGpuHours: roundTo(observed / 60, 6),
+      effectiveGpuHours: roundTo(effective / 60, 6),
+      idleHeldGpuHours: roundTo(idleHeld / 60, 6),
+    }));
   }
-  const out = new Map<string, WorkloadHour[]>();
-  for (const [id, perGpu] of acc) {
-    out.set(
-      id,
-      [...perGpu.values()].map(({ hour, observed, effective, idleHeld }) => ({
-        ...hour,
-        observedGpuHours: roundTo(observed / 60, 6),
-        effectiveGpuHours: roundTo(effective / 60, 6),
-        idleHeldGpuHours: roundTo(idleHeld / 60, 6),
-      })),
-    );
-  }
-  return out;
 }
 
 /** Per host, per model: the increase of the token and request counters of every server of that model. */

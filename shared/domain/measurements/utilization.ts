@@ -17,6 +17,8 @@ import {
   IDLE_HELD_MEMORY_FLOOR_MIB,
   utilizationBasis,
   type UtilizationBasis,
+  workloadShares,
+  type GpuMinuteActivity,
 } from './gpu-activity.js';
 import { podScope, workloadKey } from './workload.js';
 import { roundTo } from '../core/statistics.js';
@@ -74,9 +76,8 @@ class MetricsAccumulator {
   powerMinutes = 0;
   energyJ = 0;
 
-  addMinute(fields: Record<string, FieldAggregate>, energyJ: number): void {
+  addMinute(fields: Record<string, FieldAggregate>, { activity, basis, state }: GpuMinuteActivity, energyJ: number): void {
     this.gpuMinutes += 1;
-    const { activity, basis, state } = gpuMinuteActivity(fields);
     if (activity !== null && basis !== null) {
       this.effectiveMinutes += activity;
       this.basisMinutes[basis] += 1;
@@ -232,21 +233,15 @@ class WorkloadAccumulator {
     { first: WorkloadMinute; gpus: Set<string>; observed: number; effective: number; idleHeld: number; active: number }
   >();
 
-  addMinute(uuid: string, gpu: GpuMinute): void {
-    if (!gpu.workloads || gpu.samples <= 0) return;
-    const { activity, state } = gpuMinuteActivity(gpu.fields);
-    for (const key in gpu.workloads) {
-      const w = gpu.workloads[key]!;
-      const share = Math.min(1, w.samples / gpu.samples);
-      let acc = this.byKey.get(key);
-      if (!acc) this.byKey.set(key, (acc = { first: w, gpus: new Set(), observed: 0, effective: 0, idleHeld: 0, active: 0 }));
+  addMinute(uuid: string, gpu: GpuMinute, activity: GpuMinuteActivity): void {
+    for (const w of workloadShares(gpu, activity)) {
+      let acc = this.byKey.get(w.key);
+      if (!acc) this.byKey.set(w.key, (acc = { first: w.workload, gpus: new Set(), observed: 0, effective: 0, idleHeld: 0, active: 0 }));
       acc.gpus.add(uuid);
-      acc.observed += share;
-      if (activity !== null) {
-        acc.effective += share * activity;
-        acc.active += share;
-      }
-      if (state === 'idle_held') acc.idleHeld += share;
+      acc.observed += w.share;
+      acc.effective += w.effective;
+      acc.active += w.measured;
+      acc.idleHeld += w.idleHeld;
     }
   }
 
@@ -294,7 +289,14 @@ function minuteEnergyJ(fields: Record<string, FieldAggregate>, previous: { last:
 }
 
 /** Build the report from host-minute rollups (any order) for [from, to). */
-export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { from: number; to: number; step: Step }): UtilizationReport {
+/** Called once per GPU-minute in the window, with its activity, for callers that fold the minutes further (host-hours). */
+export type GpuMinuteVisitor = (hostId: string, uuid: string, minute: GpuMinute, activity: GpuMinuteActivity) => void;
+
+export function summarizeUtilization(
+  rollups: Iterable<HostMinute>,
+  range: { from: number; to: number; step: Step },
+  onGpuMinute?: GpuMinuteVisitor,
+): UtilizationReport {
   const hosts = new Map<
     string,
     {
@@ -347,18 +349,20 @@ export function summarizeUtilization(rollups: Iterable<HostMinute>, range: { fro
       let previousCounter: { last: number; lastAt: number } | undefined;
       gpu.minutes.forEach((minute, i) => {
         const fields = minute.fields;
-        workloads.addMinute(uuid, minute);
+        const activity = gpuMinuteActivity(fields);
+        workloads.addMinute(uuid, minute, activity);
+        onGpuMinute?.(hostId, uuid, minute, activity);
         const energy = minuteEnergyJ(fields, previousCounter);
         const counter = fields.DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION;
         previousCounter = counter && isCounterAggregate(counter) ? counter : undefined;
-        acc.addMinute(fields, energy);
+        acc.addMinute(fields, activity, energy);
         const start = bucketStart(gpu.times[i]!);
         let bucket = series.get(start);
         if (!bucket) {
           bucket = new MetricsAccumulator();
           series.set(start, bucket);
         }
-        bucket.addMinute(fields, energy);
+        bucket.addMinute(fields, activity, energy);
       });
       hostAcc.add(acc);
       gpuReports.push({ uuid, index: gpu.index, model: gpu.model, ...acc.result() });
