@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { badRequest } from '../../errors.js';
+import { csvCell } from '../core/csv.js';
 import type { FocusRecord } from './focus.js';
 import { addDecimal, formatDecimal, parseDecimal, ZERO, type Decimal } from '../core/money.js';
 import { DAY_MS } from '../core/utc-time.js';
@@ -165,14 +166,6 @@ export const focusCsvColumns = [
   'x_CostType',
   'x_PricingModel',
 ] as const;
-
-export function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-  // Quote when needed, and defuse spreadsheet formulas in text cells.
-  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export function focusCsvHeader(): string {
   return `${focusCsvColumns.join(',')}\r\n`;

@@ -1,5 +1,4 @@
-import { badRequest } from '../../errors.js';
-import { csvCell } from '../costs/cost-query.js';
+import { BoundedCsv, MAX_CSV_BYTES, csvCell } from '../core/csv.js';
 import type { UnitEconomicsRow } from './unit-economics-row.js';
 
 /**
@@ -40,22 +39,12 @@ export function unitEconomicsCsvRow(row: UnitEconomicsRow): string {
   return `${unitEconomicsCsvColumns.map((c) => csvCell(row[c])).join(',')}\r\n`;
 }
 
-/** Lambda answers at most 6 MB; past this the client is asked to narrow the window. */
-export const MAX_CSV_BYTES = 5_000_000;
-
 /** The whole CSV in (start, scope kind, scope) order; a 400 naming `from` when it would pass `maxBytes`. */
 export function unitEconomicsCsv(rows: readonly UnitEconomicsRow[], maxBytes = MAX_CSV_BYTES): string {
   const sorted = [...rows].sort(
     (a, b) => a.start.localeCompare(b.start) || a.scopeKind.localeCompare(b.scopeKind) || a.scope.localeCompare(b.scope),
   );
-  const parts = [unitEconomicsCsvHeader()];
-  let bytes = parts[0]!.length;
-  for (const row of sorted) {
-    const line = unitEconomicsCsvRow(row);
-    bytes += Buffer.byteLength(line);
-    if (bytes > maxBytes)
-      throw badRequest(`from: the export is over ${maxBytes} bytes; narrow the window or name a scopeKind`, { path: 'from' });
-    parts.push(line);
-  }
-  return parts.join('');
+  const csv = new BoundedCsv(unitEconomicsCsvHeader(), 'name a scopeKind', maxBytes);
+  for (const row of sorted) csv.add(unitEconomicsCsvRow(row));
+  return csv.text();
 }
