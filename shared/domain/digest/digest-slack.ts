@@ -124,14 +124,14 @@ export function renderDigestSlack(model: DigestModel): SlackMessage {
   const atRisk = budgetsByRisk(model.budgets).filter(budgetAtRisk);
   blocks.push(dividerBlock);
   if (atRisk.length) {
-    const lines = atRisk
-      .slice(0, SLACK_ROWS.budgets)
-      .map(
-        (b) =>
-          `• *${escapeMrkdwn(b.name)}* (${escapeMrkdwn(budgetScopeLabel(b.scope))}): ${formatPercent(b.actualPercent)} spent, ` +
-          `forecast *${formatPercent(b.forecastPercent)}* of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}` +
-          (runwayLabel(b) ? `; ${escapeMrkdwn(runwayLabel(b)!)}` : ''),
+    const lines = atRisk.slice(0, SLACK_ROWS.budgets).map((b) => {
+      const runway = runwayLabel(b);
+      return (
+        `• *${escapeMrkdwn(b.name)}* (${escapeMrkdwn(budgetScopeLabel(b.scope))}): ${formatPercent(b.actualPercent)} spent, ` +
+        `forecast *${formatPercent(b.forecastPercent)}* of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}` +
+        (runway ? `; ${escapeMrkdwn(runway)}` : '')
       );
+    });
     if (atRisk.length > SLACK_ROWS.budgets) lines.push(`and ${plural(atRisk.length - SLACK_ROWS.budgets, 'more budget')} at risk`);
     blocks.push(sectionBlock(`*Budgets at risk* · ${atRisk.length} of ${model.budgets.length}\n${lines.join('\n')}`));
   } else {

@@ -91,8 +91,9 @@ export function renderDigestText(model: DigestModel): string {
   if (atRisk.length) {
     lines.push(`Budgets at risk (${atRisk.length} of ${model.budgets.length}):`);
     for (const b of atRisk.slice(0, TEXT_LIMIT)) {
+      const runway = runwayLabel(b);
       lines.push(
-        `  - ${b.name}: ${formatPercent(b.actualPercent)} spent, forecast ${formatPercent(b.forecastPercent)} of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}${runwayLabel(b) ? `; ${runwayLabel(b)}` : ''}`,
+        `  - ${b.name}: ${formatPercent(b.actualPercent)} spent, forecast ${formatPercent(b.forecastPercent)} of ${formatMoney(b.amount, b.currency)} by ${lastDayBefore(b.periodEnd)}${runway ? `; ${runway}` : ''}`,
       );
     }
     if (atRisk.length > TEXT_LIMIT) lines.push(`  and ${plural(atRisk.length - TEXT_LIMIT, 'more budget')} at risk`);

@@ -71,8 +71,8 @@ function validWorkload(workload: unknown): boolean {
       if (!Number.isInteger(value) || (value as number) < 0 || (value as number) > MAX_EPOCH) return false;
       continue;
     }
+    if (!Object.hasOwn(WORKLOAD_LIMITS, key)) return false;
     const max = WORKLOAD_LIMITS[key as keyof typeof WORKLOAD_LIMITS];
-    if (max === undefined || !Object.hasOwn(WORKLOAD_LIMITS, key)) return false;
     if (value === undefined) continue;
     if (!text(value, max) || CONTROL_CHARACTERS.test(value)) return false;
   }
