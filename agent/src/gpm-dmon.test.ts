@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fixture } from './fixtures.test-support.js';
-import { DmonParser, GpmAccumulator, GpmDmon, gpmPercentToRatio, parseDmonText } from './gpm-dmon.js';
+import { DmonParser, GpmAccumulator, gpmPercentToRatio, parseDmonText } from './dmon-format.js';
+import { GpmDmon } from './gpm-dmon.js';
 import { createLogger } from './log.js';
 import { newStats } from './stats.js';
 
