@@ -18,8 +18,14 @@ import { unitEconomicsScopeKinds, type UnitEconomicsRow } from './unit-economics
  *   API usage per token, all tokens counted) is *api*: the rows do not split tokens between API and self-hosted models,
  *   so API prices and the API share of tokens move together in it. When a period has GPU cost and the other none,
  *   the self-hosted part's change is *mix*.
+ * - GPU cost = effective GPU-hours × price × (paid ÷ effective): *volume* (the work done), *price* and *utilization*.
+ *   Volume moves what a scope spends, not what a unit costs, so it is a part of this metric only.
+ * - A scope made of pools (the fleet) splits its cost per effective GPU-hour by pool when its pools' rows are given
+ *   and add up to it: V = Σ (Eᵢ ÷ E) × (Cᵢ ÷ Pᵢ) × (Pᵢ ÷ Eᵢ), each pool's term decomposed by LMDI, so work moving
+ *   between cheaper and dearer pools is *mix*, apart from each pool's own price and utilization. A pool that did
+ *   no effective work in a period splits as (Cᵢ ÷ Pᵢ) × (Pᵢ ÷ E); a pool present in one period only is mix.
  */
-export const varianceFactors = ['price', 'utilization', 'efficiency', 'api', 'mix'] as const;
+export const varianceFactors = ['price', 'utilization', 'efficiency', 'volume', 'api', 'mix'] as const;
 export type VarianceFactor = (typeof varianceFactors)[number];
 
 const money = z.string();
@@ -31,7 +37,7 @@ export const variancePartSchema = z.object({
   percent: z.number().nullable(),
 });
 export const metricVarianceSchema = z.object({
-  metric: z.enum(['costPerEffectiveGpuHour', 'costPerMillionTokens']),
+  metric: z.enum(['costPerEffectiveGpuHour', 'costPerMillionTokens', 'gpuCost']),
   previous: money.nullable(),
   current: money.nullable(),
   change: money.nullable(),
@@ -110,7 +116,7 @@ function percentOf(part: Decimal, previous: Decimal): number | null {
   return (Math.sign(tenths) * Math.round(Math.abs(tenths))) / 10;
 }
 const signed = (p: number) => `${p >= 0 ? '+' : ''}${p.toFixed(1)}%`;
-const labels = { costPerEffectiveGpuHour: '$/effective GPU-hour', costPerMillionTokens: '$/1M tokens' } as const;
+const labels = { costPerEffectiveGpuHour: '$/effective GPU-hour', costPerMillionTokens: '$/1M tokens', gpuCost: 'GPU cost' } as const;
 
 function metricVariance(
   metric: MetricVariance['metric'],
@@ -159,14 +165,81 @@ function metricVariance(
   };
 }
 
-/** The change of a scope's unit costs from `previous` to `current` (two rows of one scope and period kind). */
-export function unitCostVariance(previous: UnitEconomicsRow, current: UnitEconomicsRow): VarianceReport {
+/** The rows of the pools a scope is made of, in each period (for the fleet: its pool rows). */
+export interface VarianceComponents {
+  previous: readonly UnitEconomicsRow[];
+  current: readonly UnitEconomicsRow[];
+}
+
+/** Whether the components' GPU cost and effective GPU-hours add up to the scope's own (to a millionth). */
+function addsUp(whole: Period, parts: readonly Period[]): boolean {
+  const near = (x: number, y: number) => Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(y));
+  const cost = parts.reduce((s, p) => s + p.gpuCost, 0);
+  const effective = parts.reduce((s, p) => s + p.effective, 0);
+  return near(cost, whole.gpuCost) && near(effective, whole.effective);
+}
+
+/** Cost per effective GPU-hour of a scope made of pools: each pool's term by LMDI, shifts of work between them as mix. */
+function structuralPerGpuHour(a: Period, b: Period, components: VarianceComponents): [VarianceFactor, number][] | null {
+  const byScope = (rows: readonly UnitEconomicsRow[]) => new Map(rows.map((r) => [r.scope, periodOf(r)]));
+  const before = byScope(components.previous);
+  const after = byScope(components.current);
+  if (!addsUp(a, [...before.values()]) || !addsUp(b, [...after.values()])) return null;
+  let price = 0;
+  let utilization = 0;
+  let mix = 0;
+  for (const scope of new Set([...before.keys(), ...after.keys()])) {
+    const x = before.get(scope);
+    const y = after.get(scope);
+    const v0 = x ? x.gpuCost / a.effective : 0;
+    const v1 = y ? y.gpuCost / b.effective : 0;
+    if (v0 === v1) continue;
+    if (!x || !y || !positive(x.gpuCost, x.paid, y.gpuCost, y.paid)) {
+      mix += v1 - v0;
+      continue;
+    }
+    const w = logMean(v1, v0);
+    price += w * Math.log(y.gpuCost / y.paid / (x.gpuCost / x.paid));
+    if (positive(x.effective, y.effective)) {
+      utilization += w * Math.log(y.paid / y.effective / (x.paid / x.effective));
+      mix += w * Math.log(y.effective / b.effective / (x.effective / a.effective));
+    } else {
+      utilization += w * Math.log(y.paid / b.effective / (x.paid / a.effective));
+    }
+  }
+  return [
+    ['price', price],
+    ['utilization', utilization],
+    ['mix', mix],
+  ];
+}
+
+const sixPlaces = (x: number) => formatDecimal(parseDecimal(x.toFixed(PLACES)));
+
+/**
+ * The change of a scope's unit costs from `previous` to `current` (two rows of one scope and period kind), and of
+ * its GPU cost. `components`: the rows of the pools the scope is made of, for the mix of pools.
+ */
+export function unitCostVariance(previous: UnitEconomicsRow, current: UnitEconomicsRow, components?: VarianceComponents): VarianceReport {
   const a = periodOf(previous);
   const b = periodOf(current);
   const perGpuHour = metricVariance('costPerEffectiveGpuHour', previous.costPerEffectiveGpuHour, current.costPerEffectiveGpuHour, () => {
     if (!positive(a.gpuCost, a.paid, a.effective, b.gpuCost, b.paid, b.effective))
       return 'GPU cost, paid or effective GPU-hours are zero in a period';
-    return lmdi(a.gpuCost / a.effective, b.gpuCost / b.effective, [
+    const structural = components ? structuralPerGpuHour(a, b, components) : null;
+    return (
+      structural ??
+      lmdi(a.gpuCost / a.effective, b.gpuCost / b.effective, [
+        ['price', a.gpuCost / a.paid, b.gpuCost / b.paid],
+        ['utilization', a.paid / a.effective, b.paid / b.effective],
+      ])
+    );
+  });
+  const gpuCost = metricVariance('gpuCost', sixPlaces(a.gpuCost), sixPlaces(b.gpuCost), () => {
+    if (!positive(a.gpuCost, a.paid, a.effective, b.gpuCost, b.paid, b.effective))
+      return 'GPU cost, paid or effective GPU-hours are zero in a period';
+    return lmdi(a.gpuCost, b.gpuCost, [
+      ['volume', a.effective, b.effective],
       ['price', a.gpuCost / a.paid, b.gpuCost / b.paid],
       ['utilization', a.paid / a.effective, b.paid / b.effective],
     ]);
@@ -197,7 +270,7 @@ export function unitCostVariance(previous: UnitEconomicsRow, current: UnitEconom
     currentStart: current.start,
     currency: current.currency,
     method: 'LMDI-I',
-    metrics: [perGpuHour, perMillionTokens],
+    metrics: [perGpuHour, perMillionTokens, gpuCost],
   };
 }
 

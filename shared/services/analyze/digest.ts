@@ -21,7 +21,7 @@ import type {
 } from '../stores.js';
 import type { LedgerConfig } from '../../config.js';
 import type { EventPublisher } from '../../adapters/events.js';
-import { unitCostVariance } from '../../domain/economics/variance.js';
+import { unitCostVariance, type VarianceComponents } from '../../domain/economics/variance.js';
 
 const failedOutcome = z.object({ status: z.literal('failed'), error: z.string(), cause: z.unknown().optional() });
 
@@ -103,7 +103,10 @@ export async function buildDigest(
     totals: { current: formatDecimal(total), previous: formatDecimal(totalBefore), changePercent: change(total, totalBefore) },
     spendByProvider: spend,
     unitEconomics: digestRows(rows),
-    unitCostChanges: fleetUnitCostChanges(fleetDays, day),
+    unitCostChanges: fleetUnitCostChanges(fleetDays, day, {
+      previous: await deps.economics.rows({ period: 'day', from: day - DAY_MS, to: day, scopeKind: 'pool' }),
+      current: rows.filter((r) => r.scopeKind === 'pool'),
+    }),
     signals,
     budgets,
     anomalies,
@@ -140,13 +143,13 @@ async function spendByProvider(deps: Pick<DigestDependencies, 'costs' | 'usage'>
   return out;
 }
 
-/** The fleet's day against the day before, in one line per unit cost that had a value both days. */
-function fleetUnitCostChanges(fleetDays: readonly UnitEconomicsRow[], day: number): string[] {
+/** The fleet's day against the day before, split by pool, in one line per unit cost that had a value both days. */
+function fleetUnitCostChanges(fleetDays: readonly UnitEconomicsRow[], day: number, pools: VarianceComponents): string[] {
   const on = (ms: number) => fleetDays.find((r) => Date.parse(r.start) === ms);
   const current = on(day);
   const previous = on(day - DAY_MS);
   if (!current || !previous) return [];
-  return unitCostVariance(previous, current)
+  return unitCostVariance(previous, current, pools)
     .metrics.filter((m) => m.change !== null)
     .map((m) => m.summary);
 }
